@@ -1,0 +1,35 @@
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types'
+
+/** Settings shared by every AWS client the action creates. */
+export interface AwsSettings {
+  /** undefined: the SDK's default chain (e.g. env exported by configure-aws-credentials). */
+  credentials: AwsCredentialIdentityProvider | undefined
+  maxConcurrency: number
+  /** Called once per request the SDK retries because AWS throttled it. */
+  onThrottle?: (region: string, operation: string) => void
+}
+
+// Throttling and 5xx are retried by the SDK; 'adaptive' adds a client-side
+// rate limiter that slows the whole client down once AWS starts throttling,
+// instead of burning retries. A long-enough attempt budget lets a fleet of
+// hundreds of pipelines ride out a throttled account.
+export const MAX_ATTEMPTS = 10
+export const REQUEST_TIMEOUT_MS = 20_000
+
+export function clientConfig(settings: AwsSettings, region: string) {
+  return {
+    region,
+    credentials: settings.credentials,
+    retryMode: 'adaptive' as const,
+    maxAttempts: MAX_ATTEMPTS,
+    customUserAgent: 'rotate-github-token-aws',
+    requestHandler: {
+      connectionTimeout: 5_000,
+      requestTimeout: Number(process.env['ROTATE_REQUEST_TIMEOUT_MS']) || REQUEST_TIMEOUT_MS,
+      // Without this the handler only logs a warning and waits forever.
+      throwOnRequestTimeout: true,
+      httpsAgent: { keepAlive: true, maxSockets: Math.max(settings.maxConcurrency * 2, 16) },
+      httpAgent: { keepAlive: true, maxSockets: Math.max(settings.maxConcurrency * 2, 16) }
+    }
+  }
+}

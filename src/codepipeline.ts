@@ -1,0 +1,132 @@
+import {
+  CodePipelineClient,
+  GetPipelineCommand,
+  UpdatePipelineCommand,
+  paginateListPipelines,
+  paginateListTagsForResource,
+  type PipelineDeclaration
+} from '@aws-sdk/client-codepipeline'
+import type { BuildMiddleware, DeserializeMiddleware } from '@aws-sdk/types'
+import { clientConfig, type AwsSettings } from './aws.js'
+import { isObject, type Json, type JsonObject } from './pipeline-json.js'
+import { countThrottles } from './throttle.js'
+
+export interface RawPipeline {
+  /** The `pipeline` member exactly as AWS returned it. */
+  pipeline: JsonObject
+  arn: string | undefined
+}
+
+export interface UpdateResult {
+  version: number | undefined
+  /** How many HTTP attempts the SDK made (more than 1 after a retry). */
+  attempts: number
+}
+
+/** What the rotation needs from CodePipeline in one region. */
+export interface PipelineApi {
+  listPipelineNames(): Promise<string[]>
+  getPipeline(name: string): Promise<RawPipeline>
+  updatePipeline(pipeline: JsonObject): Promise<UpdateResult>
+  listTags(arn: string): Promise<Record<string, string>>
+}
+
+async function readBody(body: unknown): Promise<Uint8Array> {
+  if (body instanceof Uint8Array) return body
+  const chunks: Buffer[] = []
+  for await (const chunk of body as AsyncIterable<Buffer | string>) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+  }
+  return Buffer.concat(chunks)
+}
+
+/*
+ * Why middleware: the SDK's typed deserializer keeps only the members its
+ * model knew when this action was bundled, so a GetPipeline → UpdatePipeline
+ * round trip through typed objects silently erases any setting AWS adds later.
+ * We keep the SDK for signing, credentials, endpoints, retries and errors,
+ * but read GetPipeline's raw body (a deserialize-step middleware placed
+ * inside the deserializer) and write UpdatePipeline's raw body (a build-step
+ * middleware, after serialization and before signing).
+ */
+function captureRawBody<I extends object, O extends object>(sink: {
+  text?: string
+}): DeserializeMiddleware<I, O> {
+  return (next) => async (args) => {
+    const result = await next(args)
+    const response = result.response as { statusCode?: number; body?: unknown }
+    if (response.statusCode === 200 && response.body !== undefined) {
+      const bytes = await readBody(response.body)
+      sink.text = Buffer.from(bytes).toString('utf8')
+      response.body = bytes // the SDK's deserializer reads it again
+    }
+    return result
+  }
+}
+
+function replaceBody<I extends object, O extends object>(body: string): BuildMiddleware<I, O> {
+  return (next) => async (args) => {
+    const request = args.request as { body?: unknown; headers?: Record<string, string> }
+    request.body = body
+    if (request.headers) request.headers['content-length'] = String(Buffer.byteLength(body))
+    return next(args)
+  }
+}
+
+export function createPipelineApi(settings: AwsSettings, region: string): PipelineApi {
+  const client = new CodePipelineClient(clientConfig(settings, region))
+  countThrottles(client, region, settings.onThrottle)
+
+  return {
+    async listPipelineNames() {
+      const names: string[] = []
+      for await (const page of paginateListPipelines({ client }, {})) {
+        for (const summary of page.pipelines ?? []) if (summary.name) names.push(summary.name)
+      }
+      return names
+    },
+
+    async getPipeline(name) {
+      const sink: { text?: string } = {}
+      const command = new GetPipelineCommand({ name })
+      command.middlewareStack.add(captureRawBody(sink), {
+        step: 'deserialize',
+        priority: 'low',
+        name: 'captureRawPipeline'
+      })
+      const output = await client.send(command)
+      const raw = JSON.parse(sink.text ?? '{}') as JsonObject
+      const pipeline = raw['pipeline']
+      if (!isObject(pipeline)) throw new Error(`GetPipeline returned no pipeline for '${name}'`)
+      const metadata: Json | undefined = raw['metadata']
+      const arn = isObject(metadata) ? metadata['pipelineArn'] : undefined
+      return {
+        pipeline,
+        arn: typeof arn === 'string' ? arn : output.metadata?.pipelineArn
+      }
+    },
+
+    async updatePipeline(pipeline) {
+      // The typed input is only a placeholder; the body sent is `{pipeline}`
+      // exactly as given — never `metadata`, which UpdatePipeline rejects.
+      const command = new UpdatePipelineCommand({
+        pipeline: pipeline as unknown as PipelineDeclaration
+      })
+      command.middlewareStack.add(replaceBody(JSON.stringify({ pipeline })), {
+        step: 'build',
+        priority: 'low',
+        name: 'sendRawPipeline'
+      })
+      const output = await client.send(command)
+      return { version: output.pipeline?.version, attempts: output.$metadata.attempts ?? 1 }
+    },
+
+    async listTags(arn) {
+      const tags: Record<string, string> = {}
+      for await (const page of paginateListTagsForResource({ client }, { resourceArn: arn })) {
+        for (const tag of page.tags ?? []) if (tag.key) tags[tag.key] = tag.value ?? ''
+      }
+      return tags
+    }
+  }
+}

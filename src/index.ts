@@ -1,0 +1,4 @@
+// The action's entry point: everything happens in run(), which never throws.
+import { run } from './main.js'
+
+await run()
