@@ -2,7 +2,7 @@
 // ESM recipe); e2e tests run the bundled dist/index.js as a child process
 // against moto, so they never count towards src/ coverage.
 const tsJest = {
-  '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
+  '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.all.json' }]
 }
 const common = {
   extensionsToTreatAsEsm: ['.ts'],

@@ -70,8 +70,11 @@ export function describeAwsError(error: unknown, permission: string): string {
         `${name}: ${detail} — the AWS credentials are invalid or expired: check the role assumption step`
       )
     }
+    // AWS names the denied action ("not authorized to perform: iam:PassRole on ..."):
+    // that is the one to grant, e.g. PassRole on the pipeline's service role.
+    const denied = /perform: ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(detail)?.[1] ?? permission
     return redact(
-      `${name}: ${detail} — the role needs permission ${permission} (see the README's IAM policy)`
+      `${name}: ${detail} — the role needs permission ${denied} (see the README's IAM policy)`
     )
   }
   if (name === 'ExpiredTokenException' || name === 'ExpiredToken') {

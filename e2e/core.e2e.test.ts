@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { randomBytes } from 'node:crypto'
+import {
+  calls,
+  control,
+  reset,
+  startEmulator,
+  storedPipeline,
+  writeCalls,
+  type Emulator
+} from './support/emulator.js'
+import { CUSTOM_SECRET, OLD_TOKEN, seedCorpus } from './support/corpus.js'
+import { findLeaks, runAction, type RunOptions, type RunResult } from './support/run-action.js'
+
+const TOKEN = `e2e-token-${randomBytes(12).toString('hex')}`
+let emulator: Emulator
+
+beforeAll(async () => {
+  emulator = await startEmulator()
+})
+afterAll(async () => {
+  await emulator?.stop()
+})
+beforeEach(async () => {
+  await reset(emulator)
+  await seedCorpus(emulator)
+  await control(emulator, '/_emulator/calls/reset', {})
+})
+
+async function run(inputs: Record<string, string>, options: Partial<RunOptions> = {}) {
+  const result = await runAction({
+    ...options,
+    inputs: { token: TOKEN, 'verify-token': 'false', ...inputs },
+    env: { AWS_ENDPOINT_URL: emulator.url, ...(options.env ?? {}) }
+  })
+  // Every run, whatever its outcome: the token shows only in the add-mask command.
+  expect(findLeaks(result, TOKEN)).toEqual([])
+  if (!('token' in inputs)) expect(result.stdout).toContain(`::add-mask::${TOKEN}`)
+  return result
+}
+
+interface ReportEntry {
+  region: string
+  pipeline: string
+  arn?: string
+  status: string
+  githubActions: string[]
+  versionBefore?: number
+  versionAfter?: number
+  error?: string
+  note?: string
+}
+const report = (result: RunResult) => JSON.parse(result.outputs['report'] ?? '[]') as ReportEntry[]
+const entry = (result: RunResult, region: string, pipeline: string) =>
+  report(result).find((e) => e.region === region && e.pipeline === pipeline)
+
+/** Replaces every GitHub OAuthToken with a marker and drops the version. */
+function withoutTokenAndVersion(pipeline: Record<string, unknown>): unknown {
+  const copy = JSON.parse(JSON.stringify(pipeline)) as Record<string, unknown>
+  delete copy['version']
+  for (const stage of copy['stages'] as { actions: { configuration?: Record<string, string> }[] }[]) {
+    for (const action of stage.actions) {
+      if (action.configuration && 'OAuthToken' in action.configuration) {
+        action.configuration['OAuthToken'] = 'X'
+      }
+    }
+  }
+  return copy
+}
+
+function oauthTokens(pipeline: Record<string, unknown>): string[] {
+  return [...JSON.stringify(pipeline).matchAll(/"OAuthToken":\s*"([^"]*)"/g)].map((m) => m[1] ?? '')
+}
+
+describe('rotation through the bundled action', () => {
+  it('rotates every GitHub pipeline in two regions and keeps every other field exactly', async () => {
+    const before = {
+      full: (await storedPipeline(emulator, 'us-east-1', 'full-v2')).pipeline,
+      classic: (await storedPipeline(emulator, 'us-east-1', 'classic-v1')).pipeline,
+      conn: (await storedPipeline(emulator, 'us-east-1', 'connections-only')).pipeline,
+      eu: (await storedPipeline(emulator, 'eu-west-1', 'eu-app')).pipeline
+    }
+    expect(oauthTokens(before.full)).toEqual([OLD_TOKEN, OLD_TOKEN])
+
+    const result = await run({ pipelines: '*', regions: 'us-east-1, eu-west-1' })
+    expect(result.code).toBe(0)
+
+    const after = {
+      full: (await storedPipeline(emulator, 'us-east-1', 'full-v2')).pipeline,
+      classic: (await storedPipeline(emulator, 'us-east-1', 'classic-v1')).pipeline,
+      conn: (await storedPipeline(emulator, 'us-east-1', 'connections-only')).pipeline,
+      eu: (await storedPipeline(emulator, 'eu-west-1', 'eu-app')).pipeline
+    }
+    // The token landed in both GitHub sources of full-v2 and in the others.
+    expect(oauthTokens(after.full)).toEqual([TOKEN, TOKEN])
+    expect(oauthTokens(after.classic)).toEqual([TOKEN])
+    expect(oauthTokens(after.eu)).toEqual([TOKEN])
+    // Everything else is identical, including members no SDK knows and the
+    // custom action's secret, which went back as **** and was kept by AWS.
+    expect(withoutTokenAndVersion(after.full)).toEqual(withoutTokenAndVersion(before.full))
+    expect(withoutTokenAndVersion(after.classic)).toEqual(withoutTokenAndVersion(before.classic))
+    expect(JSON.stringify(after.full)).toContain(`"ApiKey": "${CUSTOM_SECRET}"`.replace(': ', ':'))
+    expect(after.full['version']).toBe(Number(before.full['version']) + 1)
+    // The CodeConnections pipeline was not written at all.
+    expect(after.conn).toEqual(before.conn)
+
+    expect(entry(result, 'us-east-1', 'full-v2')).toMatchObject({
+      status: 'updated',
+      githubActions: ['Source/App', 'Source/Lib'],
+      versionBefore: 1,
+      versionAfter: 2,
+      arn: 'arn:aws:codepipeline:us-east-1:123456789012:full-v2'
+    })
+    expect(entry(result, 'us-east-1', 'connections-only')?.status).toBe('skipped')
+    expect(entry(result, 'eu-west-1', 'eu-app')?.status).toBe('updated')
+    expect(JSON.parse(result.outputs['updated'] ?? '[]')).toEqual([
+      'arn:aws:codepipeline:us-east-1:123456789012:classic-v1',
+      'arn:aws:codepipeline:us-east-1:123456789012:full-v2',
+      'arn:aws:codepipeline:eu-west-1:123456789012:eu-app'
+    ])
+
+    // Only the expected writes: one UpdatePipeline per GitHub pipeline.
+    const writes = await writeCalls(emulator)
+    expect(writes.map((c) => `${c.region} ${c.action}`).sort()).toEqual([
+      'eu-west-1 UpdatePipeline',
+      'us-east-1 UpdatePipeline',
+      'us-east-1 UpdatePipeline'
+    ])
+
+    // The report: a summary table, a log group per region, a warning for the skip.
+    expect(result.summary).toMatch(/\| us-east-1 \| full-v2 \| Source\/App, Source\/Lib \| 1 → 2 \| ✅ updated/)
+    expect(result.summary).toMatch(/\| us-east-1 \| connections-only \| – \| 1 \| ⏭️ skipped/)
+    expect(result.stdout).toContain('::group::Region us-east-1')
+    expect(result.stdout).toContain('::group::Region eu-west-1')
+    expect(result.stdout).toMatch(/::warning::us-east-1: skipped 1 matching pipeline.*connections-only/)
+  })
+
+  it('fails a missing named pipeline only, rotates the others, and lists every failure', async () => {
+    const result = await run({ pipelines: 'classic-v1\ndoes-not-exist\nalso-missing' })
+    expect(result.code).toBe(1)
+    expect(entry(result, 'us-east-1', 'classic-v1')?.status).toBe('updated')
+    expect(entry(result, 'us-east-1', 'does-not-exist')).toMatchObject({ status: 'failed' })
+    expect(result.stdout).toMatch(/::error::2 target\(s\) failed:/)
+    expect(result.stdout).toMatch(/does-not-exist: pipeline 'does-not-exist' does not exist in us-east-1/)
+    expect(result.stdout).toMatch(/also-missing/)
+    expect(oauthTokens((await storedPipeline(emulator, 'us-east-1', 'classic-v1')).pipeline)).toEqual([TOKEN])
+  })
+
+  it('skips a named pipeline without a GitHub source, with a warning that says why', async () => {
+    const result = await run({ pipelines: 'connections-only' })
+    expect(result.code).toBe(0)
+    expect(entry(result, 'us-east-1', 'connections-only')?.status).toBe('skipped')
+    expect(result.stdout).toMatch(/::warning::pipeline 'connections-only' in us-east-1 holds no GitHub OAuth token/)
+    expect(await writeCalls(emulator)).toEqual([])
+  })
+
+  it('plans in a dry run and writes nothing', async () => {
+    const before = await storedPipeline(emulator, 'us-east-1', 'full-v2')
+    const result = await run({ pipelines: 'full-v2, classic-v1', 'dry-run': 'true' })
+    expect(result.code).toBe(0)
+    expect(report(result).map((e) => e.status)).toEqual(['planned', 'planned'])
+    expect(result.summary).toMatch(/Dry run/)
+    expect(result.summary).toMatch(/\| us-east-1 \| full-v2 \| Source\/App, Source\/Lib \| 1 → 2 \| 📝 planned/)
+    expect(result.outputs['updated']).toBe('[]')
+    expect(await writeCalls(emulator)).toEqual([])
+    expect(await storedPipeline(emulator, 'us-east-1', 'full-v2')).toEqual(before)
+  })
+
+  it('takes the region from a pipeline ARN', async () => {
+    const result = await run({
+      pipelines: 'arn:aws:codepipeline:eu-west-1:123456789012:eu-app',
+      regions: ''
+    })
+    expect(result.code).toBe(0)
+    expect(report(result)).toHaveLength(1)
+    expect(entry(result, 'eu-west-1', 'eu-app')?.status).toBe('updated')
+  })
+
+  it('is idempotent: a re-run writes the same token again and changes nothing else', async () => {
+    await run({ pipelines: 'full-v2' })
+    const first = (await storedPipeline(emulator, 'us-east-1', 'full-v2')).pipeline
+    const result = await run({ pipelines: 'full-v2' })
+    expect(result.code).toBe(0)
+    const second = (await storedPipeline(emulator, 'us-east-1', 'full-v2')).pipeline
+    expect(second['version']).toBe(Number(first['version']) + 1)
+    expect(withoutTokenAndVersion(second)).toEqual(withoutTokenAndVersion(first))
+    expect(oauthTokens(second)).toEqual([TOKEN, TOKEN])
+  })
+
+  it('runs under Node 24, the runtime action.yml names', async () => {
+    const result = await run({ pipelines: 'full-v2' }, { node: '24' })
+    expect(result.code).toBe(0)
+    expect(entry(result, 'us-east-1', 'full-v2')?.status).toBe('updated')
+    expect(oauthTokens((await storedPipeline(emulator, 'us-east-1', 'full-v2')).pipeline)).toEqual([TOKEN, TOKEN])
+  }, 180000)
+})
+
+describe('bad input is refused before any AWS call', () => {
+  it.each([
+    [{ token: '' }, /Input 'token' is empty/],
+    [{ token: `${TOKEN} second-half` }, /Input 'token' contains whitespace/],
+    [{ regions: 'us-east-1, mars-north-1' }, /Input 'regions' 'mars-north-1' is not an AWS region/],
+    [{ pipelines: 'bad name!' }, /Input 'pipelines' entry 'bad name!' is not a valid pipeline name/],
+    [{ pipelines: 'arn:aws:codepipeline:us-east-1:123:x' }, /Input 'pipelines' entry .* is not a pipeline ARN/],
+    [{ 'dry-run': 'maybe' }, /Input 'dry-run' expected true or false, got 'maybe'/],
+    [{ pipelines: '' }, /Input 'pipelines' nothing to do/]
+  ])('%j', async (inputs, message) => {
+    const result = await run({ pipelines: 'full-v2', ...inputs })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(new RegExp(`::error::${message.source}`))
+    expect(await calls(emulator)).toEqual([])
+  })
+})
