@@ -6,6 +6,7 @@ import {
   reset,
   startEmulator,
   storedPipeline,
+  tagAsStack,
   writeCalls,
   type Emulator
 } from './support/emulator.js'
@@ -164,6 +165,17 @@ describe('rotation through the bundled action', () => {
     expect(result.outputs['updated']).toBe('[]')
     expect(await writeCalls(emulator)).toEqual([])
     expect(await storedPipeline(emulator, 'us-east-1', 'full-v2')).toEqual(before)
+  })
+
+  it('warns that a CloudFormation stack owns a pipeline, and still rotates it', async () => {
+    await tagAsStack(emulator, 'us-east-1', 'classic-v1', 'ci-stack')
+    const result = await run({ pipelines: 'classic-v1' })
+    expect(result.code).toBe(0)
+    expect(entry(result, 'us-east-1', 'classic-v1')).toMatchObject({ status: 'updated', stack: 'ci-stack' })
+    expect(result.stdout).toMatch(
+      /::warning::Pipeline 'classic-v1' in us-east-1 belongs to CloudFormation stack 'ci-stack': update the template's token source too/
+    )
+    expect(result.summary).toMatch(/classic-v1 \(stack ci-stack\)/)
   })
 
   it('takes the region from a pipeline ARN', async () => {

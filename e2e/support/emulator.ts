@@ -172,3 +172,12 @@ export async function createPipeline(
 ): Promise<void> {
   await awsJson(emulator, region, 'CodePipeline_20150709.CreatePipeline', { pipeline, tags })
 }
+
+/** Tags a pipeline as CloudFormation does (aws: keys, which TagResource refuses to users). */
+export async function tagAsStack(emulator: { url: string }, region: string, name: string, stack: string) {
+  await control(emulator, '/_emulator/codepipeline/system-tags', {
+    region,
+    name,
+    tags: [{ key: 'aws:cloudformation:stack-name', value: stack }]
+  })
+}

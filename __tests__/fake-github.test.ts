@@ -1,0 +1,494 @@
+/**
+ * The fake GitHub that the end-to-end tests point the action at: it must
+ * answer the way GitHub's REST API and the Actions OIDC token service do, and
+ * must never keep a token value where a test could print it.
+ */
+import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { getIDToken } from '@actions/core'
+import {
+  startFakeGitHub,
+  type FakeGitHub,
+  type FakeGitHubScenario
+} from '../e2e/support/fake-github.js'
+
+const CLASSIC = 'ghp_classicTokenValue0000000000000000000'
+const FINE_GRAINED = 'github_pat_11FINEGRAINED0000000000_value'
+const REVOKED = 'ghp_revokedTokenValue000000000000000000'
+const LIMITED = 'ghp_rateLimitedTokenValue00000000000000'
+const ALMOST = 'ghp_oneRequestLeftTokenValue00000000000'
+const UNKNOWN = 'ghp_unknownTokenValue000000000000000000'
+
+const scenario: FakeGitHubScenario = {
+  tokens: {
+    [CLASSIC]: {
+      login: 'octo-bot',
+      scopes: 'repo, admin:repo_hook',
+      expiresAt: '2026-12-01 10:00:00 UTC',
+      repos: {
+        'octo-org/public-app': 'ok',
+        'octo-org/Private-App': 'private-ok',
+        'octo-org/gone': 'missing',
+        'sso-org/locked': 'sso'
+      }
+    },
+    [FINE_GRAINED]: {
+      login: 'fine-bot',
+      scopes: null,
+      expiresAt: '2026-12-01 10:00:00 +0900',
+      repos: { 'octo-org/public-app': 'ok' }
+    },
+    [REVOKED]: { login: 'old-bot', revoked: true, scopes: 'repo' },
+    [LIMITED]: { login: 'busy-bot', scopes: 'repo', rateLimitRemaining: 0 },
+    [ALMOST]: { login: 'almost-bot', scopes: 'repo', rateLimitRemaining: 1 }
+  }
+}
+
+const BAD_CREDENTIALS = {
+  message: 'Bad credentials',
+  documentation_url: 'https://docs.github.com/rest',
+  status: '401'
+}
+
+let servers: FakeGitHub[] = []
+
+async function start(overrides: Partial<FakeGitHubScenario> = {}): Promise<FakeGitHub> {
+  const server = await startFakeGitHub({ ...scenario, ...overrides })
+  servers.push(server)
+  return server
+}
+
+afterEach(async () => {
+  await Promise.all(servers.map((server) => server.close()))
+  servers = []
+  jest.restoreAllMocks()
+})
+
+interface Answer {
+  status: number
+  headers: Headers
+  body: Record<string, unknown>
+}
+
+async function get(url: string, authorization?: string): Promise<Answer> {
+  const response = await fetch(url, {
+    headers: {
+      accept: 'application/vnd.github+json',
+      'x-github-api-version': '2022-11-28',
+      ...(authorization === undefined ? {} : { authorization })
+    }
+  })
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>
+  }
+}
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000)
+
+function decodeJwt(jwt: string): {
+  header: Record<string, unknown>
+  payload: Record<string, unknown>
+} {
+  const parts = jwt.split('.')
+  expect(parts).toHaveLength(3)
+  for (const part of parts) expect(part).toMatch(/^[A-Za-z0-9_-]+$/)
+  const decode = (part: string | undefined): Record<string, unknown> =>
+    JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>
+  return { header: decode(parts[0]), payload: decode(parts[1]) }
+}
+
+describe('startFakeGitHub', () => {
+  it('listens on 127.0.0.1 and stops on close()', async () => {
+    const github = await startFakeGitHub(scenario)
+    expect(github.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(github.oidcRequestUrl).toBe(`${github.url}/_oidc/token?api-version=2.0`)
+    expect(github.oidcRequestToken.length).toBeGreaterThanOrEqual(20)
+    // A keep-alive connection must not hold close() up.
+    expect((await get(`${github.url}/user`, `token ${CLASSIC}`)).status).toBe(200)
+    await github.close()
+    await expect(fetch(`${github.url}/user`)).rejects.toThrow()
+  })
+
+  it('generates a new OIDC request token per server', async () => {
+    const [a, b] = await Promise.all([start(), start()])
+    expect(a?.oidcRequestToken).not.toBe(b?.oidcRequestToken)
+  })
+})
+
+describe('GET /user', () => {
+  it('answers a classic token with the user and GitHub’s headers', async () => {
+    const github = await start()
+    const before = nowSeconds()
+    const { status, headers, body } = await get(`${github.url}/user`, `token ${CLASSIC}`)
+    expect(status).toBe(200)
+    expect(body).toEqual(
+      expect.objectContaining({ login: 'octo-bot', id: expect.any(Number), type: 'User' })
+    )
+    expect(headers.get('content-type')).toBe('application/json; charset=utf-8')
+    expect(headers.get('x-oauth-scopes')).toBe('repo, admin:repo_hook')
+    expect(headers.get('x-accepted-oauth-scopes')).toBe('')
+    expect(headers.get('github-authentication-token-expiration')).toBe('2026-12-01 10:00:00 UTC')
+    expect(headers.get('x-github-media-type')).toBe('github.v3; format=json')
+    expect(headers.get('x-github-api-version-selected')).toBe('2022-11-28')
+    expect(headers.get('x-ratelimit-limit')).toBe('5000')
+    expect(headers.get('x-ratelimit-remaining')).toBe('4999')
+    expect(headers.get('x-ratelimit-used')).toBe('1')
+    expect(headers.get('x-ratelimit-resource')).toBe('core')
+    const reset = Number(headers.get('x-ratelimit-reset'))
+    expect(Number.isInteger(reset)).toBe(true)
+    expect(reset).toBeGreaterThan(before)
+    expect(reset).toBeLessThanOrEqual(nowSeconds() + 3600)
+    expect(headers.get('x-github-request-id')).toMatch(/^[0-9A-F]+(:[0-9A-F]+){4}$/)
+
+    const again = await get(`${github.url}/user`, `token ${CLASSIC}`)
+    expect(again.body['id']).toBe(body['id'])
+    expect(again.headers.get('x-ratelimit-remaining')).toBe('4998')
+    expect(again.headers.get('x-github-request-id')).not.toBe(headers.get('x-github-request-id'))
+  })
+
+  it('accepts the Bearer scheme and sends no X-OAuth-Scopes for a fine-grained token', async () => {
+    const github = await start()
+    const { status, headers, body } = await get(`${github.url}/user`, `Bearer ${FINE_GRAINED}`)
+    expect(status).toBe(200)
+    expect(body['login']).toBe('fine-bot')
+    expect(headers.has('x-oauth-scopes')).toBe(false)
+    expect(headers.get('github-authentication-token-expiration')).toBe('2026-12-01 10:00:00 +0900')
+  })
+
+  it('sends no expiration header for a token without expiry', async () => {
+    const github = await start({ tokens: { [CLASSIC]: { scopes: 'repo', expiresAt: null } } })
+    const { status, headers, body } = await get(`${github.url}/user`, `token ${CLASSIC}`)
+    expect(status).toBe(200)
+    expect(body['login']).toBe('rotation-bot')
+    expect(headers.has('github-authentication-token-expiration')).toBe(false)
+  })
+
+  it.each([
+    ['an unknown token', `token ${UNKNOWN}`],
+    ['a revoked token', `token ${REVOKED}`],
+    ['an unsupported scheme', `Basic ${Buffer.from(`x:${CLASSIC}`).toString('base64')}`],
+    ['an empty token', 'token ']
+  ])('answers %s with 401 Bad credentials', async (_, authorization) => {
+    const github = await start()
+    const { status, headers, body } = await get(`${github.url}/user`, authorization)
+    expect(status).toBe(401)
+    expect(body).toEqual(BAD_CREDENTIALS)
+    expect(headers.get('content-type')).toBe('application/json; charset=utf-8')
+    expect(headers.has('x-oauth-scopes')).toBe(false)
+    expect(headers.has('github-authentication-token-expiration')).toBe(false)
+  })
+
+  it('answers a request without Authorization with 401', async () => {
+    const github = await start()
+    const { status, body } = await get(`${github.url}/user`)
+    expect(status).toBe(401)
+    expect(body).toEqual({
+      message: 'Requires authentication',
+      documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+      status: '401'
+    })
+  })
+})
+
+describe('GET /repos/{owner}/{repo}', () => {
+  it('answers a reachable repository with its details', async () => {
+    const github = await start()
+    const { status, headers, body } = await get(
+      `${github.url}/repos/octo-org/public-app`,
+      `token ${CLASSIC}`
+    )
+    expect(status).toBe(200)
+    expect(body).toEqual(
+      expect.objectContaining({
+        id: expect.any(Number),
+        name: 'public-app',
+        full_name: 'octo-org/public-app',
+        private: false,
+        owner: expect.objectContaining({ login: 'octo-org' }),
+        permissions: expect.objectContaining({ admin: false, push: true, pull: true }),
+        default_branch: 'main'
+      })
+    )
+    expect(headers.get('x-oauth-scopes')).toBe('repo, admin:repo_hook')
+    expect(headers.get('x-accepted-oauth-scopes')).toBe('repo')
+    expect(headers.get('github-authentication-token-expiration')).toBe('2026-12-01 10:00:00 UTC')
+    expect(headers.get('x-ratelimit-remaining')).toBe('4999')
+  })
+
+  it('finds a private repository case-insensitively, under its own spelling', async () => {
+    const github = await start()
+    const { status, body } = await get(
+      `${github.url}/repos/OCTO-ORG/private-app`,
+      `token ${CLASSIC}`
+    )
+    expect(status).toBe(200)
+    expect(body).toEqual(
+      expect.objectContaining({
+        full_name: 'octo-org/Private-App',
+        name: 'Private-App',
+        private: true
+      })
+    )
+  })
+
+  it.each(['octo-org/gone', 'octo-org/never-listed'])('answers %s with 404', async (repo) => {
+    const github = await start()
+    const { status, headers, body } = await get(`${github.url}/repos/${repo}`, `token ${CLASSIC}`)
+    expect(status).toBe(404)
+    expect(body).toEqual({
+      message: 'Not Found',
+      documentation_url: 'https://docs.github.com/rest/repos/repos#get-a-repository',
+      status: '404'
+    })
+    expect(headers.get('x-oauth-scopes')).toBe('repo, admin:repo_hook')
+  })
+
+  it('answers a repository behind SAML SSO with 403 and X-GitHub-SSO', async () => {
+    const github = await start()
+    const { status, headers, body } = await get(
+      `${github.url}/repos/sso-org/locked`,
+      `token ${CLASSIC}`
+    )
+    expect(status).toBe(403)
+    expect(headers.get('x-github-sso')).toMatch(
+      /^required; url=https:\/\/github\.com\/orgs\/sso-org\/sso\?authorization_request=[A-Za-z0-9_-]+$/
+    )
+    expect(body).toEqual({
+      message:
+        'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.',
+      documentation_url:
+        'https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/',
+      status: '403'
+    })
+  })
+
+  it('answers 401 for bad tokens and 404 without any token', async () => {
+    const github = await start()
+    for (const token of [UNKNOWN, REVOKED]) {
+      const { status, body } = await get(
+        `${github.url}/repos/octo-org/public-app`,
+        `token ${token}`
+      )
+      expect(status).toBe(401)
+      expect(body).toEqual(BAD_CREDENTIALS)
+    }
+    expect((await get(`${github.url}/repos/octo-org/public-app`)).status).toBe(404)
+  })
+
+  it('keeps repositories per token', async () => {
+    const github = await start()
+    const url = `${github.url}/repos/octo-org/Private-App`
+    expect((await get(url, `token ${CLASSIC}`)).status).toBe(200)
+    expect((await get(url, `Bearer ${FINE_GRAINED}`)).status).toBe(404)
+  })
+})
+
+describe('rate limiting', () => {
+  it('refuses the first request of an exhausted token, then answers normally', async () => {
+    const github = await start()
+    const before = nowSeconds()
+    const limited = await get(`${github.url}/user`, `token ${LIMITED}`)
+    expect(limited.status).toBe(403)
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0')
+    expect(limited.headers.get('x-ratelimit-limit')).toBe('5000')
+    expect(limited.headers.get('x-ratelimit-used')).toBe('5000')
+    const reset = Number(limited.headers.get('x-ratelimit-reset'))
+    expect(reset).toBeGreaterThanOrEqual(before + 1)
+    expect(reset).toBeLessThanOrEqual(nowSeconds() + 3)
+    expect(limited.body['message']).toMatch(/^API rate limit exceeded for user ID \d+\. /)
+    expect(limited.body).toEqual(
+      expect.objectContaining({
+        documentation_url:
+          'https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting',
+        status: '403'
+      })
+    )
+
+    const after = await get(`${github.url}/user`, `token ${LIMITED}`)
+    expect(after.status).toBe(200)
+    expect(after.body['login']).toBe('busy-bot')
+    expect(Number(after.headers.get('x-ratelimit-remaining'))).toBeGreaterThan(0)
+  })
+
+  it('runs out after the requests that were left', async () => {
+    const github = await start()
+    const first = await get(`${github.url}/repos/any/repo`, `token ${ALMOST}`)
+    expect(first.status).toBe(404)
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('0')
+    expect((await get(`${github.url}/user`, `token ${ALMOST}`)).status).toBe(403)
+    expect((await get(`${github.url}/user`, `token ${ALMOST}`)).status).toBe(200)
+  })
+})
+
+describe('the OIDC token service', () => {
+  it('issues a JWT for the requested audience', async () => {
+    const github = await start()
+    const before = nowSeconds()
+    const response = await fetch(`${github.oidcRequestUrl}&audience=sts.amazonaws.com`, {
+      headers: { authorization: `Bearer ${github.oidcRequestToken}`, accept: 'application/json' }
+    })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8')
+    const body = (await response.json()) as { value?: unknown }
+    expect(typeof body.value).toBe('string')
+    const { header, payload } = decodeJwt(String(body.value))
+    expect(header).toEqual(expect.objectContaining({ typ: 'JWT', alg: 'RS256' }))
+    expect(payload).toEqual(
+      expect.objectContaining({
+        iss: 'https://token.actions.githubusercontent.com',
+        aud: 'sts.amazonaws.com',
+        sub: 'repo:example-org/example-repo:environment:production',
+        repository: 'example-org/example-repo',
+        environment: 'production'
+      })
+    )
+    expect(payload['iat']).toBeGreaterThanOrEqual(before)
+    expect(payload['exp']).toBeGreaterThan(Number(payload['iat']))
+  })
+
+  it('uses the scenario’s subject, and the owner’s URL when no audience is asked for', async () => {
+    const github = await start({ oidc: { subject: 'repo:acme/tools:ref:refs/heads/main' } })
+    const response = await fetch(github.oidcRequestUrl, {
+      headers: { authorization: `Bearer ${github.oidcRequestToken}` }
+    })
+    const { payload } = decodeJwt(String(((await response.json()) as { value?: unknown }).value))
+    expect(payload).toEqual(
+      expect.objectContaining({
+        sub: 'repo:acme/tools:ref:refs/heads/main',
+        aud: 'https://github.com/acme',
+        repository: 'acme/tools'
+      })
+    )
+    expect(payload).not.toHaveProperty('environment')
+  })
+
+  it.each([
+    ['a wrong bearer token', 'Bearer not-the-request-token'],
+    ['no Authorization', undefined],
+    ['a GitHub token', `token ${CLASSIC}`]
+  ])('refuses %s with 401', async (_, authorization) => {
+    const github = await start()
+    const response = await fetch(`${github.oidcRequestUrl}&audience=sts.amazonaws.com`, {
+      headers: authorization === undefined ? {} : { authorization }
+    })
+    expect(response.status).toBe(401)
+  })
+
+  it('answers 500 when the scenario says it fails', async () => {
+    const github = await start({ oidc: { fail: true } })
+    const response = await fetch(`${github.oidcRequestUrl}&audience=sts.amazonaws.com`, {
+      headers: { authorization: `Bearer ${github.oidcRequestToken}` }
+    })
+    expect(response.status).toBe(500)
+  })
+
+  describe('through @actions/core getIDToken()', () => {
+    const saved = {
+      url: process.env['ACTIONS_ID_TOKEN_REQUEST_URL'],
+      token: process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']
+    }
+    afterEach(() => {
+      for (const [name, value] of [
+        ['ACTIONS_ID_TOKEN_REQUEST_URL', saved.url],
+        ['ACTIONS_ID_TOKEN_REQUEST_TOKEN', saved.token]
+      ] as const) {
+        if (value === undefined) delete process.env[name]
+        else process.env[name] = value
+      }
+    })
+
+    async function idTokenFrom(github: FakeGitHub): Promise<string> {
+      process.env['ACTIONS_ID_TOKEN_REQUEST_URL'] = github.oidcRequestUrl
+      process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'] = github.oidcRequestToken
+      // getIDToken masks the token with an ::add-mask:: command on stdout.
+      jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+      return getIDToken('sts.amazonaws.com')
+    }
+
+    it('gets a token the way the action does', async () => {
+      const github = await start()
+      const { payload } = decodeJwt(await idTokenFrom(github))
+      expect(payload['aud']).toBe('sts.amazonaws.com')
+      expect(github.requests).toEqual([
+        {
+          method: 'GET',
+          path: '/_oidc/token',
+          authorization: true,
+          audience: 'sts.amazonaws.com',
+          status: 200
+        }
+      ])
+    })
+
+    it('fails when the service fails', async () => {
+      const github = await start({ oidc: { fail: true } })
+      await expect(idTokenFrom(github)).rejects.toThrow(/500/)
+    })
+  })
+})
+
+describe('anything else', () => {
+  it.each([
+    ['GET', '/nope'],
+    ['GET', '/users/octo-bot/repos'],
+    ['GET', '/repos/octo-org'],
+    ['GET', '/repos/octo-org/public-app/branches'],
+    ['POST', '/user'],
+    ['DELETE', '/repos/octo-org/public-app']
+  ])('answers %s %s with 404 Not Found', async (method, path) => {
+    const github = await start()
+    const response = await fetch(`${github.url}${path}`, {
+      method,
+      headers: { authorization: `token ${CLASSIC}` }
+    })
+    expect(response.status).toBe(404)
+    expect(await response.json()).toEqual({
+      message: 'Not Found',
+      documentation_url: 'https://docs.github.com/rest',
+      status: '404'
+    })
+  })
+})
+
+describe('requests', () => {
+  it('records method, path, Authorization presence and status, and no token value', async () => {
+    const github = await start()
+    await get(`${github.url}/user`, `token ${CLASSIC}`)
+    await get(`${github.url}/repos/octo-org/public-app?per_page=1`, `Bearer ${FINE_GRAINED}`)
+    await get(`${github.url}/user`, `token ${UNKNOWN}`)
+    await get(`${github.url}/user`, `token ${REVOKED}`)
+    await get(`${github.url}/user`, `token ${LIMITED}`)
+    await get(`${github.url}/user`)
+    await fetch(`${github.oidcRequestUrl}&audience=sts.amazonaws.com`, {
+      headers: { authorization: `Bearer ${github.oidcRequestToken}` }
+    })
+
+    expect(github.requests).toEqual([
+      { method: 'GET', path: '/user', authorization: true, status: 200 },
+      { method: 'GET', path: '/repos/octo-org/public-app', authorization: true, status: 200 },
+      { method: 'GET', path: '/user', authorization: true, status: 401 },
+      { method: 'GET', path: '/user', authorization: true, status: 401 },
+      { method: 'GET', path: '/user', authorization: true, status: 403 },
+      { method: 'GET', path: '/user', authorization: false, status: 401 },
+      {
+        method: 'GET',
+        path: '/_oidc/token',
+        authorization: true,
+        audience: 'sts.amazonaws.com',
+        status: 200
+      }
+    ])
+    const recorded = JSON.stringify(github.requests)
+    for (const secret of [
+      CLASSIC,
+      FINE_GRAINED,
+      UNKNOWN,
+      REVOKED,
+      LIMITED,
+      github.oidcRequestToken
+    ]) {
+      expect(recorded).not.toContain(secret)
+    }
+  })
+})
