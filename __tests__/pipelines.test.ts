@@ -141,7 +141,7 @@ describe('planPipelines', () => {
       now
     )
     const byRegion = Object.fromEntries(plan.results.map((r) => [r.region, r]))
-    expect(byRegion['eu-west-1']?.status).toBe('updated')
+    expect(byRegion['eu-west-1']?.status).toBe('planned')
     expect(byRegion['us-east-1']?.status).toBe('failed')
     expect(byRegion['us-east-1']?.error).toMatch(/names account 999999999999.*account 123456789012/)
   })
@@ -151,13 +151,13 @@ describe('planPipelines', () => {
     const plan = await planPipelines(setup({ pipelines: 'prod-*,dev-app' }), apiFor, now)
     const failed = plan.results.find((r) => r.pipeline === 'prod-*')
     expect(failed?.error).toMatch(/needs permission codepipeline:ListPipelines/)
-    expect(plan.results.find((r) => r.pipeline === 'dev-app')?.status).toBe('updated')
+    expect(plan.results.find((r) => r.pipeline === 'dev-app')?.status).toBe('planned')
   })
 
   it('reports a GetPipeline error and a tags error without stopping', async () => {
     east.failures.tags = awsError('AccessDeniedException', 'no tags for you')
     let plan = await planPipelines(setup({ pipelines: 'dev-app' }), apiFor, now)
-    expect(plan.results[0]?.status).toBe('updated')
+    expect(plan.results[0]?.status).toBe('planned')
     expect(plan.results[0]?.note).toMatch(/CloudFormation ownership not checked.*codepipeline:ListTagsForResource/)
     east.failures.get = awsError('InternalError', 'boom')
     plan = await planPipelines(setup({ pipelines: 'dev-app' }), apiFor, now)

@@ -137,7 +137,7 @@ export async function planPipelines(
       await Promise.all(
         selectCandidates(selectors, listed).map((candidate) =>
           limit(async () => {
-            const outcome = await planOne(region, candidate, api, inputs.dryRun)
+            const outcome = await planOne(region, candidate, api)
             if (outcome.target) plan.targets.push(outcome.target)
             plan.results.push(outcome.result)
             if (outcome.result.status === 'skipped') {
@@ -167,8 +167,7 @@ function failed(region: string, pipeline: string, error: string): PipelineResult
 async function planOne(
   region: string,
   candidate: Candidate,
-  api: PipelineApi,
-  dryRun: boolean
+  api: PipelineApi
 ): Promise<{ result: PipelineResult; target?: PipelineTarget }> {
   let raw
   try {
@@ -196,7 +195,7 @@ async function planOne(
   const result: PipelineResult = {
     region,
     pipeline: candidate.name,
-    status: dryRun ? 'planned' : 'updated',
+    status: 'planned',
     githubActions: actions.map((a) => `${a.stage}/${a.action}`),
     repositories: [...new Set(actions.map((a) => `${a.owner}/${a.repo}`))]
   }

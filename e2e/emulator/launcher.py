@@ -211,6 +211,24 @@ def aws_error(err_type: str, message: str, status: int = 400) -> Resp:
     return resp
 
 
+def query_error(err_type: str, message: str, status: int = 400) -> Resp:
+    """AWS query protocol error (STS, IAM): an XML ErrorResponse, as those services send."""
+    from xml.sax.saxutils import escape
+
+    kind = "Receiver" if status >= 500 else "Sender"
+    body = (f'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>{kind}</Type>'
+            f"<Code>{escape(err_type)}</Code><Message>{escape(message)}</Message></Error>"
+            f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>").encode("utf-8")
+    return Resp(status, [("Content-Type", "text/xml")], body)
+
+
+def error_for(req: "AwsRequest", err_type: str, message: str, status: int = 400) -> Resp:
+    """An injected error in the protocol of the service called."""
+    if req.protocol == "query":
+        return query_error(err_type, message, status)
+    return aws_error(err_type, message, status)
+
+
 def plain_json(obj: Any, status: int = 200) -> Resp:
     return Resp(status, [("Content-Type", "application/json")], dumps(obj))
 
@@ -359,7 +377,7 @@ class Emulator:
         # 1. throttling (token bucket per region+action)
         if self._throttled(req):
             entry["fault"] = "throttle"
-            return self._finish(entry, aws_error("ThrottlingException", "Rate exceeded"), start_response)
+            return self._finish(entry, error_for(req, "ThrottlingException", "Rate exceeded"), start_response)
 
         # 2. faults
         rule = self._pick_fault(req)
@@ -381,11 +399,11 @@ class Emulator:
                     time.sleep(rule["delayMs"] / 1000.0)
                 return self._finish(entry, resp, start_response)
             if rule["kind"] == "throttle":
-                return self._finish(entry, aws_error("ThrottlingException", "Rate exceeded"), start_response)
+                return self._finish(entry, error_for(req, "ThrottlingException", "Rate exceeded"), start_response)
             status = rule["status"]
             err_type = rule["errorType"] or status_error_type(status)
             message = rule["message"] or f"Emulated fault: HTTP {status}"
-            return self._finish(entry, aws_error(err_type, message, status), start_response)
+            return self._finish(entry, error_for(req, err_type, message, status), start_response)
 
         resp = self._process(environ, req, entry)
         return self._finish(entry, resp, start_response)

@@ -1,0 +1,284 @@
+/**
+ * The token check through the bundled action: a local server that answers
+ * like GitHub's REST API decides whether the token is good, the AWS emulator
+ * holds the pipelines. A refused token must leave every pipeline untouched
+ * (0 AWS write calls); an accepted one is rotated and its expiry reported.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { randomBytes } from 'node:crypto'
+import {
+  control,
+  createPipeline,
+  createServiceRole,
+  reset,
+  startEmulator,
+  storedPipeline,
+  writeCalls,
+  type Emulator
+} from './support/emulator.js'
+import { OLD_TOKEN, classicV1 } from './support/corpus.js'
+import { startFakeGitHub, type FakeGitHub, type TokenBehaviour } from './support/fake-github.js'
+import { findLeaks, runAction, type RunResult } from './support/run-action.js'
+
+const TOKEN = `e2e-token-${randomBytes(12).toString('hex')}`
+const DAY = 86_400_000
+let emulator: Emulator
+let github: FakeGitHub | undefined
+
+/** us-east-1: web and api build example-org/app (webhooks), docs builds example-org/lib. */
+const PIPELINES = ['api', 'docs', 'web']
+const REPOS = { 'example-org/app': 'private-ok', 'example-org/lib': 'ok' } as const
+
+beforeAll(async () => {
+  emulator = await startEmulator()
+})
+afterAll(async () => {
+  await emulator?.stop()
+})
+beforeEach(async () => {
+  await reset(emulator)
+  const roleArn = await createServiceRole(emulator)
+  await createPipeline(emulator, 'us-east-1', classicV1(roleArn, 'web', 'app'))
+  await createPipeline(emulator, 'us-east-1', classicV1(roleArn, 'api', 'app'))
+  await createPipeline(emulator, 'us-east-1', classicV1(roleArn, 'docs', 'lib'))
+  await control(emulator, '/_emulator/calls/reset', {})
+})
+afterEach(async () => {
+  await github?.close()
+  github = undefined
+})
+
+/** GitHub's format: `2026-12-01 10:00:00 UTC`, or with an offset such as `+0900`. */
+function expiration(at: Date, offsetHours = 0): string {
+  const local = new Date(at.getTime() + offsetHours * 3_600_000).toISOString()
+  const zone =
+    offsetHours === 0
+      ? 'UTC'
+      : `${offsetHours > 0 ? '+' : '-'}${String(Math.abs(offsetHours)).padStart(2, '0')}00`
+  return `${local.slice(0, 10)} ${local.slice(11, 19)} ${zone}`
+}
+
+/** A token `days` days (and an hour, so the count is stable) from now. */
+const inDays = (days: number) => new Date(Date.now() + days * DAY + 3_600_000)
+
+async function run(behaviour: TokenBehaviour, inputs: Record<string, string> = {}) {
+  github = await startFakeGitHub({ tokens: { [TOKEN]: behaviour } })
+  const result = await runAction({
+    inputs: { token: TOKEN, pipelines: '*', regions: 'us-east-1', ...inputs },
+    githubApiUrl: github.url,
+    env: { AWS_ENDPOINT_URL: emulator.url }
+  })
+  // Every run, whatever its outcome: the token shows only in the add-mask command.
+  expect(findLeaks(result, TOKEN)).toEqual([])
+  expect(result.stdout).toContain(`::add-mask::${TOKEN}`)
+  return result
+}
+
+const failure = (result: RunResult) =>
+  result.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('::error::'))
+    .join('\n')
+    .replace(/%0A/g, '\n')
+
+async function storedTokens(): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {}
+  for (const name of PIPELINES) {
+    const { pipeline } = await storedPipeline(emulator, 'us-east-1', name)
+    out[name] = [...JSON.stringify(pipeline).matchAll(/"OAuthToken":\s*"([^"]*)"/g)].map(
+      (m) => m[1] ?? ''
+    )
+  }
+  return out
+}
+
+async function expectNothingWritten(result: RunResult) {
+  expect(result.code).toBe(1)
+  expect(await writeCalls(emulator)).toEqual([])
+  expect(await storedTokens()).toEqual({ api: [OLD_TOKEN], docs: [OLD_TOKEN], web: [OLD_TOKEN] })
+  expect(failure(result)).toMatch(
+    /^::error::The GitHub token was refused, so nothing was written:\n- GitHub token: /
+  )
+  // The plan was still reported: every pipeline still planned, the summary says nothing was written.
+  const report = JSON.parse(result.outputs['report'] ?? '[]') as { status: string; note?: string }[]
+  expect(report).toHaveLength(3)
+  for (const entry of report) expect(entry.status).toBe('planned')
+  expect(result.summary).toContain('**Nothing was written: GitHub refused the token.**')
+}
+
+async function expectRotated(result: RunResult) {
+  expect(result.code).toBe(0)
+  expect(await storedTokens()).toEqual({ api: [TOKEN], docs: [TOKEN], web: [TOKEN] })
+  expect((await writeCalls(emulator)).map((c) => c.action)).toEqual([
+    'UpdatePipeline',
+    'UpdatePipeline',
+    'UpdatePipeline'
+  ])
+}
+
+/** Each repository asked for once, with the token, after GET /user. */
+function expectCheckedOnce() {
+  const paths = github?.requests.map((r) => r.path) ?? []
+  expect(paths[0]).toBe('/user')
+  expect(paths.slice(1).sort()).toEqual(['/repos/example-org/app', '/repos/example-org/lib'])
+  expect(github?.requests.every((r) => r.authorization)).toBe(true)
+}
+
+describe('refused tokens write nothing', () => {
+  it('a revoked token', async () => {
+    const result = await run({ revoked: true })
+    await expectNothingWritten(result)
+    expect(failure(result)).toContain(
+      'GitHub token: GitHub rejected the token: revoked, expired or mistyped'
+    )
+    expect(github?.requests.map((r) => r.path)).toEqual(['/user'])
+    expect(result.outputs['token-expires-at']).toBe('')
+    expect(result.outputs['token-days-left']).toBe('')
+  })
+
+  it('a classic token without the repo scope', async () => {
+    const result = await run({
+      scopes: 'read:user, public_repo',
+      expiresAt: expiration(inDays(90)),
+      repos: REPOS
+    })
+    await expectNothingWritten(result)
+    expect(failure(result)).toContain(
+      'the classic token lacks the `repo` scope (it has: read:user, public_repo)'
+    )
+  })
+
+  it('a token that expires in 3 days', async () => {
+    const at = inDays(3)
+    const result = await run({
+      scopes: 'repo, admin:repo_hook',
+      expiresAt: expiration(at),
+      repos: REPOS
+    })
+    await expectNothingWritten(result)
+    const iso = at.toISOString().replace(/\.\d{3}Z$/, 'Z')
+    expect(failure(result)).toContain(
+      `the token expires in 3 days, on ${iso}: fewer than min-days-left (7)`
+    )
+    // The expiry is reported even though the token was refused.
+    expect(result.outputs['token-expires-at']).toBe(iso)
+    expect(result.outputs['token-days-left']).toBe('3')
+  })
+
+  it('a token that cannot see one repository', async () => {
+    const result = await run({
+      scopes: null,
+      expiresAt: expiration(inDays(90)),
+      repos: { 'example-org/app': 'ok', 'example-org/lib': 'missing' }
+    })
+    await expectNothingWritten(result)
+    expect(failure(result)).toContain(
+      "pipeline 'docs' in us-east-1 (Source/Source) builds example-org/lib, which the token cannot see (GitHub answered 404)"
+    )
+    expect(failure(result)).not.toContain('example-org/app')
+    expectCheckedOnce()
+  })
+
+  it('a token not authorized for the organization SAML SSO', async () => {
+    const result = await run({
+      scopes: 'repo, admin:repo_hook',
+      expiresAt: expiration(inDays(90)),
+      repos: { 'example-org/app': 'sso', 'example-org/lib': 'ok' }
+    })
+    await expectNothingWritten(result)
+    const message = failure(result)
+    expect(message).toMatch(
+      /pipeline 'api' in us-east-1 \(Source\/Source\), pipeline 'web' in us-east-1 \(Source\/Source\) builds example-org\/app, but the token is not authorized for the SAML single sign-on of organization example-org: authorize it at https:\/\/github\.com\/orgs\/example-org\/sso\?authorization_request=[\w-]+, then re-run/
+    )
+    expectCheckedOnce()
+  })
+
+  it('a scheduled dry run fails under min-days-left and reports the days left', async () => {
+    const at = inDays(5)
+    const result = await run(
+      { scopes: null, expiresAt: expiration(at, 9), repos: REPOS },
+      { 'dry-run': 'true' }
+    )
+    expect(result.code).toBe(1)
+    expect(await writeCalls(emulator)).toEqual([])
+    expect(result.outputs['token-days-left']).toBe('5')
+    expect(result.outputs['token-expires-at']).toBe(at.toISOString().replace(/\.\d{3}Z$/, 'Z'))
+    expect(failure(result)).toContain('the token expires in 5 days')
+    expect(result.summary).toContain('**Dry run**')
+  })
+})
+
+describe('accepted tokens are rotated', () => {
+  it('a fine-grained token with access to every repository', async () => {
+    const at = inDays(60)
+    // An offset expiry (+0900) is converted to UTC.
+    const result = await run({ scopes: null, expiresAt: expiration(at, 9), repos: REPOS })
+    await expectRotated(result)
+    expect(result.outputs['token-expires-at']).toBe(at.toISOString().replace(/\.\d{3}Z$/, 'Z'))
+    expect(result.outputs['token-days-left']).toBe('60')
+    expect(result.stdout).toContain('Token: fine-grained token of rotation-bot')
+    expect(result.stdout).toContain('2/2 repositories reachable')
+    expect(result.stdout).not.toContain('::warning::')
+    expect(result.summary).toContain('### GitHub token check')
+    expect(result.summary).toMatch(/\| example-org\/app \| .* \| ✅ reachable \|/)
+    expectCheckedOnce()
+  })
+
+  it('a token without an expiry, with a notice recommending one', async () => {
+    const result = await run({ scopes: 'repo, admin:repo_hook', repos: REPOS })
+    await expectRotated(result)
+    expect(result.outputs['token-expires-at']).toBe('')
+    expect(result.outputs['token-days-left']).toBe('')
+    expect(result.stdout).toMatch(/::notice::The token never expires\..*RFC 6819 §5\.1\.5\.3/)
+  })
+
+  it('a classic token without admin:repo_hook: rotated, with a warning for the webhook pipelines', async () => {
+    const result = await run({ scopes: 'repo', expiresAt: expiration(inDays(30)), repos: REPOS })
+    await expectRotated(result)
+    expect(result.stdout).toMatch(
+      /::warning::GitHub token: the classic token lacks the `admin:repo_hook` scope, but 3 GitHub actions rely on webhooks/
+    )
+  })
+
+  it('a token expiring within twice min-days-left: rotated, with a warning', async () => {
+    const result = await run({ scopes: null, expiresAt: expiration(inDays(10)), repos: REPOS })
+    await expectRotated(result)
+    expect(result.outputs['token-days-left']).toBe('10')
+    expect(result.stdout).toMatch(/::warning::GitHub token: the token expires in 10 days/)
+  })
+
+  it('waits out a spent rate limit, then checks and rotates', async () => {
+    const result = await run({ scopes: null, rateLimitRemaining: 0, repos: REPOS })
+    await expectRotated(result)
+    expect(result.stdout).toMatch(/Waiting \d+ s for GitHub/)
+    expect(github?.requests.map((r) => r.status)[0]).toBe(403)
+  })
+
+  it('codebuild-server-type BITBUCKET skips the GitHub checks, and says so', async () => {
+    const result = await run(
+      { revoked: true },
+      {
+        pipelines: '',
+        codebuild: 'import',
+        'codebuild-server-type': 'BITBUCKET',
+        'codebuild-auth-type': 'BASIC_AUTH',
+        'codebuild-username': 'build-bot'
+      }
+    )
+    expect(result.code).toBe(0)
+    expect(github?.requests).toEqual([])
+    expect(result.stdout).toContain(
+      'Token: not checked (codebuild-server-type is BITBUCKET: the token is a Bitbucket app password, so the GitHub checks are skipped)'
+    )
+    expect((await writeCalls(emulator)).map((c) => c.action)).toEqual(['ImportSourceCredentials'])
+    expect(result.outputs['token-expires-at']).toBe('')
+    expect(result.outputs['token-days-left']).toBe('')
+  })
+
+  it('verify-token: false asks GitHub nothing', async () => {
+    const result = await run({ revoked: true }, { 'verify-token': 'false' })
+    await expectRotated(result)
+    expect(github?.requests).toEqual([])
+    expect(result.stdout).toContain('not checked (verify-token is false')
+  })
+})
