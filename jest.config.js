@@ -26,7 +26,10 @@ export default {
       testTimeout: 120000
     }
   ],
+  // Coverage is of src/ as the unit tests import it; the e2e suite runs the
+  // bundle in a child process, so it adds nothing it did not really run.
   collectCoverageFrom: ['src/**/*.ts'],
+  coverageThreshold: { global: { lines: 95, branches: 95 } },
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
   verbose: false
 }
