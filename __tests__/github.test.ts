@@ -16,6 +16,7 @@ const {
   repositoriesOf,
   tokenStore
 } = await import('../src/github.js')
+const { registerSecret } = await import('../src/errors.js')
 type GitHubApi = import('../src/github.js').GitHubApi
 type GitHubUser = import('../src/github.js').GitHubUser
 type TokenTarget = import('../src/github.js').TokenTarget
@@ -206,6 +207,47 @@ describe('checkToken: the token and its scopes', () => {
     expect(check.failures).toEqual([expect.stringMatching(/GitHub App or GITHUB_TOKEN/)])
   })
 
+  it.each([
+    [
+      'a rate limit it could not wait out',
+      new GitHubError(
+        'GitHub API rate limit is spent until 2026-11-21T13:00:00Z',
+        403,
+        undefined,
+        true
+      ),
+      'the token could not be checked with GitHub: GitHub API rate limit is spent until 2026-11-21T13:00:00Z'
+    ],
+    [
+      'a server error',
+      new GitHubError('GitHub answered GET /user with 503: Service Unavailable', 503),
+      'the token could not be checked with GitHub: GitHub answered GET /user with 503: Service Unavailable'
+    ],
+    [
+      'an error that is not from GitHub',
+      new TypeError('fetch failed'),
+      'the token could not be checked with GitHub: fetch failed'
+    ]
+  ])(
+    'fails, without blaming the token, when GET /user fails with %s',
+    async (_, error, failure) => {
+      const { api } = fakeApi(error)
+      const check = await checkToken(inputs(), app, api, NOW, serial)
+      expect(check.failures).toEqual([failure])
+      expect(check.login).toBeUndefined()
+      expect(api.getRepo).not.toHaveBeenCalled()
+    }
+  )
+
+  it('redacts registered secrets from an unexpected GET /user error', async () => {
+    registerSecret('leaked-secret-value')
+    const { api } = fakeApi(new Error('proxy refused leaked-secret-value'))
+    const check = await checkToken(inputs(), app, api, NOW, serial)
+    expect(check.failures).toEqual([
+      'the token could not be checked with GitHub: proxy refused ***'
+    ])
+  })
+
   it('refuses a classic token without repo, naming the scopes it has', async () => {
     const { api } = fakeApi({ scopes: ['read:user', 'public_repo'] })
     const check = await checkToken(inputs(), app, api, NOW, serial)
@@ -244,6 +286,32 @@ describe('checkToken: the token and its scopes', () => {
     expect(
       (await checkToken(inputs(), webhook, fakeApi({ scopes: full }).api, NOW, serial)).warnings
     ).toEqual([])
+  })
+
+  it('counts the webhook actions in the admin:repo_hook warning', async () => {
+    const webhooks = [
+      target('a', [action('o', 'r', false), action('o', 's', false, 'Other')]),
+      target('b', [action('o', 'r', true)])
+    ]
+    const check = await checkToken(
+      inputs(),
+      webhooks,
+      fakeApi({ scopes: ['repo'] }).api,
+      NOW,
+      serial
+    )
+    expect(check.warnings).toEqual([
+      expect.stringContaining(
+        'but 2 GitHub actions rely on webhooks (PollForSourceChanges: false): a in us-east-1 (Source/Source), a in us-east-1 (Source/Other) —'
+      )
+    ])
+  })
+
+  it('describes a classic token with no scopes and no repositories to check', async () => {
+    const check = await checkToken(inputs(), [], fakeApi({ scopes: [] }).api, NOW, serial)
+    expect(describeCheck(check)).toBe(
+      'Token: classic token (scopes: none) of rotation-bot, no expiry, no repositories to check'
+    )
   })
 
   it('treats a token without X-OAuth-Scopes as fine-grained and relies on the repository checks', async () => {
@@ -313,6 +381,55 @@ describe('checkToken: repositories', () => {
     expect(check.failures).toEqual([
       "pipeline 'app' in us-east-1 (Source/Source) builds octo-org/app, but the token is not authorized for the SAML single sign-on of organization octo-org: authorize it at https://github.com/orgs/octo-org/sso?authorization_request=abc123, then re-run"
     ])
+  })
+
+  it('points to the SSO settings when GitHub names no authorization URL', async () => {
+    const error = new GitHubError('403', 403, 'partial-results; organizations=21955855')
+    const check = await checkToken(
+      inputs(),
+      app,
+      fakeApi({}, { 'octo-org/app': error }).api,
+      NOW,
+      serial
+    )
+    expect(check.failures).toEqual([
+      "pipeline 'app' in us-east-1 (Source/Source) builds octo-org/app, but the token is not authorized for the SAML single sign-on of organization octo-org: authorize it under Settings → Developer settings → Personal access tokens → Configure SSO, then re-run"
+    ])
+  })
+
+  it('fails a repository it could not check for another reason, naming the reason', async () => {
+    const check = await checkToken(
+      inputs(),
+      [target('p', [action('o', 'r')])],
+      fakeApi({}, { 'o/r': new TypeError('fetch failed') }).api,
+      NOW,
+      serial
+    )
+    expect(check.failures).toEqual([
+      "pipeline 'p' in us-east-1 (Source/Source) builds o/r, which could not be checked: fetch failed"
+    ])
+    expect(check.repositories[0]?.status).toBe('failed')
+  })
+
+  it('names at most ten pipelines per repository, then counts the rest', async () => {
+    const many = Array.from({ length: 12 }, (_, i) =>
+      target(`p${String(i).padStart(2, '0')}`, [action('o', 'r')])
+    )
+    const check = await checkToken(
+      inputs(),
+      many,
+      fakeApi({}, { 'o/r': new GitHubError('404', 404) }).api,
+      NOW,
+      serial
+    )
+    const first10 = many
+      .slice(0, 10)
+      .map((t) => `pipeline '${t.name}' in us-east-1 (Source/Source)`)
+    expect(check.failures).toEqual([
+      expect.stringMatching(/^pipeline 'p00' .* builds o\/r, which the token cannot see/)
+    ])
+    expect(check.failures[0]).toContain(`${first10.join(', ')} and 2 more builds o/r,`)
+    expect(check.failures[0]).not.toContain("'p10'")
   })
 
   it('passes on other refusals with what GitHub said', async () => {
@@ -418,6 +535,12 @@ describe('rateLimitWait', () => {
   it('does not treat other 403s as rate limits', () => {
     expect(rateLimitWait(403, { 'x-ratelimit-remaining': '4999' }, now)).toBeUndefined()
     expect(rateLimitWait(404, { 'x-ratelimit-remaining': '0' }, now)).toBeUndefined()
+  })
+  it('waits a minute when the spent limit names no usable reset time', () => {
+    expect(rateLimitWait(403, { 'x-ratelimit-remaining': '0' }, now)).toBe(60_000)
+    expect(
+      rateLimitWait(403, { 'x-ratelimit-remaining': 0, 'x-ratelimit-reset': 'soon' }, now)
+    ).toBe(60_000)
   })
   it('waits a minute on a 429 without headers', () => {
     expect(rateLimitWait(429, {}, now)).toBe(60_000)
@@ -623,6 +746,69 @@ describe('createGitHubApi', () => {
     expect(sleeps).toEqual([1_000])
   })
 
+  it('reports the first line of an error body that is not JSON', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(400, { 'content-type': 'text/plain' })
+      res.end('Bad request from the proxy\nTrace: internal details')
+    })
+    const error = await caught(createGitHubApi(TOKEN, url, options().options).getRepo('o', 'r'))
+    expect(error).toMatchObject({ status: 400, rateLimited: false })
+    expect(error.message).toBe(
+      'GitHub answered GET /repos/o/r with 400: Bad request from the proxy'
+    )
+  })
+
+  it('does not hold requests back when a spent limit names no reset time', async () => {
+    const url = await serve(
+      json(200, { login: 'a' }, { 'x-ratelimit-remaining': '0' }),
+      json(200, { full_name: 'o/r' })
+    )
+    const { sleeps, options: opts } = options()
+    const api = createGitHubApi(TOKEN, url, opts)
+    await api.getUser()
+    expect(await api.getRepo('o', 'r')).toEqual({ fullName: 'o/r', private: false })
+    expect(sleeps).toEqual([])
+    expect(seen).toHaveLength(2)
+  })
+
+  it('falls back to what it asked for when GitHub answers with an empty body', async () => {
+    const url = await serve(json(200, null))
+    const api = createGitHubApi(TOKEN, url, options().options)
+    expect(await api.getUser()).toEqual({ login: '', scopes: null, expiresAt: null })
+    expect(await api.getRepo('Octo-Org', 'App')).toEqual({
+      fullName: 'Octo-Org/App',
+      private: false
+    })
+  })
+
+  it('only counts a repository as private when GitHub says exactly that', async () => {
+    const url = await serve(json(200, { full_name: 42, private: 'yes' }))
+    expect(await createGitHubApi(TOKEN, url, options().options).getRepo('o', 'r')).toEqual({
+      fullName: 'o/r',
+      private: false
+    })
+  })
+
+  it('uses the real clock and timer by default, and names itself in the User-Agent', async () => {
+    const agents: (string | undefined)[] = []
+    const url = await serve(
+      (req, res) => {
+        agents.push(req.headers['user-agent'])
+        json(429, { message: 'slow down' }, { 'retry-after': '0' })(req, res)
+      },
+      (req, res) => {
+        agents.push(req.headers['user-agent'])
+        json(200, { login: 'octocat' })(req, res)
+      }
+    )
+    expect((await createGitHubApi(TOKEN, url).getUser()).login).toBe('octocat')
+    expect(seen).toHaveLength(2)
+    expect(agents).toEqual([
+      expect.stringMatching(/^rotate-github-token-aws /),
+      expect.stringMatching(/^rotate-github-token-aws /)
+    ])
+  })
+
   it('explains an unreachable API without the token', async () => {
     const url = await serve(json(200, {}))
     const closing = server
@@ -691,6 +877,60 @@ describe('tokenStore', () => {
       github: create
     }).plan()
     expect(create).toHaveBeenCalledWith(TOKEN, 'https://ghe.example.com/api/v3')
+  })
+
+  it('reports nothing before it has planned', () => {
+    const store = tokenStore(storeInputs(), () => app, { github: () => fakeApi().api })
+    expect(store.check()).toBeUndefined()
+    expect(store.sections()).toEqual([])
+    expect(store.failures()).toEqual([])
+    expect(store.warnings()).toEqual([])
+    expect(store.headline()).toBeUndefined()
+  })
+
+  it('exposes the check, prefixes its warnings, and shows each unreachable repository once', async () => {
+    const { api } = fakeApi(
+      { expiresAt: '2026-12-01 12:00:00 UTC' },
+      { 'octo-org/app': new GitHubError('404', 404) }
+    )
+    const store = tokenStore(storeInputs(), () => app, { github: () => api, now: () => NOW })
+    await store.plan()
+    expect(store.check()).toMatchObject({ login: 'rotation-bot', daysLeft: 10 })
+    expect(store.warnings()).toEqual([
+      expect.stringMatching(/^GitHub token: the token expires in 10 days, on 2026-12-01T12:00:00Z/)
+    ])
+    expect(store.failures()).toEqual([
+      expect.stringMatching(/^GitHub token: pipeline 'app' .* which the token cannot see/)
+    ])
+    // The repository's failure is its own row, not repeated as a token row.
+    expect(store.sections()[0]?.rows).toEqual([
+      [
+        'octo-org/app',
+        "pipeline 'app' in us-east-1 (Source/Source)",
+        expect.stringMatching(
+          /^❌ pipeline 'app' .* which the token cannot see \(GitHub answered 404\)/
+        )
+      ]
+    ])
+  })
+
+  it('asks GitHub at github-api-url by default, logging each wait for a rate limit', async () => {
+    const url = await serve(
+      json(429, { message: 'You have exceeded a secondary rate limit' }, { 'retry-after': '0' }),
+      json(200, { login: 'octocat' }, { 'x-oauth-scopes': 'repo' })
+    )
+    const store = tokenStore(storeInputs({ githubApiUrl: url }), () => [])
+    await store.plan()
+    expect(seen).toEqual([
+      { path: '/api/v3/user', authorization: `token ${TOKEN}` },
+      { path: '/api/v3/user', authorization: `token ${TOKEN}` }
+    ])
+    expect(core.info).toHaveBeenCalledWith(
+      "Waiting 0 s for GitHub: GitHub's rate limit (429: You have exceeded a secondary rate limit)"
+    )
+    expect(store.headline()).toBe(
+      'Token: classic token (scopes: repo) of octocat, no expiry, no repositories to check'
+    )
   })
 
   it('logs why it skipped', async () => {

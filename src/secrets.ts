@@ -4,6 +4,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient
 } from '@aws-sdk/client-secrets-manager'
+import { applyEdits, modify, parseTree } from 'jsonc-parser'
 import { clientConfig, type AwsSettings } from './aws.js'
 import { describeAwsError, errorName, messageOf } from './errors.js'
 import type { Inputs, SecretTarget } from './inputs.js'
@@ -80,69 +81,6 @@ export function createSecretsApi(settings: AwsSettings, region: string): Secrets
 /** A secret value the entry cannot be applied to; the message never contains a value. */
 export class SecretValueError extends Error {}
 
-interface Member {
-  key: string
-  /** Where the key's string literal starts. */
-  keyStart: number
-  keyEnd: number
-  valueStart: number
-  valueEnd: number
-}
-
-function skipSpace(text: string, i: number): number {
-  while (i < text.length && /\s/.test(text[i] ?? '')) i++
-  return i
-}
-
-function skipString(text: string, i: number): number {
-  // text[i] is the opening quote
-  for (i++; i < text.length; i++) {
-    if (text[i] === '\\') i++
-    else if (text[i] === '"') return i + 1
-  }
-  return i
-}
-
-function skipValue(text: string, i: number): number {
-  const c = text[i]
-  if (c === '"') return skipString(text, i)
-  if (c === '{' || c === '[') {
-    let depth = 0
-    while (i < text.length) {
-      const d = text[i]
-      if (d === '"') {
-        i = skipString(text, i)
-        continue
-      }
-      if (d === '{' || d === '[') depth++
-      if (d === '}' || d === ']') depth--
-      i++
-      if (depth === 0) return i
-    }
-    return i
-  }
-  while (i < text.length && !/[\s,}\]]/.test(text[i] ?? '')) i++
-  return i
-}
-
-/** The members of a JSON object's top level, with where each sits in the text. Text must be a valid JSON object. */
-function topLevelMembers(text: string): { members: Member[]; open: number; close: number } {
-  const open = skipSpace(text, 0)
-  const members: Member[] = []
-  let i = skipSpace(text, open + 1)
-  while (text[i] === '"') {
-    const keyStart = i
-    const keyEnd = skipString(text, i)
-    const key = JSON.parse(text.slice(keyStart, keyEnd)) as string
-    const valueStart = skipSpace(text, skipSpace(text, keyEnd) + 1)
-    const valueEnd = skipValue(text, valueStart)
-    members.push({ key, keyStart, keyEnd, valueStart, valueEnd })
-    i = skipSpace(text, valueEnd)
-    if (text[i] === ',') i = skipSpace(text, i + 1)
-  }
-  return { members, open, close: i }
-}
-
 function jsonType(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
@@ -178,39 +116,30 @@ export function setJsonKey(
   value: string
 ): { text: string; added: boolean } {
   const parsed = parseJsonObject(text, key)
-  const { members, open, close } = topLevelMembers(text)
-  const own = members.filter((m) => m.key === key)
+  // jsonc-parser edits the text in place: only the key's value changes (or a
+  // member is appended), every other byte stays as it was.
+  const own = (parseTree(text)?.children ?? []).filter((p) => p.children?.[0]?.value === key)
   if (own.length > 1) {
     throw new SecretValueError(
       `has key '${key}' ${own.length} times, so which one its readers use is unclear — nothing was written to it: remove the duplicates first`
     )
   }
-  const literal = JSON.stringify(value)
-  const member = own[0]
-  let out: string
-  if (member) {
-    const current = parsed[key]
-    if (typeof current !== 'string') {
-      throw new SecretValueError(
-        `key '${key}' holds ${jsonType(current)}, not a string, so the token would change its type — nothing was written to it`
-      )
-    }
-    out = text.slice(0, member.valueStart) + literal + text.slice(member.valueEnd)
-  } else {
-    const last = members[members.length - 1]
-    if (last) {
-      // Same indentation and colon spacing as the last member.
-      const before = members[members.length - 2]
-      const gap = text.slice(
-        before ? skipSpace(text, before.valueEnd) + 1 : open + 1,
-        last.keyStart
-      )
-      const colon = text.slice(last.keyEnd, last.valueStart)
-      out = `${text.slice(0, last.valueEnd)},${gap}${JSON.stringify(key)}${colon}${literal}${text.slice(last.valueEnd)}`
-    } else {
-      out = `${text.slice(0, close)}${JSON.stringify(key)}:${literal}${text.slice(close)}`
-    }
+  const exists = own.length === 1
+  if (exists && typeof parsed[key] !== 'string') {
+    throw new SecretValueError(
+      `key '${key}' holds ${jsonType(parsed[key])}, not a string, so the token would change its type — nothing was written to it`
+    )
   }
+  // A multi-line object gets the new member on its own line, indented like the others.
+  const indent = /\n([ \t]+)"/.exec(text)?.[1]
+  const formattingOptions = indent
+    ? {
+        insertSpaces: !indent.startsWith('\t'),
+        tabSize: indent.startsWith('\t') ? 1 : indent.length,
+        eol: text.includes('\r\n') ? '\r\n' : '\n'
+      }
+    : undefined
+  const out = applyEdits(text, modify(text, [key], value, { formattingOptions }))
   // The edit must change exactly that key.
   const after = JSON.parse(out) as Record<string, unknown>
   const expected = { ...parsed, [key]: value }
@@ -219,7 +148,7 @@ export function setJsonKey(
       `could not be edited safely (key '${key}') — nothing was written to it: please report this with the secret's shape, not its values`
     )
   }
-  return { text: out, added: !member }
+  return { text: out, added: !exists }
 }
 
 /** The value to write, for a whole-value entry or a set of `#key` entries. */
