@@ -38,7 +38,10 @@ class FakeRegion implements PipelineApi {
     if (this.failures.get) throw this.failures.get
     const p = this.pipelines.get(name)
     if (!p) throw awsError('PipelineNotFoundException')
-    return { pipeline: structuredClone(p), arn: `arn:aws:codepipeline:${this.region}:123456789012:${name}` }
+    return {
+      pipeline: structuredClone(p),
+      arn: `arn:aws:codepipeline:${this.region}:123456789012:${name}`
+    }
   }
   async updatePipeline(p: JsonObject) {
     if (this.failures.update) throw this.failures.update
@@ -54,7 +57,13 @@ class FakeRegion implements PipelineApi {
 }
 
 function setup(values: Record<string, string>) {
-  core.setInputs({ token: TOKEN, 'dry-run': 'false', 'verify-token': 'false', regions: 'us-east-1', ...values })
+  core.setInputs({
+    token: TOKEN,
+    'dry-run': 'false',
+    'verify-token': 'false',
+    regions: 'us-east-1',
+    ...values
+  })
   return parseInputs(readToken())
 }
 
@@ -67,7 +76,9 @@ beforeEach(() => {
   east = new FakeRegion('us-east-1')
     .add(pipeline('prod-app', [githubSource('App', 'app'), githubSource('Lib', 'lib')]))
     .add(pipeline('prod-conn', [connectionSource('Conn')]))
-    .add(pipeline('dev-app', [githubSource('App', 'app')]), { 'aws:cloudformation:stack-name': 'dev-stack' })
+    .add(pipeline('dev-app', [githubSource('App', 'app')]), {
+      'aws:cloudformation:stack-name': 'dev-stack'
+    })
   west = new FakeRegion('eu-west-1').add(pipeline('prod-app', [githubSource('App', 'app')], 9))
 })
 
@@ -90,32 +101,55 @@ describe('selectCandidates', () => {
 
   it('matches ? as one character and * as everything', () => {
     const names = ['a1', 'a22', 'b1']
-    expect(selectCandidates([{ kind: 'glob', entry: 'a?', pattern: 'a?' }], names).map((c) => c.name)).toEqual(['a1'])
+    expect(
+      selectCandidates([{ kind: 'glob', entry: 'a?', pattern: 'a?' }], names).map((c) => c.name)
+    ).toEqual(['a1'])
     expect(selectCandidates([{ kind: 'glob', entry: '*', pattern: '*' }], names)).toHaveLength(3)
   })
 })
 
 describe('planPipelines', () => {
   it('plans GitHub pipelines, skips the rest, warns for stacks, and reads nothing it need not', async () => {
-    const inputs = setup({ pipelines: 'prod-*\ndev-app', regions: 'us-east-1,eu-west-1', 'dry-run': 'true' })
+    const inputs = setup({
+      pipelines: 'prod-*\ndev-app',
+      regions: 'us-east-1,eu-west-1',
+      'dry-run': 'true'
+    })
     const plan = await planPipelines(inputs, apiFor, now)
     const summary = plan.results
       .map((r) => `${r.region} ${r.pipeline} ${r.status} ${r.githubActions.join('+')}`)
       .sort()
     expect(summary).toEqual([
-      'eu-west-1 dev-app failed ',
+      'eu-west-1 dev-app skipped ',
       'eu-west-1 prod-app planned Source/App',
       'us-east-1 dev-app planned Source/App',
       'us-east-1 prod-app planned Source/App+Source/Lib',
       'us-east-1 prod-conn skipped '
     ])
     expect(plan.targets).toHaveLength(3)
-    expect(plan.results.find((r) => r.region === 'eu-west-1' && r.pipeline === 'dev-app')?.error).toMatch(
-      /pipeline 'dev-app' does not exist in eu-west-1/
-    )
+    // Named, and found in us-east-1: absent from eu-west-1 is a skip, not a failure.
+    expect(
+      plan.results.find((r) => r.region === 'eu-west-1' && r.pipeline === 'dev-app')
+    ).toMatchObject({ status: 'skipped', note: 'not in eu-west-1 (found in us-east-1)' })
     expect(plan.warnings.join('\n')).toMatch(/skipped 1 matching pipeline\(s\).*prod-conn/)
     expect(plan.warnings.join('\n')).toMatch(/CloudFormation stack 'dev-stack'.*old token back/)
     expect(east.writes).toHaveLength(0)
+  })
+
+  it('fails a name found in no listed region, and an ARN whose region lacks it', async () => {
+    const plan = await planPipelines(
+      setup({
+        pipelines: 'typo-app\narn:aws:codepipeline:eu-west-1:123456789012:dev-app',
+        regions: 'us-east-1,eu-west-1'
+      }),
+      apiFor,
+      now
+    )
+    expect(plan.results.map((r) => `${r.region} ${r.pipeline} ${r.status}`).sort()).toEqual([
+      'eu-west-1 dev-app failed',
+      'eu-west-1 typo-app failed',
+      'us-east-1 typo-app failed'
+    ])
   })
 
   it('warns by name when a named pipeline holds no GitHub token', async () => {
@@ -158,10 +192,22 @@ describe('planPipelines', () => {
     east.failures.tags = awsError('AccessDeniedException', 'no tags for you')
     let plan = await planPipelines(setup({ pipelines: 'dev-app' }), apiFor, now)
     expect(plan.results[0]?.status).toBe('planned')
-    expect(plan.results[0]?.note).toMatch(/CloudFormation ownership not checked.*codepipeline:ListTagsForResource/)
+    expect(plan.results[0]?.note).toMatch(
+      /CloudFormation ownership not checked.*codepipeline:ListTagsForResource/
+    )
     east.failures.get = awsError('InternalError', 'boom')
     plan = await planPipelines(setup({ pipelines: 'dev-app' }), apiFor, now)
     expect(plan.results[0]).toMatchObject({ status: 'failed', error: 'InternalError: boom' })
+  })
+
+  it('names at most 20 pipelines a pattern matched but skipped, then counts the rest', async () => {
+    const names = Array.from({ length: 23 }, (_, i) => `conn-${String(i).padStart(2, '0')}`)
+    for (const name of names) east.add(pipeline(name, [connectionSource('Conn')]))
+    const plan = await planPipelines(setup({ pipelines: 'conn-*' }), apiFor, now)
+    expect(plan.results.map((r) => r.status)).toEqual(Array(23).fill('skipped'))
+    expect(plan.warnings).toEqual([
+      `us-east-1: skipped 23 matching pipeline(s) with no GitHub (version 1) source action, so no OAuth token to rotate: ${names.slice(0, 20).join(', ')} and 3 more`
+    ])
   })
 
   it('skips a pattern-matched pipeline deleted after listing', async () => {
@@ -171,7 +217,10 @@ describe('planPipelines', () => {
       return original(name)
     }
     const plan = await planPipelines(setup({ pipelines: 'dev-*' }), apiFor, now)
-    expect(plan.results[0]).toMatchObject({ status: 'skipped', note: 'deleted after it was listed' })
+    expect(plan.results[0]).toMatchObject({
+      status: 'skipped',
+      note: 'deleted after it was listed'
+    })
   })
 })
 
@@ -232,11 +281,72 @@ describe('verifyVersion', () => {
 })
 
 describe('pipelineStore', () => {
+  it('rotates a pipeline GetPipeline returns without an ARN, and refuses one without a version', async () => {
+    const bare = {
+      listPipelineNames: async () => [],
+      getPipeline: async (name: string) => {
+        const p = pipeline(name, [githubSource('App', 'app')])
+        if (name === 'no-version') delete p['version']
+        return { pipeline: p, arn: undefined }
+      },
+      updatePipeline: jest.fn(async (p: JsonObject) => ({
+        version: typeof p['version'] === 'number' ? p['version'] + 1 : 1,
+        attempts: 1
+      })),
+      listTags: jest.fn(async (_arn: string) => ({}))
+    } satisfies PipelineApi
+    const store = pipelineStore(setup({ pipelines: 'no-arn, no-version' }), () => bare, now)
+    await store.plan()
+    // Without an ARN there is nothing to ask ListTagsForResource about.
+    expect(bare.listTags).not.toHaveBeenCalled()
+    expect(store.targets().map((t) => t.result)).toEqual([
+      expect.not.objectContaining({ arn: expect.anything() }),
+      expect.not.objectContaining({ versionBefore: expect.anything() })
+    ])
+    await store.apply(TOKEN)
+    expect(bare.updatePipeline).toHaveBeenCalledTimes(2)
+    expect(store.outputs()['updated']).toEqual(['no-arn'])
+    expect(store.failures()).toEqual([
+      'us-east-1 pipeline no-version: UpdatePipeline answered, but the version could not be compared (before: unknown, after: 1): check the pipeline and re-run'
+    ])
+  })
+
+  it('sorts the report by the regions input, then regions only an ARN names', async () => {
+    const store = pipelineStore(
+      setup({ pipelines: 'prod-app\narn:aws:codepipeline:eu-west-1:123456789012:prod-app' }),
+      apiFor,
+      now
+    )
+    await store.plan()
+    expect((store.outputs()['report'] as { region: string }[]).map((r) => r.region)).toEqual([
+      'us-east-1',
+      'eu-west-1'
+    ])
+    expect(store.lines().map((l) => l.region)).toEqual(['us-east-1', 'eu-west-1'])
+  })
+
+  it('says none were selected when the patterns match nothing', async () => {
+    const store = pipelineStore(setup({ pipelines: 'nothing-*' }), apiFor, now)
+    await store.plan()
+    expect(store.headline()).toBe('Pipelines: none selected')
+    expect(store.outputs()).toEqual({ report: [], updated: [] })
+  })
+
+  it('has no headline and reads nothing without a pipelines input', async () => {
+    const list = jest.spyOn(east, 'listPipelineNames')
+    const store = pipelineStore(setup({ pipelines: '', secrets: 'ci/github' }), apiFor, now)
+    await store.plan()
+    expect(store.headline()).toBeUndefined()
+    expect(list).not.toHaveBeenCalled()
+  })
+
   it('reports outputs, failures and a headline', async () => {
     const store = pipelineStore(setup({ pipelines: 'prod-app, missing' }), apiFor, now)
     await store.plan()
     await store.apply(TOKEN)
-    expect(store.outputs()['updated']).toEqual(['arn:aws:codepipeline:us-east-1:123456789012:prod-app'])
+    expect(store.outputs()['updated']).toEqual([
+      'arn:aws:codepipeline:us-east-1:123456789012:prod-app'
+    ])
     expect(store.failures()).toEqual([
       "us-east-1 pipeline missing: pipeline 'missing' does not exist in us-east-1: check the name and the regions input"
     ])

@@ -147,6 +147,16 @@ describe('rotation through the bundled action', () => {
     expect(oauthTokens((await storedPipeline(emulator, 'us-east-1', 'classic-v1')).pipeline)).toEqual([TOKEN])
   })
 
+  it('skips a named pipeline in the regions where it is absent when another region has it', async () => {
+    const result = await run({ pipelines: 'eu-app', regions: 'us-east-1, eu-west-1' })
+    expect(result.code).toBe(0)
+    expect(entry(result, 'eu-west-1', 'eu-app')?.status).toBe('updated')
+    expect(entry(result, 'us-east-1', 'eu-app')).toMatchObject({
+      status: 'skipped',
+      note: 'not in us-east-1 (found in eu-west-1)'
+    })
+  })
+
   it('skips a named pipeline without a GitHub source, with a warning that says why', async () => {
     const result = await run({ pipelines: 'connections-only' })
     expect(result.code).toBe(0)

@@ -2,7 +2,7 @@
 // `npm run demo`: starts the AWS emulator (moto behind e2e/emulator/launcher.py) with a few
 // sample pipelines and a stand-in for GitHub's API, runs the bundled action on them the way
 // the runner does, and prints the log and the job summary. No AWS account needed.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -126,13 +126,26 @@ async function seed(url) {
   }
 }
 
+/** action.yml runs on node24: use it when npx can provide it, else this Node. */
+function nodeForAction() {
+  try {
+    return execFileSync('npx', ['-y', 'node@24', '-p', 'process.execPath'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore']
+    }).trim()
+  } catch {
+    return process.execPath
+  }
+}
+const actionNode = nodeForAction()
+
 function runAction(inputs, env) {
   const defaults = { 'dry-run': 'false', 'verify-token': 'true', 'min-days-left': '7', 'max-concurrency': '8',
     'codebuild-server-type': 'GITHUB', 'codebuild-auth-type': 'PERSONAL_ACCESS_TOKEN' }
   const all = { ...defaults, ...inputs }
   const inputEnv = Object.fromEntries(Object.entries(all).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]))
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'dist/index.js')], {
+    const child = spawn(actionNode, [path.join(root, 'dist/index.js')], {
       env: { PATH: process.env.PATH, ...env, ...inputEnv },
       stdio: ['ignore', 'inherit', 'inherit']
     })
@@ -147,6 +160,7 @@ try {
   await seed(emulator.url)
   const summary = path.join(work, 'summary.md')
   writeFileSync(summary, '')
+  writeFileSync(path.join(work, 'output'), '')
   const env = {
     AWS_ENDPOINT_URL: emulator.url,
     AWS_ACCESS_KEY_ID: 'demo',

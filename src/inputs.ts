@@ -89,7 +89,8 @@ export function readToken(): string {
   const raw = core.getInput('token', { trimWhitespace: false })
   const token = raw.trim()
   if (token !== '') core.setSecret(token)
-  for (const part of token.split(/\s+/)) if (part.length >= 4) core.setSecret(part)
+  const parts = token.split(/\s+/)
+  if (parts.length > 1) for (const part of parts) if (part.length >= 4) core.setSecret(part)
   if (token === '') {
     throw new InputError(
       'token',

@@ -107,6 +107,8 @@ export async function planPipelines(
   limit: Limit
 ): Promise<PipelinePlan> {
   const plan: PipelinePlan = { targets: [], results: [], warnings: [] }
+  /** Named pipelines GetPipeline did not find, per region. */
+  const missing: { name: string; result: PipelineResult }[] = []
 
   await Promise.all(
     pipelineRegions(inputs).map(async (region) => {
@@ -138,6 +140,7 @@ export async function planPipelines(
         selectCandidates(selectors, listed).map((candidate) =>
           limit(async () => {
             const outcome = await planOne(region, candidate, api)
+            if (outcome.missing) missing.push({ name: candidate.name, result: outcome.result })
             if (outcome.target) plan.targets.push(outcome.target)
             plan.results.push(outcome.result)
             if (outcome.result.status === 'skipped') {
@@ -157,7 +160,31 @@ export async function planPipelines(
       }
     })
   )
+  forgiveMissingNames(inputs, missing, plan.results)
   return plan
+}
+
+/**
+ * Names apply in every listed region, but a fleet rarely has every pipeline
+ * everywhere: a name found in at least one listed region is skipped where it
+ * is absent. A name found nowhere (a typo, a deleted pipeline) fails.
+ */
+function forgiveMissingNames(
+  inputs: Inputs,
+  missing: { name: string; result: PipelineResult }[],
+  results: PipelineResult[]
+): void {
+  const named = new Set(inputs.pipelines.filter((s) => s.kind === 'name').map((s) => s.name))
+  for (const { name, result } of missing) {
+    if (!named.has(name)) continue // an ARN names one region: absent there is a failure
+    const foundIn = results
+      .filter((r) => r.pipeline === name && !missing.some((m) => m.result === r))
+      .map((r) => r.region)
+    if (foundIn.length === 0) continue
+    result.status = 'skipped'
+    result.note = `not in ${result.region} (found in ${[...new Set(foundIn)].join(', ')})`
+    delete result.error
+  }
 }
 
 function failed(region: string, pipeline: string, error: string): PipelineResult {
@@ -168,7 +195,7 @@ async function planOne(
   region: string,
   candidate: Candidate,
   api: PipelineApi
-): Promise<{ result: PipelineResult; target?: PipelineTarget }> {
+): Promise<{ result: PipelineResult; target?: PipelineTarget; missing?: boolean }> {
   let raw
   try {
     raw = await api.getPipeline(candidate.name)
@@ -179,6 +206,7 @@ async function planOne(
         return { result: { ...failed(region, candidate.name, ''), status: 'skipped', error: undefined, note } }
       }
       return {
+        missing: true,
         result: failed(
           region,
           candidate.name,
