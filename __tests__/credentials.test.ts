@@ -148,7 +148,9 @@ describe('resolveCredentials', () => {
     const provider = await resolveCredentials(setup({ 'role-to-assume': ROLE }))
     await provider?.()
     expect(assume).toHaveBeenCalledTimes(1)
-    expect(core.setSecret.mock.calls.every(([value]) => typeof value === 'string' && value !== '')).toBe(true)
+    expect(
+      core.setSecret.mock.calls.every(([value]) => typeof value === 'string' && value !== '')
+    ).toBe(true)
   })
 
   it('explains a failure to get the ID token', async () => {
@@ -206,6 +208,13 @@ describe('explainStsError', () => {
     )
   })
 
+  it('puts placeholders in the provider ARN when the role ARN has no partition or account', () => {
+    const message = explainStsError(awsError('AccessDenied', 'denied'), 'rotator', ID_TOKEN)
+    expect(message).toMatch(
+      /^Could not assume role rotator with GitHub OIDC: AccessDenied: denied — the role does not trust this job: .* federated principal arn:aws:iam::ACCOUNT:oidc-provider\/token\.actions\.githubusercontent\.com /
+    )
+  })
+
   it('never repeats the ID token, even when STS echoes it', () => {
     const message = explainStsError(
       awsError('AccessDenied', `bad token ${ID_TOKEN}`),
@@ -254,5 +263,13 @@ describe('stsRegion', () => {
     ).toBe('ca-central-1')
     const inputs = setup({})
     expect(stsRegion({ ...inputs, regions: [], secrets: [], pipelines: [] })).toBe('us-east-1')
+  })
+
+  it('takes the ARN region over names and patterns listed before it', () => {
+    const inputs = setup({
+      pipelines: 'app\nprod-*\narn:aws:codepipeline:eu-central-1:123456789012:app',
+      secrets: 'ci/token'
+    })
+    expect(stsRegion({ ...inputs, regions: [] })).toBe('eu-central-1')
   })
 })

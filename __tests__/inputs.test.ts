@@ -2,9 +2,8 @@ import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { parseInputs, readToken, splitList, parsePipelineEntry, parseSecretEntry } = await import(
-  '../src/inputs.js'
-)
+const { parseInputs, readToken, splitList, parsePipelineEntry, parseSecretEntry } =
+  await import('../src/inputs.js')
 
 const TOKEN = 'test-token-0123456789abcdef'
 
@@ -43,6 +42,20 @@ describe('readToken', () => {
     expect(message).not.toContain('first-part-1234')
     expect(core.setSecret).toHaveBeenCalledWith('first-part-1234')
     expect(core.setSecret).toHaveBeenCalledWith('second-part-5678')
+  })
+})
+
+describe('readToken: masking', () => {
+  it('masks a well-formed token once, as a whole', () => {
+    core.setInputs({ token: TOKEN })
+    readToken()
+    expect(core.setSecret.mock.calls).toEqual([[TOKEN]])
+  })
+
+  it('does not mask fragments of a split token too short to hide anything', () => {
+    core.setInputs({ token: 'first-part-1234 ab' })
+    expect(() => readToken()).toThrow(/Input 'token' contains whitespace/)
+    expect(core.setSecret.mock.calls).toEqual([['first-part-1234 ab'], ['first-part-1234']])
   })
 })
 
@@ -125,6 +138,13 @@ describe('parseInputs', () => {
     ])
   })
 
+  it('names AWS_REGION when the region it falls back to is not a region', () => {
+    process.env['AWS_REGION'] = 'Europe'
+    expect(() => inputs({ pipelines: 'a' })).toThrow(
+      "Input 'regions (from AWS_REGION)' 'Europe' is not an AWS region name: expected e.g. us-east-1 or eu-west-1"
+    )
+  })
+
   it('needs no region when every entry is an ARN', () => {
     const parsed = inputs({ pipelines: 'arn:aws:codepipeline:eu-west-1:123456789012:app' })
     expect(parsed.regions).toEqual([])
@@ -133,19 +153,59 @@ describe('parseInputs', () => {
   it.each([
     [{ pipelines: 'a', regions: 'us-east-1, moon-1' }, /Input 'regions'.*'moon-1'/],
     [{ pipelines: 'a' }, /Input 'regions' no region/],
-    [{ pipelines: 'a', regions: 'us-east-1', 'dry-run': 'yes' }, /Input 'dry-run' expected true or false, got 'yes'/],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'dry-run': 'yes' },
+      /Input 'dry-run' expected true or false, got 'yes'/
+    ],
     [{ pipelines: 'a', regions: 'us-east-1', 'verify-token': 'maybe' }, /Input 'verify-token'/],
     [{ regions: 'us-east-1' }, /Input 'pipelines' nothing to do/],
-    [{ pipelines: 'a', regions: 'us-east-1', 'max-concurrency': '0' }, /Input 'max-concurrency' expected a whole number from 1 to 64/],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'max-concurrency': '0' },
+      /Input 'max-concurrency' expected a whole number from 1 to 64/
+    ],
     [{ pipelines: 'a', regions: 'us-east-1', 'min-days-left': '-1' }, /Input 'min-days-left'/],
-    [{ pipelines: 'a', regions: 'us-east-1', codebuild: 'yes' }, /Input 'codebuild' expected one of import, disconnect/],
-    [{ regions: 'us-east-1', codebuild: 'import', 'codebuild-server-type': 'GITLAB' }, /Input 'codebuild-server-type'/],
-    [{ regions: 'us-east-1', codebuild: 'import', 'codebuild-server-type': 'BITBUCKET', 'codebuild-auth-type': 'BASIC_AUTH' }, /Input 'codebuild-username' is required/],
-    [{ regions: 'us-east-1', codebuild: 'import', 'codebuild-auth-type': 'BASIC_AUTH', 'codebuild-username': 'u' }, /Input 'codebuild-auth-type' BASIC_AUTH is for Bitbucket/],
-    [{ pipelines: 'a', regions: 'us-east-1', 'role-to-assume': 'my-role' }, /Input 'role-to-assume'/],
-    [{ pipelines: 'a', regions: 'us-east-1', 'role-session-name': 'has space' }, /Input 'role-session-name'/],
-    [{ pipelines: 'a', regions: 'us-east-1', 'github-api-url': 'not a url' }, /Input 'github-api-url'/],
-    [{ pipelines: 'a', regions: 'us-east-1', 'github-api-url': 'ftp://example.com' }, /Input 'github-api-url'/]
+    [
+      { pipelines: 'a', regions: 'us-east-1', codebuild: 'yes' },
+      /Input 'codebuild' expected one of import, disconnect/
+    ],
+    [
+      { regions: 'us-east-1', codebuild: 'import', 'codebuild-server-type': 'GITLAB' },
+      /Input 'codebuild-server-type'/
+    ],
+    [
+      {
+        regions: 'us-east-1',
+        codebuild: 'import',
+        'codebuild-server-type': 'BITBUCKET',
+        'codebuild-auth-type': 'BASIC_AUTH'
+      },
+      /Input 'codebuild-username' is required/
+    ],
+    [
+      {
+        regions: 'us-east-1',
+        codebuild: 'import',
+        'codebuild-auth-type': 'BASIC_AUTH',
+        'codebuild-username': 'u'
+      },
+      /Input 'codebuild-auth-type' BASIC_AUTH is for Bitbucket/
+    ],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'role-to-assume': 'my-role' },
+      /Input 'role-to-assume'/
+    ],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'role-session-name': 'has space' },
+      /Input 'role-session-name'/
+    ],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'github-api-url': 'not a url' },
+      /Input 'github-api-url'/
+    ],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'github-api-url': 'ftp://example.com' },
+      /Input 'github-api-url'/
+    ]
   ])('refuses %j', (values, message) => {
     expect(() => inputs(values)).toThrow(message)
   })

@@ -169,6 +169,16 @@ describe('setJsonKey', () => {
     expect(JSON.parse(setJsonKey(' { } ', 'token', 'v').text)).toEqual({ token: 'v' })
   })
 
+  it('indents an added key with tabs and CRLF line endings like the rest of the object', () => {
+    expect(setJsonKey('{\r\n\t"a": "1"\r\n}', 'token', 'v')).toEqual({
+      text: '{\r\n\t"a": "1",\r\n\t"token": "v"\r\n}',
+      added: true
+    })
+    expect(setJsonKey('{\n    "a": "1"\n}', 'token', 'v').text).toBe(
+      '{\n    "a": "1",\n    "token": "v"\n}'
+    )
+  })
+
   it('finds keys written with escapes', () => {
     expect(setJsonKey('{"to\\u006ben": "x", "k\\"": "y"}', 'token', 'v').text).toBe(
       '{"to\\u006ben": "v", "k\\"": "y"}'
@@ -511,6 +521,64 @@ describe('secretsStore', () => {
     expect(store.failures()[0]).toMatch(
       /the new version \d{8}-v-us-east-1 was written, but could not be read back to verify it: ThrottlingException/
     )
+  })
+
+  it('fails, naming no version, when a write without a version id cannot be read back', async () => {
+    east.putVersionId = () => undefined
+    east.failures.verify = awsError('ThrottlingException', 'Rate exceeded')
+    const { store } = await rotate({ secrets: 'ci/plain' })
+    expect(store.failures()).toEqual([
+      'us-east-1 secret ci/plain: the new version  was written, but could not be read back to verify it: ThrottlingException: Rate exceeded — AWS kept throttling after retries: re-run, or lower max-concurrency'
+    ])
+    expect(rows(store)[0]?.[3]).toBe('00000001')
+  })
+
+  it('shows no version for a secret whose versions AWS does not name, and refuses to call that verified', async () => {
+    const unnamed: SecretsApi = {
+      describeSecret: (id) => east.describeSecret(id),
+      getSecretString: async (id) => ({
+        ...(await east.getSecretString(id)),
+        versionId: undefined
+      }),
+      putSecretString: (id, text) => east.putSecretString(id, text)
+    }
+    const store = secretsStore(
+      setup({ secrets: 'ci/plain', 'dry-run': 'true' }),
+      () => unnamed,
+      now
+    )
+    await store.plan()
+    expect(store.lines().map((l) => l.line)).toEqual([
+      'planned  secret ci/plain — would write a new version (AWSCURRENT)'
+    ])
+    expect(rows(store)[0]?.[3]).toBe('–')
+    const applied = secretsStore(setup({ secrets: 'ci/plain' }), () => unnamed, now)
+    await applied.plan()
+    await applied.apply(TOKEN)
+    expect(east.current('ci/plain')).toBe(TOKEN)
+    expect(applied.failures()).toEqual([
+      expect.stringMatching(
+        /^us-east-1 secret ci\/plain: the token was written as version 00000004-v-us-east-1, but AWSCURRENT is now version unknown:/
+      )
+    ])
+    expect(applied.outputs()).toEqual({ 'secrets-updated': [] })
+  })
+
+  it('shows a planned write that was never applied (the token was refused) by its status alone', async () => {
+    const store = secretsStore(setup({ secrets: 'ci/plain' }), apiFor, now)
+    await store.plan()
+    expect(east.puts).toEqual([])
+    expect(store.lines().map((l) => l.line)).toEqual(['planned  secret ci/plain 00000001'])
+    expect(rows(store)[0]?.[4]).toBe('📝 planned')
+    expect(store.headline()).toBe('Secrets: 1 planned')
+    expect(store.outputs()).toEqual({ 'secrets-updated': [] })
+  })
+
+  it('reports the regions input in order, then regions only an ARN names', async () => {
+    const { store } = await rotate({ secrets: `ci/plain, ${west.find('ci/plain').arn}` })
+    expect(store.lines().map((l) => l.region)).toEqual(['us-east-1', 'eu-west-1'])
+    expect(rows(store).map((r) => r[0])).toEqual(['us-east-1', 'eu-west-1'])
+    expect(west.current('ci/plain')).toBe(TOKEN)
   })
 
   it('reports no headline when no secrets are selected', () => {

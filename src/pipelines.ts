@@ -3,7 +3,7 @@ import type { PipelineApi } from './codepipeline.js'
 import { describeAwsError, errorName } from './errors.js'
 import type { Inputs, PipelineSelector } from './inputs.js'
 import { pipelineLines, pipelineSection } from './report.js'
-import { countStatuses, type Store } from './store.js'
+import { countStatuses, sortByRegion, type Store } from './store.js'
 import {
   findGitHubSourceActions,
   versionOf,
@@ -326,19 +326,6 @@ export function verifyVersion(
   }
 }
 
-function sortResults(results: PipelineResult[], regions: string[]): PipelineResult[] {
-  const rank = (region: string) => {
-    const i = regions.indexOf(region)
-    return i < 0 ? regions.length : i
-  }
-  return [...results].sort(
-    (a, b) =>
-      rank(a.region) - rank(b.region) ||
-      a.region.localeCompare(b.region) ||
-      a.pipeline.localeCompare(b.pipeline)
-  )
-}
-
 /** CodePipeline as a Store; `plan()` exposes the targets for the token check. */
 export function pipelineStore(
   inputs: Inputs,
@@ -346,7 +333,7 @@ export function pipelineStore(
   limit: Limit
 ): Store & { targets(): PipelineTarget[] } {
   let plan: PipelinePlan = { targets: [], results: [], warnings: [] }
-  const results = () => sortResults(plan.results, inputs.regions)
+  const results = () => sortByRegion(plan.results, inputs.regions, (r) => r.pipeline)
   return {
     async plan() {
       if (inputs.pipelines.length > 0) plan = await planPipelines(inputs, apiFor, limit)

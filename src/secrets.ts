@@ -10,7 +10,7 @@ import { describeAwsError, errorName, messageOf } from './errors.js'
 import type { Inputs, SecretTarget } from './inputs.js'
 import type { Limit } from './pipelines.js'
 import { statusCell, type RegionLine, type SummarySection } from './report.js'
-import { countStatuses, type Store } from './store.js'
+import { countStatuses, sortByRegion, type Store } from './store.js'
 import { countThrottles } from './throttle.js'
 
 // ---------------------------------------------------------------- the AWS API
@@ -454,19 +454,6 @@ async function applyWrite(
   })
 }
 
-function sortResults(results: SecretResult[], regions: string[]): SecretResult[] {
-  const rank = (region: string) => {
-    const i = regions.indexOf(region)
-    return i < 0 ? regions.length : i
-  }
-  return [...results].sort(
-    (a, b) =>
-      rank(a.region) - rank(b.region) ||
-      a.region.localeCompare(b.region) ||
-      a.entry.localeCompare(b.entry)
-  )
-}
-
 export function secretSection(results: SecretResult[]): SummarySection {
   return {
     title: 'Secrets Manager',
@@ -507,7 +494,7 @@ export function secretsStore(
   let results: SecretResult[] = []
   let writes: SecretWrite[] = []
   const warnings: string[] = []
-  const sorted = () => sortResults(results, inputs.regions)
+  const sorted = () => sortByRegion(results, inputs.regions, (r) => r.entry)
 
   return {
     async plan() {

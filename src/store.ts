@@ -30,3 +30,21 @@ export function countStatuses(results: { status: string }[]): string {
   for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1)
   return [...counts].map(([status, n]) => `${n} ${status}`).join(', ')
 }
+
+/** Sorts results by the order the regions were listed in, then by name. */
+export function sortByRegion<T extends { region: string }>(
+  results: T[],
+  regions: string[],
+  name: (result: T) => string
+): T[] {
+  const rank = (region: string) => {
+    const i = regions.indexOf(region)
+    return i < 0 ? regions.length : i
+  }
+  return [...results].sort(
+    (a, b) =>
+      rank(a.region) - rank(b.region) ||
+      a.region.localeCompare(b.region) ||
+      name(a).localeCompare(name(b))
+  )
+}
