@@ -31,5 +31,6 @@ export default {
   collectCoverageFrom: ['src/**/*.ts'],
   coverageThreshold: { global: { lines: 95, branches: 95 } },
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
+  reporters: ['default', '<rootDir>/scripts/totals-reporter.cjs'],
   verbose: false
 }
