@@ -102,6 +102,14 @@ describe('createPipelineApi', () => {
     expect(Number(seen[0]?.headers['content-length'])).toBe(Buffer.byteLength(seen[0]?.body ?? ''))
   })
 
+  it('reads no version from an UpdatePipeline answer without one', async () => {
+    replies.push(() => ({ body: { pipeline: { name: 'app' } } }))
+    expect(await createPipelineApi(settings(), 'us-east-1').updatePipeline(PIPELINE)).toEqual({
+      version: undefined,
+      attempts: 1
+    })
+  })
+
   it('follows ListPipelines and ListTagsForResource pagination', async () => {
     replies.push(() => ({ body: { pipelines: [{ name: 'a' }, { name: 'b' }], nextToken: 't1' } }))
     replies.push(({ body }) => ({ body: { pipelines: [{ name: JSON.parse(body).nextToken === 't1' ? 'c' : 'wrong' }, {}] } }))
@@ -128,7 +136,7 @@ describe('createPipelineApi', () => {
     const result = await createPipelineApi(settings(onThrottle), 'eu-west-1').updatePipeline(PIPELINE)
     expect(result.attempts).toBe(3)
     expect(onThrottle).toHaveBeenCalledTimes(2)
-    expect(onThrottle).toHaveBeenCalledWith('eu-west-1', 'UpdatePipelineCommand')
+    expect(onThrottle).toHaveBeenCalledWith('eu-west-1', 'UpdatePipeline')
   })
 
   it('does not report errors other than throttling as throttling', async () => {

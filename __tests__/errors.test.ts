@@ -76,6 +76,16 @@ describe('describeAwsError', () => {
     )
     expect(describeAwsError(new Error('socket hang up'), 'x:Y')).toBe('socket hang up')
   })
+  it('suggests a re-run after timeouts and broken connections, which the SDK retried', () => {
+    const timeout = Object.assign(new Error('timed out after 500 ms'), { name: 'TimeoutError' })
+    expect(describeAwsError(timeout, 'x:Y')).toBe(
+      'TimeoutError: timed out after 500 ms — AWS did not answer in time, even after retries: re-run'
+    )
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+    expect(describeAwsError(reset, 'x:Y')).toBe(
+      'socket hang up — the connection to AWS failed, even after retries: re-run'
+    )
+  })
   it('redacts registered secrets from AWS messages', () => {
     registerSecret('unit-secret-in-message')
     expect(describeAwsError(aws('ValidationException', 'bad unit-secret-in-message'), 'x:Y')).toBe(

@@ -340,6 +340,53 @@ describe('pipelineStore', () => {
     expect(list).not.toHaveBeenCalled()
   })
 
+  it('writes each pipeline as soon as it is read with writeOnRead, and never twice', async () => {
+    const order: string[] = []
+    const get = east.getPipeline.bind(east)
+    const update = east.updatePipeline.bind(east)
+    jest.spyOn(east, 'getPipeline').mockImplementation(async (name) => {
+      order.push(`get ${name}`)
+      return get(name)
+    })
+    jest.spyOn(east, 'updatePipeline').mockImplementation(async (p) => {
+      order.push(`update ${String(p['name'])}`)
+      return update(p)
+    })
+    // One pipeline at a time, so the order is the order of the work.
+    let chain: Promise<unknown> = Promise.resolve()
+    const oneAtATime = <T>(task: () => Promise<T>): Promise<T> => {
+      const next = chain.then(task)
+      chain = next.catch(() => undefined)
+      return next
+    }
+    const store = pipelineStore(setup({ pipelines: 'prod-*, dev-app' }), apiFor, oneAtATime, {
+      writeOnRead: true
+    })
+    await store.plan()
+    // Read, then written at once: no waiting for the other reads.
+    expect(order).toEqual([
+      'get dev-app',
+      'update dev-app',
+      'get prod-app',
+      'update prod-app',
+      'get prod-conn'
+    ])
+    expect(store.outputs()['updated']).toHaveLength(2)
+    await store.apply(TOKEN)
+    expect(east.writes).toHaveLength(2)
+    expect(store.headline()).toBe('Pipelines: 2 updated, 1 skipped')
+  })
+
+  it('reports a write that fails during writeOnRead like one in apply', async () => {
+    east.failures.update = awsError('InternalFailure', 'boom')
+    const store = pipelineStore(setup({ pipelines: 'prod-app' }), apiFor, now, {
+      writeOnRead: true
+    })
+    await store.plan()
+    await store.apply(TOKEN)
+    expect(store.failures()).toEqual(['us-east-1 pipeline prod-app: InternalFailure: boom'])
+  })
+
   it('reports outputs, failures and a headline', async () => {
     const store = pipelineStore(setup({ pipelines: 'prod-app, missing' }), apiFor, now)
     await store.plan()

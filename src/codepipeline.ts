@@ -49,6 +49,8 @@ async function readBody(body: unknown): Promise<Uint8Array> {
  * inside the deserializer) and write UpdatePipeline's raw body (a build-step
  * middleware, after serialization and before signing).
  */
+const EMPTY_OBJECT = Buffer.from('{}')
+
 function captureRawBody<I extends object, O extends object>(sink: {
   text?: string
 }): DeserializeMiddleware<I, O> {
@@ -58,7 +60,10 @@ function captureRawBody<I extends object, O extends object>(sink: {
     if (response.statusCode === 200 && response.body !== undefined) {
       const bytes = await readBody(response.body)
       sink.text = Buffer.from(bytes).toString('utf8')
-      response.body = bytes // the SDK's deserializer reads it again
+      // We parse the text ourselves; the SDK's typed deserializer would walk
+      // the whole pipeline a second time only to drop what it does not know.
+      // Errors (non-200) still go through it untouched.
+      response.body = EMPTY_OBJECT
     }
     return result
   }
@@ -73,14 +78,29 @@ function replaceBody<I extends object, O extends object>(body: string): BuildMid
   }
 }
 
-export function createPipelineApi(settings: AwsSettings, region: string): PipelineApi {
+function newClient(settings: AwsSettings, region: string): CodePipelineClient {
   const client = new CodePipelineClient(clientConfig(settings, region))
   countThrottles(client, region, settings.onThrottle)
+  // We never log SDK calls, yet the logger middleware filters every input and
+  // output (whole pipelines) for its no-op logger: measurable on a fleet.
+  client.middlewareStack.remove('loggerMiddleware')
+  return client
+}
+
+export function createPipelineApi(settings: AwsSettings, region: string): PipelineApi {
+  // One client per API: AWS throttles each API on its own, and the SDK's
+  // adaptive retry mode slows down the whole client it sees throttled. With
+  // one shared client, a throttled UpdatePipeline would also hold back
+  // GetPipeline (and the reverse) while they run side by side.
+  const listing = newClient(settings, region)
+  const reading = newClient(settings, region)
+  const writing = newClient(settings, region)
+  const tagging = newClient(settings, region)
 
   return {
     async listPipelineNames() {
       const names: string[] = []
-      for await (const page of paginateListPipelines({ client }, {})) {
+      for await (const page of paginateListPipelines({ client: listing }, {})) {
         for (const summary of page.pipelines ?? []) if (summary.name) names.push(summary.name)
       }
       return names
@@ -94,16 +114,13 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
         priority: 'low',
         name: 'captureRawPipeline'
       })
-      const output = await client.send(command)
+      await reading.send(command)
       const raw = JSON.parse(sink.text ?? '{}') as JsonObject
       const pipeline = raw['pipeline']
       if (!isObject(pipeline)) throw new Error(`GetPipeline returned no pipeline for '${name}'`)
       const metadata: Json | undefined = raw['metadata']
       const arn = isObject(metadata) ? metadata['pipelineArn'] : undefined
-      return {
-        pipeline,
-        arn: typeof arn === 'string' ? arn : output.metadata?.pipelineArn
-      }
+      return { pipeline, arn: typeof arn === 'string' ? arn : undefined }
     },
 
     async updatePipeline(pipeline) {
@@ -117,13 +134,28 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
         priority: 'low',
         name: 'sendRawPipeline'
       })
-      const output = await client.send(command)
-      return { version: output.pipeline?.version, attempts: output.$metadata.attempts ?? 1 }
+      const sink: { text?: string } = {}
+      command.middlewareStack.add(captureRawBody(sink), {
+        step: 'deserialize',
+        priority: 'low',
+        name: 'captureRawPipeline'
+      })
+      const output = await writing.send(command)
+      const answer = JSON.parse(sink.text ?? '{}') as JsonObject
+      const written = answer['pipeline']
+      const version = isObject(written) ? written['version'] : undefined
+      return {
+        version: typeof version === 'number' ? version : undefined,
+        attempts: output.$metadata.attempts ?? 1
+      }
     },
 
     async listTags(arn) {
       const tags: Record<string, string> = {}
-      for await (const page of paginateListTagsForResource({ client }, { resourceArn: arn })) {
+      for await (const page of paginateListTagsForResource(
+        { client: tagging },
+        { resourceArn: arn }
+      )) {
         for (const tag of page.tags ?? []) if (tag.key) tags[tag.key] = tag.value ?? ''
       }
       return tags

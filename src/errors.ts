@@ -87,6 +87,23 @@ export function describeAwsError(error: unknown, permission: string): string {
   }
   const status = awsError(error).$metadata?.httpStatusCode
   const prefix = name && name !== 'Error' ? `${name}: ` : ''
-  const suffix = status && status >= 500 ? ' — AWS had a server error after retries: re-run' : ''
+  let suffix = status && status >= 500 ? ' — AWS had a server error after retries: re-run' : ''
+  // The SDK retried these too; a write may have landed before the answer was lost.
+  if (name === 'TimeoutError') suffix = ' — AWS did not answer in time, even after retries: re-run'
+  if (NETWORK_ERRORS.has(awsError(error).code ?? '')) {
+    suffix = ' — the connection to AWS failed, even after retries: re-run'
+  }
   return redact(`${prefix}${detail}${suffix}`)
 }
+
+// The codes the SDK retries as network errors (@smithy/core retry).
+const NETWORK_ERRORS = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN'
+])

@@ -85,7 +85,12 @@ async function rotate(inputs: Inputs, options: RunOptions): Promise<void> {
     `${inputs.dryRun ? 'Dry run — planning only, nothing will be written' : 'Rotating'} in ${regions.join(', ')}`
   )
 
-  const pipelines = pipelineStore(inputs, services.pipelines, limit)
+  // With nothing checked between reading and writing (verify-token: false),
+  // each pipeline is written as soon as it is read: GetPipeline and
+  // UpdatePipeline then run side by side under their own AWS quotas.
+  const pipelines = pipelineStore(inputs, services.pipelines, limit, {
+    writeOnRead: !inputs.dryRun && !inputs.verifyToken
+  })
   const stores: Store[] = [pipelines]
   if (inputs.codebuild.mode !== 'off') {
     stores.push(codebuildStore(inputs, services.codebuild, limit))
@@ -110,7 +115,7 @@ async function rotate(inputs: Inputs, options: RunOptions): Promise<void> {
     throw new Error(`The GitHub token was refused, so nothing was written:\n${problems.join('\n')}`)
   }
 
-  // Apply and verify: only now is anything written.
+  // Apply and verify: only now is anything written (but see writeOnRead above).
   if (!inputs.dryRun) await Promise.all(stores.map((store) => store.apply(inputs.token)))
 
   await report(inputs, stores, regions)

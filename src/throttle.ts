@@ -34,7 +34,10 @@ export function countThrottles(
         return await next(args)
       } catch (error) {
         const name = (error as { name?: string } | null)?.name ?? ''
-        if (THROTTLING.has(name)) onThrottle(region, String(context['commandName'] ?? ''))
+        if (THROTTLING.has(name)) {
+          // "UpdatePipelineCommand" → "UpdatePipeline", the API name AWS documents.
+          onThrottle(region, String(context['commandName'] ?? '').replace(/Command$/, ''))
+        }
         throw error
       }
     },
