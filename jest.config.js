@@ -22,8 +22,7 @@ export default {
     {
       ...common,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'],
-      testTimeout: 120000
+      testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts']
     }
   ],
   // Coverage is of src/ as the unit tests import it; the e2e suite runs the
@@ -31,6 +30,8 @@ export default {
   collectCoverageFrom: ['src/**/*.ts'],
   coverageThreshold: { global: { lines: 95, branches: 95 } },
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
+  // Per test; the e2e tests start processes and wait for the emulator (a project can't set it).
+  testTimeout: 120000,
   reporters: ['default', '<rootDir>/scripts/totals-reporter.cjs'],
   verbose: false
 }

@@ -40,7 +40,17 @@ export function setInputs(inputs: Record<string, string>): void {
 
 export function resetCore(): void {
   written.length = 0
-  for (const mock of [setSecret, setOutput, setFailed, info, debug, warning, notice, error, getIDToken]) {
+  for (const mock of [
+    setSecret,
+    setOutput,
+    setFailed,
+    info,
+    debug,
+    warning,
+    notice,
+    error,
+    getIDToken
+  ]) {
     mock.mockReset()
   }
   group.mockClear()

@@ -29,7 +29,9 @@ beforeAll(async () => {
       const request = { target: String(req.headers['x-amz-target']), body, headers: req.headers }
       seen.push(request)
       const next = replies.shift()
-      const reply = next ? next(request) : { status: 500, body: { __type: 'NoReply', message: 'no reply queued' } }
+      const reply = next
+        ? next(request)
+        : { status: 500, body: { __type: 'NoReply', message: 'no reply queued' } }
       const headers: Record<string, string> = { 'content-type': 'application/x-amz-json-1.1' }
       if (reply.type) headers['x-amzn-errortype'] = reply.type
       res.writeHead(reply.status ?? 200, headers).end(JSON.stringify(reply.body))
@@ -62,7 +64,10 @@ describe('clientConfig', () => {
   it('uses adaptive retries, keep-alive sockets and a request timeout that throws', () => {
     const config = clientConfig(settings(), 'eu-west-1')
     expect(config).toMatchObject({ region: 'eu-west-1', retryMode: 'adaptive', maxAttempts: 10 })
-    expect(config.requestHandler).toMatchObject({ throwOnRequestTimeout: true, requestTimeout: 20000 })
+    expect(config.requestHandler).toMatchObject({
+      throwOnRequestTimeout: true,
+      requestTimeout: 20000
+    })
     process.env['ROTATE_REQUEST_TIMEOUT_MS'] = '750'
     expect(clientConfig(settings(), 'eu-west-1').requestHandler.requestTimeout).toBe(750)
     delete process.env['ROTATE_REQUEST_TIMEOUT_MS']
@@ -73,7 +78,10 @@ describe('createPipelineApi', () => {
   it('returns GetPipeline exactly as AWS sent it, members the SDK does not know included', async () => {
     const body = {
       pipeline: PIPELINE,
-      metadata: { pipelineArn: 'arn:aws:codepipeline:us-east-1:123456789012:app', created: 1700000000 }
+      metadata: {
+        pipelineArn: 'arn:aws:codepipeline:us-east-1:123456789012:app',
+        created: 1700000000
+      }
     }
     replies.push(() => ({ body }))
     const raw = await createPipelineApi(settings(), 'us-east-1').getPipeline('app')
@@ -95,7 +103,9 @@ describe('createPipelineApi', () => {
   })
 
   it('sends UpdatePipeline as {pipeline} byte for byte, and reads the new version', async () => {
-    replies.push(({ body }) => ({ body: { pipeline: { ...JSON.parse(body).pipeline, version: 4 } } }))
+    replies.push(({ body }) => ({
+      body: { pipeline: { ...JSON.parse(body).pipeline, version: 4 } }
+    }))
     const result = await createPipelineApi(settings(), 'us-east-1').updatePipeline(PIPELINE)
     expect(result).toEqual({ version: 4, attempts: 1 })
     expect(seen[0]?.body).toBe(JSON.stringify({ pipeline: PIPELINE }))
@@ -112,9 +122,13 @@ describe('createPipelineApi', () => {
 
   it('follows ListPipelines and ListTagsForResource pagination', async () => {
     replies.push(() => ({ body: { pipelines: [{ name: 'a' }, { name: 'b' }], nextToken: 't1' } }))
-    replies.push(({ body }) => ({ body: { pipelines: [{ name: JSON.parse(body).nextToken === 't1' ? 'c' : 'wrong' }, {}] } }))
+    replies.push(({ body }) => ({
+      body: { pipelines: [{ name: JSON.parse(body).nextToken === 't1' ? 'c' : 'wrong' }, {}] }
+    }))
     replies.push(() => ({ body: { tags: [{ key: 'team', value: 'x' }], nextToken: 'n' } }))
-    replies.push(() => ({ body: { tags: [{ key: 'aws:cloudformation:stack-name', value: 's' }, { key: 'empty' }] } }))
+    replies.push(() => ({
+      body: { tags: [{ key: 'aws:cloudformation:stack-name', value: 's' }, { key: 'empty' }] }
+    }))
     const api = createPipelineApi(settings(), 'us-east-1')
     expect(await api.listPipelineNames()).toEqual(['a', 'b', 'c'])
     expect(await api.listTags('arn:aws:codepipeline:us-east-1:123456789012:a')).toEqual({
@@ -132,8 +146,12 @@ describe('createPipelineApi', () => {
       body: { __type: 'ThrottlingException', message: 'Rate exceeded' }
     })
     replies.push(throttled, throttled)
-    replies.push(({ body }) => ({ body: { pipeline: { ...JSON.parse(body).pipeline, version: 4 } } }))
-    const result = await createPipelineApi(settings(onThrottle), 'eu-west-1').updatePipeline(PIPELINE)
+    replies.push(({ body }) => ({
+      body: { pipeline: { ...JSON.parse(body).pipeline, version: 4 } }
+    }))
+    const result = await createPipelineApi(settings(onThrottle), 'eu-west-1').updatePipeline(
+      PIPELINE
+    )
     expect(result.attempts).toBe(3)
     expect(onThrottle).toHaveBeenCalledTimes(2)
     expect(onThrottle).toHaveBeenCalledWith('eu-west-1', 'UpdatePipeline')
@@ -146,7 +164,9 @@ describe('createPipelineApi', () => {
       type: 'PipelineNotFoundException',
       body: { __type: 'PipelineNotFoundException', message: 'no such pipeline' }
     }))
-    await expect(createPipelineApi(settings(onThrottle), 'us-east-1').getPipeline('x')).rejects.toMatchObject({
+    await expect(
+      createPipelineApi(settings(onThrottle), 'us-east-1').getPipeline('x')
+    ).rejects.toMatchObject({
       name: 'PipelineNotFoundException'
     })
     expect(onThrottle).not.toHaveBeenCalled()
@@ -205,7 +225,13 @@ describe('createSecretsApi', () => {
   it('describes, reads and writes a secret', async () => {
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ci-AbCdEf'
     replies.push(() => ({
-      body: { ARN: arn, PrimaryRegion: 'eu-west-1', DeletedDate: 1700000000, RotationEnabled: true, OwningService: 'rds' }
+      body: {
+        ARN: arn,
+        PrimaryRegion: 'eu-west-1',
+        DeletedDate: 1700000000,
+        RotationEnabled: true,
+        OwningService: 'rds'
+      }
     }))
     replies.push(() => ({ body: { ARN: arn, VersionId: 'v1', SecretString: '{"a":1}' } }))
     replies.push(() => ({ body: { ARN: arn, VersionId: 'v2' } }))
@@ -227,7 +253,11 @@ describe('createSecretsApi', () => {
     expect(put).not.toHaveProperty('VersionStages')
 
     // Answers without ARNs fall back to the id asked for.
-    expect(await api.describeSecret('bare')).toMatchObject({ arn: 'bare', deleted: false, rotationEnabled: false })
+    expect(await api.describeSecret('bare')).toMatchObject({
+      arn: 'bare',
+      deleted: false,
+      rotationEnabled: false
+    })
     expect(await api.getSecretString('bare')).toMatchObject({ arn: 'bare', text: undefined })
     expect(await api.putSecretString('bare', 'v')).toMatchObject({ arn: 'bare' })
   })

@@ -51,7 +51,9 @@ describe('errorName', () => {
 
 describe('describeAwsError', () => {
   it('names the permission the call needs when AWS denies it', () => {
-    expect(describeAwsError(aws('AccessDeniedException', 'denied'), 'codepipeline:GetPipeline')).toBe(
+    expect(
+      describeAwsError(aws('AccessDeniedException', 'denied'), 'codepipeline:GetPipeline')
+    ).toBe(
       "AccessDeniedException: denied — the role needs permission codepipeline:GetPipeline (see the README's IAM policy)"
     )
   })
@@ -67,7 +69,9 @@ describe('describeAwsError', () => {
     expect(describeAwsError(aws('UnrecognizedClientException', 'bad'), 'x:Y')).toMatch(
       /credentials are invalid or expired/
     )
-    expect(describeAwsError(aws('ExpiredTokenException', 'old'), 'x:Y')).toMatch(/session expired: re-run/)
+    expect(describeAwsError(aws('ExpiredTokenException', 'old'), 'x:Y')).toMatch(
+      /session expired: re-run/
+    )
     expect(describeAwsError(aws('ThrottlingException', 'Rate exceeded'), 'x:Y')).toMatch(
       /kept throttling after retries: re-run, or lower max-concurrency/
     )

@@ -12,12 +12,17 @@ const { run, createServices } = await import('../src/main.js')
 const TOKEN = 'unit-token-0123456789abcdef'
 const ARN = 'arn:aws:codepipeline:us-east-1:123456789012:app'
 
-function fakePipelines(overrides: Partial<PipelineApi> = {}): PipelineApi & { writes: JsonObject[] } {
+function fakePipelines(
+  overrides: Partial<PipelineApi> = {}
+): PipelineApi & { writes: JsonObject[] } {
   const writes: JsonObject[] = []
   return {
     writes,
     listPipelineNames: async () => ['app'],
-    getPipeline: async () => ({ pipeline: pipeline('app', [githubSource('App', 'app')]), arn: ARN }),
+    getPipeline: async () => ({
+      pipeline: pipeline('app', [githubSource('App', 'app')]),
+      arn: ARN
+    }),
     updatePipeline: async (p) => {
       writes.push(p)
       return { version: Number(p['version']) + 1, attempts: 1 }
@@ -87,11 +92,20 @@ describe('run', () => {
     const api = fakePipelines({
       listPipelineNames: async () => ['app', 'other'],
       getPipeline: async (name) => {
-        if (name === 'gone') throw Object.assign(new Error('x'), { name: 'PipelineNotFoundException' })
-        return { pipeline: pipeline(name, [githubSource('App', 'app')]), arn: `${ARN.slice(0, -3)}${name}` }
+        if (name === 'gone')
+          throw Object.assign(new Error('x'), { name: 'PipelineNotFoundException' })
+        return {
+          pipeline: pipeline(name, [githubSource('App', 'app')]),
+          arn: `${ARN.slice(0, -3)}${name}`
+        }
       }
     })
-    setInputs({ token: TOKEN, pipelines: 'app, gone', regions: 'us-east-1', 'verify-token': 'false' })
+    setInputs({
+      token: TOKEN,
+      pipelines: 'app, gone',
+      regions: 'us-east-1',
+      'verify-token': 'false'
+    })
     await run({ services: services(api) })
     expect(api.writes).toHaveLength(1)
     expect(core.setFailed).toHaveBeenCalledWith(

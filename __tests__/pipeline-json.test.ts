@@ -33,9 +33,30 @@ describe('findGitHubSourceActions', () => {
     ])
     ;(p['stages'] as Array<{ actions: unknown[] }>)[1]?.actions.push(githubSource('Late', 'late'))
     expect(findGitHubSourceActions(p)).toEqual([
-      { stage: 'Source', action: 'App', owner: 'example-org', repo: 'app', branch: 'main', pollForSourceChanges: false },
-      { stage: 'Source', action: 'Lib', owner: 'o', repo: 'lib', branch: 'dev', pollForSourceChanges: true },
-      { stage: 'Build', action: 'Late', owner: 'example-org', repo: 'late', branch: 'main', pollForSourceChanges: false }
+      {
+        stage: 'Source',
+        action: 'App',
+        owner: 'example-org',
+        repo: 'app',
+        branch: 'main',
+        pollForSourceChanges: false
+      },
+      {
+        stage: 'Source',
+        action: 'Lib',
+        owner: 'o',
+        repo: 'lib',
+        branch: 'dev',
+        pollForSourceChanges: true
+      },
+      {
+        stage: 'Build',
+        action: 'Late',
+        owner: 'example-org',
+        repo: 'late',
+        branch: 'main',
+        pollForSourceChanges: false
+      }
     ])
   })
 
@@ -44,9 +65,16 @@ describe('findGitHubSourceActions', () => {
     expect(findGitHubSourceActions({ stages: [{ name: 'S', actions: [null, 3] }] })).toEqual([])
     expect(
       findGitHubSourceActions({
-        stages: [{ name: 'S', actions: [{ name: 'G', actionTypeId: githubSource('G', 'r')['actionTypeId'] ?? null }] }]
+        stages: [
+          {
+            name: 'S',
+            actions: [{ name: 'G', actionTypeId: githubSource('G', 'r')['actionTypeId'] ?? null }]
+          }
+        ]
       })
-    ).toEqual([{ stage: 'S', action: 'G', owner: '', repo: '', branch: '', pollForSourceChanges: true }])
+    ).toEqual([
+      { stage: 'S', action: 'G', owner: '', repo: '', branch: '', pollForSourceChanges: true }
+    ])
   })
 })
 
@@ -62,7 +90,11 @@ describe('withGitHubToken', () => {
       ...pipeline('p', [githubSource('A', 'a'), githubSource('B', 'b')]),
       futurePipelineField: 'kept'
     }
-    ;(original['stages'] as unknown[]).push({ name: 'Deploy', actions: [custom], futureStageField: 7 })
+    ;(original['stages'] as unknown[]).push({
+      name: 'Deploy',
+      actions: [custom],
+      futureStageField: 7
+    })
     const snapshot = structuredClone(original)
 
     const patched = withGitHubToken(original, 'new-token-value')
@@ -78,8 +110,18 @@ describe('withGitHubToken', () => {
   })
 
   it('adds a configuration when a GitHub source has none', () => {
-    const bare = { name: 'p', stages: [{ name: 'S', actions: [{ name: 'G', actionTypeId: githubSource('G', 'r')['actionTypeId'] ?? null }] }] }
-    expect(JSON.stringify(withGitHubToken(bare, 'tok-1234'))).toContain('"configuration":{"OAuthToken":"tok-1234"}')
+    const bare = {
+      name: 'p',
+      stages: [
+        {
+          name: 'S',
+          actions: [{ name: 'G', actionTypeId: githubSource('G', 'r')['actionTypeId'] ?? null }]
+        }
+      ]
+    }
+    expect(JSON.stringify(withGitHubToken(bare, 'tok-1234'))).toContain(
+      '"configuration":{"OAuthToken":"tok-1234"}'
+    )
   })
 })
 

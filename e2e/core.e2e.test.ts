@@ -59,7 +59,9 @@ const entry = (result: RunResult, region: string, pipeline: string) =>
 function withoutTokenAndVersion(pipeline: Record<string, unknown>): unknown {
   const copy = JSON.parse(JSON.stringify(pipeline)) as Record<string, unknown>
   delete copy['version']
-  for (const stage of copy['stages'] as { actions: { configuration?: Record<string, string> }[] }[]) {
+  for (const stage of copy['stages'] as {
+    actions: { configuration?: Record<string, string> }[]
+  }[]) {
     for (const action of stage.actions) {
       if (action.configuration && 'OAuthToken' in action.configuration) {
         action.configuration['OAuthToken'] = 'X'
@@ -129,11 +131,15 @@ describe('rotation through the bundled action', () => {
     ])
 
     // The report: a summary table, a log group per region, a warning for the skip.
-    expect(result.summary).toMatch(/\| us-east-1 \| full-v2 \| Source\/App, Source\/Lib \| 1 → 2 \| ✅ updated/)
+    expect(result.summary).toMatch(
+      /\| us-east-1 \| full-v2 \| Source\/App, Source\/Lib \| 1 → 2 \| ✅ updated/
+    )
     expect(result.summary).toMatch(/\| us-east-1 \| connections-only \| – \| 1 \| ⏭️ skipped/)
     expect(result.stdout).toContain('::group::Region us-east-1')
     expect(result.stdout).toContain('::group::Region eu-west-1')
-    expect(result.stdout).toMatch(/::warning::us-east-1: skipped 1 matching pipeline.*connections-only/)
+    expect(result.stdout).toMatch(
+      /::warning::us-east-1: skipped 1 matching pipeline.*connections-only/
+    )
   })
 
   it('fails a missing named pipeline only, rotates the others, and lists every failure', async () => {
@@ -142,9 +148,13 @@ describe('rotation through the bundled action', () => {
     expect(entry(result, 'us-east-1', 'classic-v1')?.status).toBe('updated')
     expect(entry(result, 'us-east-1', 'does-not-exist')).toMatchObject({ status: 'failed' })
     expect(result.stdout).toMatch(/::error::2 target\(s\) failed:/)
-    expect(result.stdout).toMatch(/does-not-exist: pipeline 'does-not-exist' does not exist in us-east-1/)
+    expect(result.stdout).toMatch(
+      /does-not-exist: pipeline 'does-not-exist' does not exist in us-east-1/
+    )
     expect(result.stdout).toMatch(/also-missing/)
-    expect(oauthTokens((await storedPipeline(emulator, 'us-east-1', 'classic-v1')).pipeline)).toEqual([TOKEN])
+    expect(
+      oauthTokens((await storedPipeline(emulator, 'us-east-1', 'classic-v1')).pipeline)
+    ).toEqual([TOKEN])
   })
 
   it('skips a named pipeline in the regions where it is absent when another region has it', async () => {
@@ -161,7 +171,9 @@ describe('rotation through the bundled action', () => {
     const result = await run({ pipelines: 'connections-only' })
     expect(result.code).toBe(0)
     expect(entry(result, 'us-east-1', 'connections-only')?.status).toBe('skipped')
-    expect(result.stdout).toMatch(/::warning::pipeline 'connections-only' in us-east-1 holds no GitHub OAuth token/)
+    expect(result.stdout).toMatch(
+      /::warning::pipeline 'connections-only' in us-east-1 holds no GitHub OAuth token/
+    )
     expect(await writeCalls(emulator)).toEqual([])
   })
 
@@ -171,7 +183,9 @@ describe('rotation through the bundled action', () => {
     expect(result.code).toBe(0)
     expect(report(result).map((e) => e.status)).toEqual(['planned', 'planned'])
     expect(result.summary).toMatch(/Dry run/)
-    expect(result.summary).toMatch(/\| us-east-1 \| full-v2 \| Source\/App, Source\/Lib \| 1 → 2 \| 📝 planned/)
+    expect(result.summary).toMatch(
+      /\| us-east-1 \| full-v2 \| Source\/App, Source\/Lib \| 1 → 2 \| 📝 planned/
+    )
     expect(result.outputs['updated']).toBe('[]')
     expect(await writeCalls(emulator)).toEqual([])
     expect(await storedPipeline(emulator, 'us-east-1', 'full-v2')).toEqual(before)
@@ -181,7 +195,10 @@ describe('rotation through the bundled action', () => {
     await tagAsStack(emulator, 'us-east-1', 'classic-v1', 'ci-stack')
     const result = await run({ pipelines: 'classic-v1' })
     expect(result.code).toBe(0)
-    expect(entry(result, 'us-east-1', 'classic-v1')).toMatchObject({ status: 'updated', stack: 'ci-stack' })
+    expect(entry(result, 'us-east-1', 'classic-v1')).toMatchObject({
+      status: 'updated',
+      stack: 'ci-stack'
+    })
     expect(result.stdout).toMatch(
       /::warning::Pipeline 'classic-v1' in us-east-1 belongs to CloudFormation stack 'ci-stack': update the template's token source too/
     )
@@ -213,7 +230,10 @@ describe('rotation through the bundled action', () => {
     const result = await run({ pipelines: 'full-v2' }, { node: '24' })
     expect(result.code).toBe(0)
     expect(entry(result, 'us-east-1', 'full-v2')?.status).toBe('updated')
-    expect(oauthTokens((await storedPipeline(emulator, 'us-east-1', 'full-v2')).pipeline)).toEqual([TOKEN, TOKEN])
+    expect(oauthTokens((await storedPipeline(emulator, 'us-east-1', 'full-v2')).pipeline)).toEqual([
+      TOKEN,
+      TOKEN
+    ])
   }, 180000)
 })
 
@@ -222,8 +242,14 @@ describe('bad input is refused before any AWS call', () => {
     [{ token: '' }, /Input 'token' is empty/],
     [{ token: `${TOKEN} second-half` }, /Input 'token' contains whitespace/],
     [{ regions: 'us-east-1, mars-north-1' }, /Input 'regions' 'mars-north-1' is not an AWS region/],
-    [{ pipelines: 'bad name!' }, /Input 'pipelines' entry 'bad name!' is not a valid pipeline name/],
-    [{ pipelines: 'arn:aws:codepipeline:us-east-1:123:x' }, /Input 'pipelines' entry .* is not a pipeline ARN/],
+    [
+      { pipelines: 'bad name!' },
+      /Input 'pipelines' entry 'bad name!' is not a valid pipeline name/
+    ],
+    [
+      { pipelines: 'arn:aws:codepipeline:us-east-1:123:x' },
+      /Input 'pipelines' entry .* is not a pipeline ARN/
+    ],
     [{ 'dry-run': 'maybe' }, /Input 'dry-run' expected true or false, got 'maybe'/],
     [{ pipelines: '' }, /Input 'pipelines' nothing to do/]
   ])('%j', async (inputs, message) => {

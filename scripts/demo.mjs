@@ -32,7 +32,10 @@ function startEmulator() {
 /** Answers GET /user and GET /repos/{owner}/{repo} like GitHub does for a classic token. */
 function startGitHub() {
   const expires = new Date(Date.now() + 60 * 86400000)
-  const stamp = expires.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')
+  const stamp = expires
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')
   const server = createServer((req, res) => {
     const headers = {
       'content-type': 'application/json; charset=utf-8',
@@ -55,7 +58,9 @@ function startGitHub() {
     }
   })
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` }))
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${server.address().port}` })
+    )
   )
 }
 
@@ -74,7 +79,13 @@ async function aws(url, region, service, headers, body) {
 const github = (name, repo) => ({
   name,
   actionTypeId: { category: 'Source', owner: 'ThirdParty', provider: 'GitHub', version: '1' },
-  configuration: { Owner: 'example-org', Repo: repo, Branch: 'main', OAuthToken: 'old-demo-token', PollForSourceChanges: 'false' },
+  configuration: {
+    Owner: 'example-org',
+    Repo: repo,
+    Branch: 'main',
+    OAuthToken: 'old-demo-token',
+    PollForSourceChanges: 'false'
+  },
   outputArtifacts: [{ name: `${name}Out` }]
 })
 const stages = (sources) => [
@@ -94,35 +105,81 @@ const stages = (sources) => [
 
 async function seed(url) {
   const role = 'demo-pipeline-role'
-  await aws(url, 'us-east-1', 'iam', { 'content-type': 'application/x-www-form-urlencoded' },
+  await aws(
+    url,
+    'us-east-1',
+    'iam',
+    { 'content-type': 'application/x-www-form-urlencoded' },
     new URLSearchParams({
       Action: 'CreateRole',
       Version: '2010-05-08',
       RoleName: role,
       AssumeRolePolicyDocument: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'codepipeline.amazonaws.com' }, Action: 'sts:AssumeRole' }]
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'codepipeline.amazonaws.com' },
+            Action: 'sts:AssumeRole'
+          }
+        ]
       })
-    }).toString())
+    }).toString()
+  )
   const roleArn = `arn:aws:iam::${ACCOUNT}:role/${role}`
   const pipelines = [
     ['us-east-1', { name: 'MyFirstPipeline', stages: stages([github('Source', 'web')]) }],
-    ['us-east-1', { name: 'prod-api', pipelineType: 'V2', executionMode: 'QUEUED', stages: stages([github('Api', 'api'), github('Shared', 'shared-lib')]) }],
-    ['us-east-1', {
-      name: 'prod-connections',
-      stages: stages([{
-        name: 'Source',
-        actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeStarSourceConnection', version: '1' },
-        configuration: { ConnectionArn: `arn:aws:codeconnections:us-east-1:${ACCOUNT}:connection/demo`, FullRepositoryId: 'example-org/app', BranchName: 'main' },
-        outputArtifacts: [{ name: 'SourceOut' }]
-      }])
-    }],
+    [
+      'us-east-1',
+      {
+        name: 'prod-api',
+        pipelineType: 'V2',
+        executionMode: 'QUEUED',
+        stages: stages([github('Api', 'api'), github('Shared', 'shared-lib')])
+      }
+    ],
+    [
+      'us-east-1',
+      {
+        name: 'prod-connections',
+        stages: stages([
+          {
+            name: 'Source',
+            actionTypeId: {
+              category: 'Source',
+              owner: 'AWS',
+              provider: 'CodeStarSourceConnection',
+              version: '1'
+            },
+            configuration: {
+              ConnectionArn: `arn:aws:codeconnections:us-east-1:${ACCOUNT}:connection/demo`,
+              FullRepositoryId: 'example-org/app',
+              BranchName: 'main'
+            },
+            outputArtifacts: [{ name: 'SourceOut' }]
+          }
+        ])
+      }
+    ],
     ['eu-west-1', { name: 'prod-eu', stages: stages([github('Source', 'web')]) }]
   ]
   for (const [region, pipeline] of pipelines) {
-    await aws(url, region, 'codepipeline',
-      { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'CodePipeline_20150709.CreatePipeline' },
-      JSON.stringify({ pipeline: { roleArn, artifactStore: { type: 'S3', location: 'demo-artifacts' }, ...pipeline } }))
+    await aws(
+      url,
+      region,
+      'codepipeline',
+      {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'CodePipeline_20150709.CreatePipeline'
+      },
+      JSON.stringify({
+        pipeline: {
+          roleArn,
+          artifactStore: { type: 'S3', location: 'demo-artifacts' },
+          ...pipeline
+        }
+      })
+    )
   }
 }
 
@@ -140,10 +197,18 @@ function nodeForAction() {
 const actionNode = nodeForAction()
 
 function runAction(inputs, env) {
-  const defaults = { 'dry-run': 'false', 'verify-token': 'true', 'min-days-left': '7', 'max-concurrency': '8',
-    'codebuild-server-type': 'GITHUB', 'codebuild-auth-type': 'PERSONAL_ACCESS_TOKEN' }
+  const defaults = {
+    'dry-run': 'false',
+    'verify-token': 'true',
+    'min-days-left': '7',
+    'max-concurrency': '8',
+    'codebuild-server-type': 'GITHUB',
+    'codebuild-auth-type': 'PERSONAL_ACCESS_TOKEN'
+  }
   const all = { ...defaults, ...inputs }
-  const inputEnv = Object.fromEntries(Object.entries(all).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]))
+  const inputEnv = Object.fromEntries(
+    Object.entries(all).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])
+  )
   return new Promise((resolve) => {
     const child = spawn(actionNode, [path.join(root, 'dist/index.js')], {
       env: { PATH: process.env.PATH, ...env, ...inputEnv },

@@ -210,7 +210,14 @@ async function planOne(
     if (NOT_FOUND.has(errorName(error))) {
       if (!candidate.explicit) {
         const note = 'deleted after it was listed'
-        return { result: { ...failed(region, candidate.name, ''), status: 'skipped', error: undefined, note } }
+        return {
+          result: {
+            ...failed(region, candidate.name, ''),
+            status: 'skipped',
+            error: undefined,
+            note
+          }
+        }
       }
       return {
         missing: true,
@@ -268,7 +275,10 @@ async function planOne(
     }
   }
 
-  return { result, target: { region, name: candidate.name, pipeline: raw.pipeline, actions, result } }
+  return {
+    result,
+    target: { region, name: candidate.name, pipeline: raw.pipeline, actions, result }
+  }
 }
 
 function stackWarning(result: PipelineResult): string {

@@ -31,7 +31,8 @@ export function statusCell(status: string): string {
 
 function versionCell(result: PipelineResult): string {
   const before = result.versionBefore ?? '–'
-  if (result.status === 'planned') return `${before} → ${typeof before === 'number' ? before + 1 : '–'}`
+  if (result.status === 'planned')
+    return `${before} → ${typeof before === 'number' ? before + 1 : '–'}`
   if (result.versionAfter === undefined) return String(before)
   return `${before} → ${result.versionAfter}`
 }

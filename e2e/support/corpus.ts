@@ -4,7 +4,12 @@ import { ACCOUNT, awsJson, createPipeline, createServiceRole, type Emulator } fr
 export const OLD_TOKEN = 'e2e-old-token-not-a-secret'
 export const CUSTOM_SECRET = 'e2e-custom-action-secret'
 
-const github = (name: string, repo: string, poll = 'false', extra: Record<string, unknown> = {}) => ({
+const github = (
+  name: string,
+  repo: string,
+  poll = 'false',
+  extra: Record<string, unknown> = {}
+) => ({
   name,
   actionTypeId: { category: 'Source', owner: 'ThirdParty', provider: 'GitHub', version: '1' },
   runOrder: 1,
@@ -24,7 +29,10 @@ const build = (name: string, input: string, extra: Record<string, unknown> = {})
   name,
   actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
   runOrder: 1,
-  configuration: { ProjectName: 'example-build', EnvironmentVariables: '[{"name":"STAGE","value":"#{variables.DeployEnv}"}]' },
+  configuration: {
+    ProjectName: 'example-build',
+    EnvironmentVariables: '[{"name":"STAGE","value":"#{variables.DeployEnv}"}]'
+  },
   inputArtifacts: [{ name: input }],
   outputArtifacts: [{ name: `${name}Out` }],
   ...extra
@@ -57,13 +65,19 @@ export function fullV2(roleArn: string) {
         name: 'Source',
         futureStageSetting: 'keep-me',
         actions: [
-          github('App', 'app', 'false', { futureActionSetting: { depth: { deeper: [null, 0, 'x'] } } }),
+          github('App', 'app', 'false', {
+            futureActionSetting: { depth: { deeper: [null, 0, 'x'] } }
+          }),
           github('Lib', 'lib', 'true', { namespace: 'LibSource' }),
           {
             name: 'Assets',
             actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
             runOrder: 1,
-            configuration: { S3Bucket: 'example-assets', S3ObjectKey: 'assets.zip', PollForSourceChanges: 'false' },
+            configuration: {
+              S3Bucket: 'example-assets',
+              S3ObjectKey: 'assets.zip',
+              PollForSourceChanges: 'false'
+            },
             outputArtifacts: [{ name: 'AssetsOut' }]
           }
         ]
@@ -78,7 +92,12 @@ export function fullV2(roleArn: string) {
               rules: [
                 {
                   name: 'NoAlarms',
-                  ruleTypeId: { category: 'Rule', owner: 'AWS', provider: 'CloudWatchAlarm', version: '1' },
+                  ruleTypeId: {
+                    category: 'Rule',
+                    owner: 'AWS',
+                    provider: 'CloudWatchAlarm',
+                    version: '1'
+                  },
                   configuration: { AlarmName: 'deploy-alarm', WaitTime: '1' },
                   region: 'us-east-1'
                 }
@@ -90,11 +109,34 @@ export function fullV2(roleArn: string) {
       },
       {
         name: 'Deploy',
-        onSuccess: { conditions: [{ result: 'ROLLBACK', rules: [{ name: 'Check', ruleTypeId: { category: 'Rule', owner: 'AWS', provider: 'CloudWatchAlarm', version: '1' }, configuration: { AlarmName: 'post' } }] }] },
+        onSuccess: {
+          conditions: [
+            {
+              result: 'ROLLBACK',
+              rules: [
+                {
+                  name: 'Check',
+                  ruleTypeId: {
+                    category: 'Rule',
+                    owner: 'AWS',
+                    provider: 'CloudWatchAlarm',
+                    version: '1'
+                  },
+                  configuration: { AlarmName: 'post' }
+                }
+              ]
+            }
+          ]
+        },
         actions: [
           {
             name: 'DeployEU',
-            actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'CloudFormation', version: '1' },
+            actionTypeId: {
+              category: 'Deploy',
+              owner: 'AWS',
+              provider: 'CloudFormation',
+              version: '1'
+            },
             runOrder: 1,
             region: 'eu-west-1',
             roleArn: `arn:aws:iam::${ACCOUNT}:role/cross-region-deployer`,
@@ -110,7 +152,12 @@ export function fullV2(roleArn: string) {
           },
           {
             name: 'Notify',
-            actionTypeId: { category: 'Deploy', owner: 'Custom', provider: 'AcmeDeploy', version: '1' },
+            actionTypeId: {
+              category: 'Deploy',
+              owner: 'Custom',
+              provider: 'AcmeDeploy',
+              version: '1'
+            },
             runOrder: 2,
             configuration: { ApiKey: CUSTOM_SECRET, Target: 'production' },
             inputArtifacts: [{ name: 'BuildOut' }]
@@ -142,7 +189,10 @@ export function connectionsOnly(roleArn: string) {
     triggers: [
       {
         providerType: 'CodeStarSourceConnection',
-        gitConfiguration: { sourceActionName: 'Source', push: [{ branches: { includes: ['main'] } }] }
+        gitConfiguration: {
+          sourceActionName: 'Source',
+          push: [{ branches: { includes: ['main'] } }]
+        }
       }
     ],
     stages: [
@@ -151,7 +201,12 @@ export function connectionsOnly(roleArn: string) {
         actions: [
           {
             name: 'Source',
-            actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeStarSourceConnection', version: '1' },
+            actionTypeId: {
+              category: 'Source',
+              owner: 'AWS',
+              provider: 'CodeStarSourceConnection',
+              version: '1'
+            },
             configuration: {
               ConnectionArn: `arn:aws:codeconnections:us-east-1:${ACCOUNT}:connection/example`,
               FullRepositoryId: 'example-org/app',
@@ -174,7 +229,14 @@ export async function createCustomActionType(emulator: Emulator, region: string)
     version: '1',
     settings: { entityUrlTemplate: 'https://deploy.example.com/' },
     configurationProperties: [
-      { name: 'ApiKey', required: true, key: false, secret: true, queryable: false, type: 'String' },
+      {
+        name: 'ApiKey',
+        required: true,
+        key: false,
+        secret: true,
+        queryable: false,
+        type: 'String'
+      },
       { name: 'Target', required: true, key: true, secret: false, queryable: false, type: 'String' }
     ],
     inputArtifactDetails: { minimumCount: 0, maximumCount: 1 },

@@ -174,7 +174,12 @@ export async function createPipeline(
 }
 
 /** Tags a pipeline as CloudFormation does (aws: keys, which TagResource refuses to users). */
-export async function tagAsStack(emulator: { url: string }, region: string, name: string, stack: string) {
+export async function tagAsStack(
+  emulator: { url: string },
+  region: string,
+  name: string,
+  stack: string
+) {
   await control(emulator, '/_emulator/codepipeline/system-tags', {
     region,
     name,
