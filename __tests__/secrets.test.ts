@@ -445,11 +445,12 @@ describe('secretsStore', () => {
     )
   })
 
-  it.each([
+  const denials: ['describe' | 'get' | 'put', string][] = [
     ['describe', 'secretsmanager:DescribeSecret'],
     ['get', 'secretsmanager:GetSecretValue'],
     ['put', 'secretsmanager:PutSecretValue']
-  ] as const)('names the permission when %s is denied', async (call, permission) => {
+  ]
+  it.each(denials)('names the permission when %s is denied', async (call, permission) => {
     east.failures[call] = awsError('AccessDeniedException', 'not authorized')
     const { store } = await rotate({ secrets: 'ci/plain' })
     expect(store.failures()).toEqual([
