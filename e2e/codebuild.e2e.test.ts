@@ -9,7 +9,7 @@ import {
   writeCalls,
   type Emulator
 } from './support/emulator.js'
-import { findLeaks, runAction, type RunOptions, type RunResult } from './support/run-action.js'
+import { runScanned, type RunOptions, type RunResult } from './support/run-action.js'
 
 const TOKEN = `e2e-token-${randomBytes(12).toString('hex')}`
 const OLD_TOKEN = `e2e-old-token-${randomBytes(8).toString('hex')}`
@@ -71,17 +71,8 @@ beforeEach(async () => {
   await control(emulator, '/_emulator/calls/reset', {})
 })
 
-async function run(inputs: Record<string, string>, options: Partial<RunOptions> = {}) {
-  const result = await runAction({
-    ...options,
-    inputs: { token: TOKEN, 'verify-token': 'false', ...inputs },
-    env: { AWS_ENDPOINT_URL: emulator.url, ...(options.env ?? {}) }
-  })
-  // Every run, whatever its outcome: the token shows only in the add-mask command.
-  expect(findLeaks(result, TOKEN)).toEqual([])
-  expect(result.stdout).toContain(`::add-mask::${TOKEN}`)
-  return result
-}
+const run = (inputs: Record<string, string>, options: Partial<RunOptions> = {}) =>
+  runScanned(emulator, TOKEN, inputs, options)
 
 const credentials = (result: RunResult) =>
   JSON.parse(result.outputs['codebuild-credentials'] ?? 'null') as CredentialEntry[]

@@ -4,6 +4,8 @@ import type { RegionLine, SummarySection } from './report.js'
  * A place the token lives (CodePipeline, CodeBuild, Secrets Manager). The
  * run plans every store (read-only), checks the token, then applies every
  * store, so nothing is written until everything has been read and checked.
+ * (With verify-token: false there is no check to wait for, and pipelines are
+ * written as soon as they are read: see pipelineStore's writeOnRead.)
  */
 export interface Store {
   /** Read-only: decide what will be written. */

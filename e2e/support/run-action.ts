@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -148,4 +149,26 @@ export function findLeaks(result: RunResult, token: string): string[] {
   check('stderr', result.stderr)
   for (const file of result.files) check(file.path, file.content)
   return leaks
+}
+
+/**
+ * Runs the action against the emulator with the token check off (GitHub
+ * can't be reached; e2e/github.e2e.test.ts covers it with a fake), and fails
+ * the test when the token shows anywhere but the `::add-mask::` command.
+ */
+export async function runScanned(
+  emulator: { url: string },
+  token: string,
+  inputs: Record<string, string>,
+  options: Partial<RunOptions> = {}
+): Promise<RunResult> {
+  const result = await runAction({
+    ...options,
+    inputs: { token, 'verify-token': 'false', ...inputs },
+    env: { AWS_ENDPOINT_URL: emulator.url, ...(options.env ?? {}) }
+  })
+  expect(findLeaks(result, token)).toEqual([])
+  // The token given is masked first (an input test may replace it with a bad one).
+  if (!('token' in inputs)) expect(result.stdout).toContain(`::add-mask::${token}`)
+  return result
 }
