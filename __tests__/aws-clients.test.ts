@@ -5,6 +5,7 @@ import { CodePipelineClient, GetPipelineCommand } from '@aws-sdk/client-codepipe
 import { createPipelineApi } from '../src/codepipeline.js'
 import { createCodeBuildApi } from '../src/codebuild.js'
 import { createSecretsApi } from '../src/secrets.js'
+import { createStackOwners } from '../src/tagging.js'
 import { clientConfig, type AwsSettings } from '../src/aws.js'
 
 // A local server speaking the AWS JSON protocol: the real SDK clients, with
@@ -260,5 +261,39 @@ describe('createSecretsApi', () => {
     })
     expect(await api.getSecretString('bare')).toMatchObject({ arn: 'bare', text: undefined })
     expect(await api.putSecretString('bare', 'v')).toMatchObject({ arn: 'bare' })
+  })
+})
+
+describe('createStackOwners', () => {
+  it('maps each CloudFormation-owned pipeline to its stack, over every page', async () => {
+    const arn = (name: string) => `arn:aws:codepipeline:us-east-1:123456789012:${name}`
+    const tag = (stack: string) => [{ Key: 'aws:cloudformation:stack-name', Value: stack }]
+    replies.push(() => ({
+      body: {
+        ResourceTagMappingList: [{ ResourceARN: arn('a'), Tags: tag('s1') }],
+        PaginationToken: 'p2'
+      }
+    }))
+    replies.push(() => ({
+      body: {
+        ResourceTagMappingList: [
+          { ResourceARN: arn('b'), Tags: tag('s2') },
+          { ResourceARN: arn('c'), Tags: [{ Key: 'team', Value: 'x' }] },
+          { Tags: tag('no-arn') }
+        ],
+        PaginationToken: ''
+      }
+    }))
+    const owners = await createStackOwners(settings(), 'us-east-1')()
+    expect([...owners]).toEqual([
+      [arn('a'), 's1'],
+      [arn('b'), 's2']
+    ])
+    expect(seen[0]?.target).toBe('ResourceGroupsTaggingAPI_20170126.GetResources')
+    expect(JSON.parse(seen[0]?.body ?? '{}')).toEqual({
+      ResourceTypeFilters: ['codepipeline'],
+      TagFilters: [{ Key: 'aws:cloudformation:stack-name' }]
+    })
+    expect(JSON.parse(seen[1]?.body ?? '{}')).toMatchObject({ PaginationToken: 'p2' })
   })
 })

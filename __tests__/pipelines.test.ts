@@ -22,6 +22,7 @@ class FakeRegion implements PipelineApi {
   tags = new Map<string, Record<string, string>>()
   writes: JsonObject[] = []
   failures: Partial<Record<'list' | 'get' | 'update' | 'tags', Error>> = {}
+  stackOwners?: () => Promise<Map<string, string>>
   versionBump = 1
   attempts = 1
   constructor(readonly region: string) {}
@@ -150,6 +151,29 @@ describe('planPipelines', () => {
       'eu-west-1 typo-app failed',
       'us-east-1 typo-app failed'
     ])
+  })
+
+  it("takes stack owners from one lookup per region instead of reading each pipeline's tags", async () => {
+    const lookups: string[] = []
+    east.stackOwners = async () => {
+      lookups.push('us-east-1')
+      return new Map([['arn:aws:codepipeline:us-east-1:123456789012:prod-app', 'prod-stack']])
+    }
+    east.failures.tags = awsError('AccessDeniedException', 'ListTagsForResource must not be called')
+    const plan = await planPipelines(setup({ pipelines: 'prod-app, dev-app' }), apiFor, now)
+    expect(lookups).toEqual(['us-east-1'])
+    const stacks = Object.fromEntries(plan.results.map((r) => [r.pipeline, r.stack ?? null]))
+    // dev-app's own tag is not consulted: the lookup is the source of truth.
+    expect(stacks).toEqual({ 'prod-app': 'prod-stack', 'dev-app': null })
+    expect(plan.results.every((r) => r.note === undefined)).toBe(true)
+  })
+
+  it("falls back to each pipeline's tags when the region lookup is refused", async () => {
+    east.stackOwners = async () => {
+      throw awsError('AccessDeniedException', 'not authorized to perform: tag:GetResources')
+    }
+    const plan = await planPipelines(setup({ pipelines: 'dev-app' }), apiFor, now)
+    expect(plan.results[0]?.stack).toBe('dev-stack')
   })
 
   it('warns by name when a named pipeline holds no GitHub token', async () => {

@@ -194,6 +194,10 @@ describe('rotation through the bundled action', () => {
       /::warning::Pipeline 'classic-v1' in us-east-1 belongs to CloudFormation stack 'ci-stack': update the template's token source too/
     )
     expect(result.summary).toMatch(/classic-v1 \(stack ci-stack\)/)
+    // One GetResources call for the region, not one ListTagsForResource per pipeline.
+    const reads = (await calls(emulator)).map((c) => c.action)
+    expect(reads.filter((a) => a === 'GetResources')).toHaveLength(1)
+    expect(reads).not.toContain('ListTagsForResource')
   })
 
   it('takes the region from a pipeline ARN', async () => {

@@ -9,6 +9,7 @@ import {
 import type { BuildMiddleware, DeserializeMiddleware } from '@aws-sdk/types'
 import { clientConfig, type AwsSettings } from './aws.js'
 import { isObject, type Json, type JsonObject } from './pipeline-json.js'
+import type { StackOwners } from './tagging.js'
 import { countThrottles } from './throttle.js'
 
 export interface RawPipeline {
@@ -29,6 +30,11 @@ export interface PipelineApi {
   getPipeline(name: string): Promise<RawPipeline>
   updatePipeline(pipeline: JsonObject): Promise<UpdateResult>
   listTags(arn: string): Promise<Record<string, string>>
+  /**
+   * The region's CloudFormation-owned pipelines in one call (tagging.ts);
+   * when absent or refused, listTags is asked pipeline by pipeline.
+   */
+  stackOwners?: StackOwners
 }
 
 async function readBody(body: unknown): Promise<Uint8Array> {

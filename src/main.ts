@@ -8,6 +8,7 @@ import { messageOf, redact, registerSecret } from './errors.js'
 import { tokenStore, type GitHubApi } from './github.js'
 import { parseInputs, readToken, type Inputs } from './inputs.js'
 import { pipelineRegions, pipelineStore } from './pipelines.js'
+import { createStackOwners } from './tagging.js'
 import { printRegionLogs, renderMarkdown, setJsonOutput, writeSummary } from './report.js'
 import { createSecretsApi, secretRegions, secretsStore, type SecretsApi } from './secrets.js'
 import type { Store } from './store.js'
@@ -30,7 +31,10 @@ function perRegion<T>(create: (region: string) => T): (region: string) => T {
 
 export function createServices(settings: AwsSettings): Services {
   return {
-    pipelines: perRegion((region) => createPipelineApi(settings, region)),
+    pipelines: perRegion((region) => ({
+      ...createPipelineApi(settings, region),
+      stackOwners: createStackOwners(settings, region)
+    })),
     codebuild: perRegion((region) => createCodeBuildApi(settings, region)),
     secrets: perRegion((region) => createSecretsApi(settings, region))
   }

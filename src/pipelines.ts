@@ -4,6 +4,7 @@ import { describeAwsError, errorName } from './errors.js'
 import type { Inputs, PipelineSelector } from './inputs.js'
 import { pipelineLines, pipelineSection } from './report.js'
 import { countStatuses, sortByRegion, type Store } from './store.js'
+import { STACK_TAG } from './tagging.js'
 import {
   findGitHubSourceActions,
   versionOf,
@@ -52,7 +53,6 @@ export interface PipelinePlan {
 export type Limit = <T>(task: () => Promise<T>) => Promise<T>
 
 const NOT_FOUND = new Set(['PipelineNotFoundException', 'ResourceNotFoundException'])
-const STACK_TAG = 'aws:cloudformation:stack-name'
 
 interface Candidate {
   name: string
@@ -119,6 +119,9 @@ export async function planPipelines(
       const api = apiFor(region)
       const selectors = selectorsFor(region, inputs)
       const globs = selectors.filter((s) => s.kind === 'glob')
+      // One call for the region's stack owners, alongside the listing; if it
+      // is refused (no tag:GetResources), each pipeline's tags are read instead.
+      const owners = api.stackOwners?.().catch(() => undefined)
 
       let listed: string[] | undefined
       if (globs.length > 0) {
@@ -143,7 +146,7 @@ export async function planPipelines(
       await Promise.all(
         selectCandidates(selectors, listed).map((candidate) =>
           limit(async () => {
-            const outcome = await planOne(region, candidate, api)
+            const outcome = await planOne(region, candidate, api, owners)
             if (outcome.missing) missing.push({ name: candidate.name, result: outcome.result })
             if (outcome.target) plan.targets.push(outcome.target)
             if (outcome.target && writeOnRead !== undefined) {
@@ -201,7 +204,8 @@ function failed(region: string, pipeline: string, error: string): PipelineResult
 async function planOne(
   region: string,
   candidate: Candidate,
-  api: PipelineApi
+  api: PipelineApi,
+  owners?: Promise<Map<string, string> | undefined>
 ): Promise<{ result: PipelineResult; target?: PipelineTarget; missing?: boolean }> {
   let raw
   try {
@@ -266,7 +270,11 @@ async function planOne(
     }
   }
 
-  if (raw.arn) {
+  const known = await owners
+  if (known && raw.arn) {
+    const stack = known.get(raw.arn)
+    if (stack) result.stack = stack
+  } else if (raw.arn) {
     try {
       const stack = (await api.listTags(raw.arn))[STACK_TAG]
       if (stack) result.stack = stack

@@ -51,6 +51,7 @@ TARGET_PREFIXES = {
     "CodePipeline_20150709": "codepipeline",
     "CodeBuild_20161006": "codebuild",
     "secretsmanager": "secretsmanager",
+    "ResourceGroupsTaggingAPI_20170126": "tagging",
 }
 
 # Query-protocol actions that are sent unsigned (same table as moto's server).
@@ -670,6 +671,7 @@ class Emulator:
             ("codepipeline", "CreateCustomActionType"): self.cp_create_custom_action_type,
             ("codepipeline", "DeleteCustomActionType"): self.cp_delete_custom_action_type,
             ("codepipeline", "ListActionTypes"): self.cp_list_action_types,
+            ("tagging", "GetResources"): self.tag_get_resources,
             ("codebuild", "ImportSourceCredentials"): self.cb_import_source_credentials,
             ("codebuild", "ListSourceCredentials"): self.cb_list_source_credentials,
             ("codebuild", "DeleteSourceCredentials"): self.cb_delete_source_credentials,
@@ -1089,6 +1091,44 @@ class Emulator:
                 del creds[server_type]
                 return json_resp({"arn": arn})
         return aws_error("ResourceNotFoundException", f"Could not find source credentials with ARN {arn}")
+
+    # ================================================================ Resource Groups Tagging API
+    def tag_get_resources(self, environ: dict[str, Any], req: AwsRequest) -> Resp:
+        """GetResources for CodePipeline pipelines, which moto's tagging backend does not cover.
+
+        Follows the Resource Groups Tagging API reference: ResourceTypeFilters
+        ("codepipeline" or "codepipeline:pipeline"), TagFilters (Key, optional
+        Values, ANDed), ResourcesPerPage (default and max 100), PaginationToken
+        ("" when done); system tags such as aws:cloudformation:stack-name are
+        returned like any other tag. Other resource types go to moto.
+        """
+        p = req.params
+        types = p.get("ResourceTypeFilters") or []
+        if not any(str(t).split(":")[0] == "codepipeline" for t in types):
+            return self.forward(environ, req)
+        filters = p.get("TagFilters") or []
+        per_page = int(p.get("ResourcesPerPage") or 100)
+        if not 1 <= per_page <= 100:
+            return aws_error("InvalidParameterException", "ResourcesPerPage must be between 1 and 100")
+        with self.moto_lock:
+            backend = self.cp_backend(req.account, req.region)
+            mappings = []
+            for name in sorted(backend.pipelines):
+                tags = dict(backend.pipelines[name].tags)
+                if all(f.get("Key") in tags and (not f.get("Values") or tags[f["Key"]] in f["Values"])
+                       for f in filters):
+                    mappings.append({"ResourceARN": backend.pipelines[name]._arn,
+                                     "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]})
+        start = 0
+        if p.get("PaginationToken"):
+            decoded = decode_token(p["PaginationToken"])
+            if decoded is None or not decoded.isdigit():
+                return aws_error("PaginationTokenExpiredException", "The pagination token is invalid")
+            start = int(decoded)
+        page = mappings[start:start + per_page]
+        more = start + per_page < len(mappings)
+        return json_resp({"ResourceTagMappingList": page,
+                          "PaginationToken": encode_token(str(start + per_page)) if more else ""})
 
     # ================================================================ test-only endpoints
     def test_endpoint(self, environ: dict[str, Any], path: str) -> Resp:

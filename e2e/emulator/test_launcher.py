@@ -390,6 +390,27 @@ class LauncherTest(unittest.TestCase):
         status, _, body = raw_call(self.url, "codepipeline", "ListPipelines", {"maxResults": 1001})
         self.assertEqual((status, body["__type"]), (400, "ValidationException"))
 
+    def test_get_resources_finds_stack_owned_pipelines_with_system_tags(self) -> None:
+        for n in ("owned-1", "owned-2", "free"):
+            self.create(n)
+        for n in ("owned-1", "owned-2"):
+            status, _ = http_json(self.url + "/_emulator/codepipeline/system-tags", "POST", {
+                "region": REGION, "name": n,
+                "tags": [{"key": "aws:cloudformation:stack-name", "value": f"stack-{n}"}]})
+            self.assertEqual(status, 200)
+        tagging = self.client("resourcegroupstaggingapi")
+        pages = list(tagging.get_paginator("get_resources").paginate(
+            ResourceTypeFilters=["codepipeline"],
+            TagFilters=[{"Key": "aws:cloudformation:stack-name"}],
+            ResourcesPerPage=1))
+        found = {m["ResourceARN"].split(":")[-1]: m["Tags"] for p in pages for m in p["ResourceTagMappingList"]}
+        self.assertEqual(sorted(found), ["owned-1", "owned-2"])
+        self.assertEqual(found["owned-1"], [{"Key": "aws:cloudformation:stack-name", "Value": "stack-owned-1"}])
+        self.assertEqual(len(pages), 2)
+        only = tagging.get_resources(ResourceTypeFilters=["codepipeline:pipeline"], TagFilters=[
+            {"Key": "aws:cloudformation:stack-name", "Values": ["stack-owned-2"]}])
+        self.assertEqual([m["ResourceARN"].split(":")[-1] for m in only["ResourceTagMappingList"]], ["owned-2"])
+
     def test_other_codepipeline_errors(self) -> None:
         self.create()
         cp = self.client("codepipeline")
