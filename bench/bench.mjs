@@ -26,15 +26,13 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { createInterface } from 'node:readline'
-import { URLSearchParams, fileURLToPath } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { parse } from 'yaml'
+import { authorization, createPipelineRole, startLauncher } from '../scripts/emulator.mjs'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 const BUNDLE = process.env.BENCH_BUNDLE ?? path.join(root, 'dist', 'index.js')
-const LAUNCHER = path.join(root, 'e2e', 'emulator', 'launcher.py')
-const ACCOUNT = '123456789012'
 const REGION = 'us-east-1'
 const THROTTLE_REGION = 'us-west-2'
 const OLD_TOKEN = 'bench-old-token'
@@ -97,36 +95,6 @@ const median = (values) => {
 const round = (value, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits
 const log = (message) => process.stderr.write(`bench: ${message}\n`)
 
-function startLauncher(args = []) {
-  const child = spawn('python3', [LAUNCHER, '--port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stderr = ''
-  child.stderr.on('data', (chunk) => (stderr += chunk.toString()))
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`emulator did not start:\n${stderr}`)), 30000)
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const match = /^EMULATOR_READY (\S+)/.exec(line)
-      if (match) {
-        clearTimeout(timer)
-        resolve({
-          url: match[1],
-          stop: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null) return done()
-              child.once('exit', () => done())
-              child.kill('SIGTERM')
-            })
-        })
-      }
-    })
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`emulator exited with ${code}:\n${stderr}`))
-    })
-  })
-}
-
 // One keep-alive agent for everything the bench itself sends (seeding, control, the floor).
 const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(C, 8) })
 
@@ -144,9 +112,6 @@ function request(url, { method = 'POST', headers = {}, body } = {}) {
     req.end(body)
   })
 }
-
-const authorization = (region, service) =>
-  `AWS4-HMAC-SHA256 Credential=bench/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`
 
 async function awsJson(url, region, target, body) {
   const payload = JSON.stringify(body)
@@ -234,40 +199,12 @@ function pipelineDefinition(name, roleArn) {
   }
 }
 
-async function seed(url, region, names) {
-  const roleArn = `arn:aws:iam::${ACCOUNT}:role/bench-pipeline-role`
+async function seed(url, region, names, roleArn) {
   await pool(names, 4, (name) =>
     awsJson(url, region, 'CodePipeline_20150709.CreatePipeline', {
       pipeline: pipelineDefinition(name, roleArn)
     })
   )
-}
-
-async function createRole(url) {
-  const body = new URLSearchParams({
-    Action: 'CreateRole',
-    Version: '2010-05-08',
-    RoleName: 'bench-pipeline-role',
-    AssumeRolePolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Service: 'codepipeline.amazonaws.com' },
-          Action: 'sts:AssumeRole'
-        }
-      ]
-    })
-  }).toString()
-  const response = await request(url, {
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'content-length': Buffer.byteLength(body),
-      authorization: authorization('us-east-1', 'iam')
-    },
-    body
-  })
-  if (response.status !== 200) throw new Error(`CreateRole → ${response.status}: ${response.text}`)
 }
 
 function withToken(pipeline, token) {
@@ -543,13 +480,13 @@ async function main() {
   )
   const emulator = await startLauncher()
   try {
-    await createRole(emulator.url)
+    const roleArn = await createPipelineRole(emulator.url, 'bench-pipeline-role')
     const names = Array.from({ length: N }, (_, i) => nameOf('bench', i))
     const throttleNames = WITH_THROTTLE
       ? Array.from({ length: M }, (_, i) => nameOf('throttled', i))
       : []
-    await seed(emulator.url, REGION, names)
-    if (WITH_THROTTLE) await seed(emulator.url, THROTTLE_REGION, throttleNames)
+    await seed(emulator.url, REGION, names, roleArn)
+    if (WITH_THROTTLE) await seed(emulator.url, THROTTLE_REGION, throttleNames, roleArn)
     log(
       `seeded ${N} pipelines in ${REGION}${WITH_THROTTLE ? ` and ${M} in ${THROTTLE_REGION}` : ''}`
     )

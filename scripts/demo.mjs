@@ -8,26 +8,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { ACCOUNT, authorization, createPipelineRole, startLauncher } from './emulator.mjs'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
-const ACCOUNT = '123456789012'
 // A throwaway value for the demo, printed nowhere: the action masks it.
 const token = `demo-token-${randomBytes(12).toString('hex')}`
-
-function startEmulator() {
-  const child = spawn('python3', [path.join(root, 'e2e/emulator/launcher.py'), '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const match = /^EMULATOR_READY (\S+)/.exec(line)
-      if (match) resolve({ url: match[1], child })
-    })
-    child.on('exit', (code) => reject(new Error(`emulator exited with ${code}`)))
-  })
-}
 
 /** Answers GET /user and GET /repos/{owner}/{repo} like GitHub does for a classic token. */
 function startGitHub() {
@@ -64,16 +50,17 @@ function startGitHub() {
   )
 }
 
-async function aws(url, region, service, headers, body) {
+async function createPipeline(url, region, pipeline) {
   const response = await fetch(url, {
     method: 'POST',
     headers: {
-      ...headers,
-      authorization: `AWS4-HMAC-SHA256 Credential=demo/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'CodePipeline_20150709.CreatePipeline',
+      authorization: authorization(region, 'codepipeline')
     },
-    body
+    body: JSON.stringify({ pipeline })
   })
-  if (!response.ok) throw new Error(`${service}: ${response.status} ${await response.text()}`)
+  if (!response.ok) throw new Error(`CreatePipeline: ${response.status} ${await response.text()}`)
 }
 
 const github = (name, repo) => ({
@@ -104,29 +91,7 @@ const stages = (sources) => [
 ]
 
 async function seed(url) {
-  const role = 'demo-pipeline-role'
-  await aws(
-    url,
-    'us-east-1',
-    'iam',
-    { 'content-type': 'application/x-www-form-urlencoded' },
-    new URLSearchParams({
-      Action: 'CreateRole',
-      Version: '2010-05-08',
-      RoleName: role,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'codepipeline.amazonaws.com' },
-            Action: 'sts:AssumeRole'
-          }
-        ]
-      })
-    }).toString()
-  )
-  const roleArn = `arn:aws:iam::${ACCOUNT}:role/${role}`
+  const roleArn = await createPipelineRole(url, 'demo-pipeline-role')
   const pipelines = [
     ['us-east-1', { name: 'MyFirstPipeline', stages: stages([github('Source', 'web')]) }],
     [
@@ -164,22 +129,11 @@ async function seed(url) {
     ['eu-west-1', { name: 'prod-eu', stages: stages([github('Source', 'web')]) }]
   ]
   for (const [region, pipeline] of pipelines) {
-    await aws(
-      url,
-      region,
-      'codepipeline',
-      {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'CodePipeline_20150709.CreatePipeline'
-      },
-      JSON.stringify({
-        pipeline: {
-          roleArn,
-          artifactStore: { type: 'S3', location: 'demo-artifacts' },
-          ...pipeline
-        }
-      })
-    )
+    await createPipeline(url, region, {
+      roleArn,
+      artifactStore: { type: 'S3', location: 'demo-artifacts' },
+      ...pipeline
+    })
   }
 }
 
@@ -219,7 +173,7 @@ function runAction(inputs, env) {
 }
 
 const work = mkdtempSync(path.join(tmpdir(), 'rotate-demo-'))
-const emulator = await startEmulator()
+const emulator = await startLauncher()
 const gh = await startGitHub()
 try {
   await seed(emulator.url)
@@ -255,6 +209,6 @@ try {
   process.exitCode = code ?? 1
 } finally {
   gh.server.close()
-  emulator.child.kill('SIGTERM')
+  await emulator.stop()
   rmSync(work, { recursive: true, force: true })
 }
