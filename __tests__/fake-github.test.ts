@@ -11,12 +11,12 @@ import {
   type FakeGitHubScenario
 } from '../e2e/support/fake-github.js'
 
-const CLASSIC = 'ghp_classicTokenValue0000000000000000000'
-const FINE_GRAINED = 'github_pat_11FINEGRAINED0000000000_value'
-const REVOKED = 'ghp_revokedTokenValue000000000000000000'
-const LIMITED = 'ghp_rateLimitedTokenValue00000000000000'
-const ALMOST = 'ghp_oneRequestLeftTokenValue00000000000'
-const UNKNOWN = 'ghp_unknownTokenValue000000000000000000'
+const CLASSIC = 'fake-classic-token-for-tests'
+const FINE_GRAINED = 'fake-fine-grained-token-for-tests'
+const REVOKED = 'fake-revoked-token-for-tests'
+const LIMITED = 'fake-rate-limited-token-for-tests'
+const ALMOST = 'fake-one-request-left-token-for-tests'
+const UNKNOWN = 'fake-unknown-token-for-tests'
 
 const scenario: FakeGitHubScenario = {
   tokens: {

@@ -10,7 +10,13 @@ import {
   writeCalls,
   type Emulator
 } from './support/emulator.js'
-import { CUSTOM_SECRET, OLD_TOKEN, seedCorpus } from './support/corpus.js'
+import {
+  CUSTOM_SECRET,
+  OLD_TOKEN,
+  oauthTokens,
+  seedCorpus,
+  withoutTokenAndVersion
+} from './support/corpus.js'
 import { runScanned, type RunOptions, type RunResult } from './support/run-action.js'
 
 const TOKEN = `e2e-token-${randomBytes(12).toString('hex')}`
@@ -45,26 +51,6 @@ interface ReportEntry {
 const report = (result: RunResult) => JSON.parse(result.outputs['report'] ?? '[]') as ReportEntry[]
 const entry = (result: RunResult, region: string, pipeline: string) =>
   report(result).find((e) => e.region === region && e.pipeline === pipeline)
-
-/** Replaces every GitHub OAuthToken with a marker and drops the version. */
-function withoutTokenAndVersion(pipeline: Record<string, unknown>): unknown {
-  const copy = JSON.parse(JSON.stringify(pipeline)) as Record<string, unknown>
-  delete copy['version']
-  for (const stage of copy['stages'] as {
-    actions: { configuration?: Record<string, string> }[]
-  }[]) {
-    for (const action of stage.actions) {
-      if (action.configuration && 'OAuthToken' in action.configuration) {
-        action.configuration['OAuthToken'] = 'X'
-      }
-    }
-  }
-  return copy
-}
-
-function oauthTokens(pipeline: Record<string, unknown>): string[] {
-  return [...JSON.stringify(pipeline).matchAll(/"OAuthToken":\s*"([^"]*)"/g)].map((m) => m[1] ?? '')
-}
 
 describe('rotation through the bundled action', () => {
   it('rotates every GitHub pipeline in two regions and keeps every other field exactly', async () => {

@@ -20,7 +20,14 @@ import {
   writeCalls,
   type Emulator
 } from './support/emulator.js'
-import { OLD_TOKEN, CUSTOM_SECRET, classicV1, seedCorpus } from './support/corpus.js'
+import {
+  OLD_TOKEN,
+  CUSTOM_SECRET,
+  classicV1,
+  oauthTokens,
+  seedCorpus,
+  withoutTokenAndVersion
+} from './support/corpus.js'
 import { startFakeGitHub, type FakeGitHub } from './support/fake-github.js'
 import { findLeaks, runAction, type RunResult } from './support/run-action.js'
 
@@ -106,26 +113,6 @@ const entry = (result: RunResult, region: string, pipeline: string) =>
   report(result).find((e) => e.region === region && e.pipeline === pipeline)
 
 type Pipeline = Record<string, unknown>
-
-/** Replaces every GitHub OAuthToken with a marker and drops the version. */
-function withoutTokenAndVersion(pipeline: Pipeline): unknown {
-  const copy = JSON.parse(JSON.stringify(pipeline)) as Pipeline
-  delete copy['version']
-  for (const stage of copy['stages'] as {
-    actions: { configuration?: Record<string, string> }[]
-  }[]) {
-    for (const action of stage.actions) {
-      if (action.configuration && 'OAuthToken' in action.configuration) {
-        action.configuration['OAuthToken'] = 'X'
-      }
-    }
-  }
-  return copy
-}
-
-function oauthTokens(pipeline: Pipeline): string[] {
-  return [...JSON.stringify(pipeline).matchAll(/"OAuthToken":\s*"([^"]*)"/g)].map((m) => m[1] ?? '')
-}
 
 /** The pipelines as moto stores them (secrets unmasked), keyed "region/name". */
 async function stored(): Promise<Map<string, Pipeline>> {

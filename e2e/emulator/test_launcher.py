@@ -108,7 +108,7 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
 
-def pipeline_decl(name: str, role_arn: str, token: str = "ghp_secret_1") -> dict[str, Any]:
+def pipeline_decl(name: str, role_arn: str, token: str = "fake-token-1") -> dict[str, Any]:
     return {
         "name": name,
         "roleArn": role_arn,
@@ -170,7 +170,7 @@ class LauncherTest(unittest.TestCase):
         q = "?" + urllib.parse.urlencode(filters) if filters else ""
         return http_json(self.url + "/_emulator/calls" + q)[1]
 
-    def create(self, name: str = "p1", token: str = "ghp_secret_1") -> dict[str, Any]:
+    def create(self, name: str = "p1", token: str = "fake-token-1") -> dict[str, Any]:
         return self.client("codepipeline").create_pipeline(pipeline=pipeline_decl(name, self.role_arn, token))
 
     def assert_aws_error(self, ctx: Any, code: str, status: int = 400) -> None:
@@ -208,7 +208,7 @@ class LauncherTest(unittest.TestCase):
         self.assertEqual(headers["Content-Type"], "application/x-amz-json-1.1")
 
     def test_github_oauth_token_masked_but_stored(self) -> None:
-        created = self.create(token="ghp_original")
+        created = self.create(token="fake-original-token")
         self.assertEqual(created["pipeline"]["stages"][0]["actions"][0]["configuration"]["OAuthToken"], MASK)
         got = self.client("codepipeline").get_pipeline(name="p1")["pipeline"]
         cfg = got["stages"][0]["actions"][0]["configuration"]
@@ -217,11 +217,11 @@ class LauncherTest(unittest.TestCase):
         status, stored = self.stored("p1")
         self.assertEqual(status, 200)
         self.assertEqual(stored["pipeline"]["stages"][0]["actions"][0]["configuration"]["OAuthToken"],
-                         "ghp_original")
+                         "fake-original-token")
         # masking never leaks into moto's store, even after many reads
         self.client("codepipeline").get_pipeline(name="p1")
         self.assertEqual(self.stored("p1")[1]["pipeline"]["stages"][0]["actions"][0]["configuration"]
-                         ["OAuthToken"], "ghp_original")
+                         ["OAuthToken"], "fake-original-token")
         self.assertEqual(self.stored("missing")[0], 404)
 
     def test_custom_action_type_secret_property_masked(self) -> None:

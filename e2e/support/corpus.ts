@@ -254,3 +254,26 @@ export async function seedCorpus(emulator: Emulator) {
   await createPipeline(emulator, 'eu-west-1', classicV1(roleArn, 'eu-app', 'eu-app'))
   return roleArn
 }
+
+type Pipeline = Record<string, unknown>
+
+/** Replaces every GitHub OAuthToken with a marker and drops the version: what a rotation may change. */
+export function withoutTokenAndVersion(pipeline: Pipeline): unknown {
+  const copy = JSON.parse(JSON.stringify(pipeline)) as Pipeline
+  delete copy['version']
+  for (const stage of copy['stages'] as {
+    actions: { configuration?: Record<string, string> }[]
+  }[]) {
+    for (const action of stage.actions) {
+      if (action.configuration && 'OAuthToken' in action.configuration) {
+        action.configuration['OAuthToken'] = 'X'
+      }
+    }
+  }
+  return copy
+}
+
+/** Every OAuthToken value in a stored (unmasked) pipeline, in order. */
+export function oauthTokens(pipeline: Pipeline): string[] {
+  return [...JSON.stringify(pipeline).matchAll(/"OAuthToken":\s*"([^"]*)"/g)].map((m) => m[1] ?? '')
+}
