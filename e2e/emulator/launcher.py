@@ -109,6 +109,15 @@ def _builtin(category: str, owner: str, provider: str, props: list[dict[str, Any
     }
 
 
+# CodeBuild's configuration properties, the same for the Build and Test categories.
+CODEBUILD_PROPS = [
+    _prop("ProjectName", True, True),
+    _prop("PrimarySource", False, False),
+    _prop("EnvironmentVariables", False, False),
+    _prop("BatchEnabled", False, False, type_="Boolean"),
+    _prop("CombineArtifacts", False, False, type_="Boolean"),
+]
+
 BUILTIN_ACTION_TYPES: list[dict[str, Any]] = [
     _builtin("Source", "ThirdParty", "GitHub", [
         _prop("Owner", True, True),
@@ -139,20 +148,8 @@ BUILTIN_ACTION_TYPES: list[dict[str, Any]] = [
         _prop("S3ObjectKey", True, True),
         _prop("PollForSourceChanges", False, False, type_="Boolean"),
     ], (0, 0), (1, 1)),
-    _builtin("Build", "AWS", "CodeBuild", [
-        _prop("ProjectName", True, True),
-        _prop("PrimarySource", False, False),
-        _prop("EnvironmentVariables", False, False),
-        _prop("BatchEnabled", False, False, type_="Boolean"),
-        _prop("CombineArtifacts", False, False, type_="Boolean"),
-    ], (1, 5), (0, 5)),
-    _builtin("Test", "AWS", "CodeBuild", [
-        _prop("ProjectName", True, True),
-        _prop("PrimarySource", False, False),
-        _prop("EnvironmentVariables", False, False),
-        _prop("BatchEnabled", False, False, type_="Boolean"),
-        _prop("CombineArtifacts", False, False, type_="Boolean"),
-    ], (1, 5), (0, 5)),
+    _builtin("Build", "AWS", "CodeBuild", CODEBUILD_PROPS, (1, 5), (0, 5)),
+    _builtin("Test", "AWS", "CodeBuild", CODEBUILD_PROPS, (1, 5), (0, 5)),
     _builtin("Approval", "AWS", "Manual", [
         _prop("NotificationArn", False, False),
         _prop("CustomData", False, False),
