@@ -113,6 +113,41 @@ describe('createPipelineApi', () => {
     expect(Number(seen[0]?.headers['content-length'])).toBe(Buffer.byteLength(seen[0]?.body ?? ''))
   })
 
+  it('keeps each call its own raw body when many run at once on one cached stack', async () => {
+    // The middleware is the client's and its stack is resolved once
+    // (cacheMiddleware): each call's raw I/O travels with its own input.
+    const names = Array.from({ length: 12 }, (_, i) => `p${i}`)
+    for (let i = 0; i < names.length * 2; i++) {
+      replies.push(({ target, body }) => {
+        const sent = JSON.parse(body) as { name?: string; pipeline?: { name: string } }
+        const name = sent.name ?? sent.pipeline?.name ?? ''
+        const version = target.endsWith('UpdatePipeline') ? 20 + Number(name.slice(1)) : 1
+        return { body: { pipeline: { name, version, marker: `${name}-${version}` } } }
+      })
+    }
+    const api = createPipelineApi(settings(), 'us-east-1')
+    expect(clientConfig(settings(), 'us-east-1').cacheMiddleware).toBe(true)
+    const results = await Promise.all(
+      names.map(async (name) => {
+        const read = await api.getPipeline(name)
+        const written = await api.updatePipeline({ ...read.pipeline, extra: name })
+        return { read: read.pipeline, written }
+      })
+    )
+    results.forEach(({ read, written }, i) => {
+      expect(read).toEqual({ name: `p${i}`, version: 1, marker: `p${i}-1` })
+      expect(written).toEqual({ version: 20 + i, attempts: 1 })
+    })
+    const updates = seen.filter((s) => s.target.endsWith('UpdatePipeline')).map((s) => s.body)
+    expect(updates.sort()).toEqual(
+      names
+        .map((name) =>
+          JSON.stringify({ pipeline: { name, version: 1, marker: `${name}-1`, extra: name } })
+        )
+        .sort()
+    )
+  })
+
   it('reads no version from an UpdatePipeline answer without one', async () => {
     replies.push(() => ({ body: { pipeline: { name: 'app' } } }))
     expect(await createPipelineApi(settings(), 'us-east-1').updatePipeline(PIPELINE)).toEqual({
@@ -132,6 +167,11 @@ describe('createPipelineApi', () => {
     }))
     const api = createPipelineApi(settings(), 'us-east-1')
     expect(await api.listPipelineNames()).toEqual(['a', 'b', 'c'])
+    // The largest page AWS allows, on every page: one call lists most fleets.
+    expect(seen.slice(0, 2).map((s) => JSON.parse(s.body))).toEqual([
+      { maxResults: 1000 },
+      { maxResults: 1000, nextToken: 't1' }
+    ])
     expect(await api.listTags('arn:aws:codepipeline:us-east-1:123456789012:a')).toEqual({
       team: 'x',
       'aws:cloudformation:stack-name': 's',

@@ -6,6 +6,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import { connect, type AddressInfo } from 'node:net'
 import {
   control,
   createPipeline,
@@ -273,6 +275,45 @@ describe('accepted tokens are rotated', () => {
     expect((await writeCalls(emulator)).map((c) => c.action)).toEqual(['ImportSourceCredentials'])
     expect(result.outputs['token-expires-at']).toBe('')
     expect(result.outputs['token-days-left']).toBe('')
+  })
+
+  it('behind an HTTP proxy, asks GitHub through it', async () => {
+    // Self-hosted runners often reach GitHub only through a proxy (HTTP_PROXY).
+    // @actions/http-client bypasses the proxy for loopback addresses, so the
+    // API URL names a host only the proxy knows; it tunnels to the fake GitHub.
+    github = await startFakeGitHub({
+      tokens: { [TOKEN]: { scopes: null, expiresAt: expiration(inDays(60)), repos: REPOS } }
+    })
+    const upstream = new URL(github.url)
+    const tunnels: string[] = []
+    const proxy: Server = createServer((_req, res) => res.writeHead(405).end())
+    proxy.on('connect', (req, client, head) => {
+      tunnels.push(String(req.url))
+      const socket = connect(Number(upstream.port), upstream.hostname, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+        socket.write(head)
+        socket.pipe(client).pipe(socket)
+      })
+      socket.on('error', () => client.destroy())
+      client.on('error', () => socket.destroy())
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+      const result = await runAction({
+        inputs: { token: TOKEN, pipelines: '*', regions: 'us-east-1' },
+        githubApiUrl: `http://github.proxied.test:${upstream.port}`,
+        env: { AWS_ENDPOINT_URL: emulator.url, HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl }
+      })
+      expect(findLeaks(result, TOKEN)).toEqual([])
+      await expectRotated(result)
+      expectCheckedOnce()
+      expect(tunnels.length).toBeGreaterThan(0)
+      expect(new Set(tunnels)).toEqual(new Set([`github.proxied.test:${upstream.port}`]))
+    } finally {
+      proxy.closeAllConnections()
+      await new Promise((resolve) => proxy.close(resolve))
+    }
   })
 
   it('verify-token: false asks GitHub nothing', async () => {

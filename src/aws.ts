@@ -23,6 +23,10 @@ export function clientConfig(settings: AwsSettings, region: string) {
     retryMode: 'adaptive' as const,
     maxAttempts: MAX_ATTEMPTS,
     customUserAgent: 'rotate-github-token-aws',
+    // Resolve each command's middleware stack once per client, not once per
+    // request: a fleet sends hundreds of the same command. Nothing here adds
+    // middleware to a command or to a client after its first request.
+    cacheMiddleware: true,
     requestHandler: {
       connectionTimeout: 5_000,
       requestTimeout: Number(process.env['ROTATE_REQUEST_TIMEOUT_MS']) || REQUEST_TIMEOUT_MS,
@@ -32,4 +36,15 @@ export function clientConfig(settings: AwsSettings, region: string) {
       httpAgent: { keepAlive: true, maxSockets: Math.max(settings.maxConcurrency * 2, 16) }
     }
   }
+}
+
+/**
+ * Calls `load` once, on first use, and shares its promise. The SDK clients a
+ * run may not need are imported this way (with webpackMode "eager": they stay
+ * in dist/index.js, only their evaluation waits), because evaluating modules
+ * is most of the action's start-up time.
+ */
+export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined
+  return () => (loaded ??= load())
 }

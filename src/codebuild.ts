@@ -1,10 +1,4 @@
-import {
-  CodeBuildClient,
-  DeleteSourceCredentialsCommand,
-  ImportSourceCredentialsCommand,
-  ListSourceCredentialsCommand
-} from '@aws-sdk/client-codebuild'
-import { clientConfig, type AwsSettings } from './aws.js'
+import { clientConfig, loadOnce, type AwsSettings } from './aws.js'
 import { describeAwsError, errorName } from './errors.js'
 import type { CodeBuildAuthType, CodeBuildServerType, Inputs } from './inputs.js'
 import type { Limit } from './pipelines.js'
@@ -39,18 +33,25 @@ export interface CodeBuildApi {
 }
 
 export function createCodeBuildApi(settings: AwsSettings, region: string): CodeBuildApi {
-  const client = new CodeBuildClient(clientConfig(settings, region))
-  countThrottles(client, region, settings.onThrottle)
+  // Loaded on first use, like Octokit (see github.ts): most runs leave CodeBuild alone.
+  const connect = loadOnce(async () => {
+    const sdk = await import(/* webpackMode: "eager" */ '@aws-sdk/client-codebuild')
+    const client = new sdk.CodeBuildClient(clientConfig(settings, region))
+    countThrottles(client, region, settings.onThrottle)
+    return { sdk, client }
+  })
 
   return {
     async importCredentials(request) {
-      const output = await client.send(new ImportSourceCredentialsCommand(request))
+      const { sdk, client } = await connect()
+      const output = await client.send(new sdk.ImportSourceCredentialsCommand(request))
       return output.arn
     },
 
     async listCredentials() {
       // ListSourceCredentials is not paginated: one credential per server type at most.
-      const output = await client.send(new ListSourceCredentialsCommand({}))
+      const { sdk, client } = await connect()
+      const output = await client.send(new sdk.ListSourceCredentialsCommand({}))
       return (output.sourceCredentialsInfos ?? []).map((info) => ({
         arn: info.arn ?? '',
         serverType: info.serverType ?? '',
@@ -60,7 +61,8 @@ export function createCodeBuildApi(settings: AwsSettings, region: string): CodeB
     },
 
     async deleteCredentials(arn) {
-      const output = await client.send(new DeleteSourceCredentialsCommand({ arn }))
+      const { sdk, client } = await connect()
+      const output = await client.send(new sdk.DeleteSourceCredentialsCommand({ arn }))
       return output.arn
     }
   }

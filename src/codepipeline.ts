@@ -4,7 +4,8 @@ import {
   UpdatePipelineCommand,
   paginateListPipelines,
   paginateListTagsForResource,
-  type PipelineDeclaration
+  type GetPipelineInput,
+  type UpdatePipelineInput
 } from '@aws-sdk/client-codepipeline'
 import type { BuildMiddleware, DeserializeMiddleware } from '@aws-sdk/types'
 import { clientConfig, type AwsSettings } from './aws.js'
@@ -54,18 +55,35 @@ async function readBody(body: unknown): Promise<Uint8Array> {
  * but read GetPipeline's raw body (a deserialize-step middleware placed
  * inside the deserializer) and write UpdatePipeline's raw body (a build-step
  * middleware, after serialization and before signing).
+ *
+ * Both are added once per client, and each call hands them its raw I/O under
+ * a symbol key of its input (which the serializer never sees): the client can
+ * then cache its resolved middleware stack (cacheMiddleware) instead of
+ * rebuilding it for every request of a fleet.
  */
+const RAW_IO = Symbol('rawPipelineIo')
+
+interface RawIo {
+  /** The exact request body to send, if set. */
+  send?: string
+  /** The response body, as received, once the call succeeded. */
+  received?: string
+}
+
 const EMPTY_OBJECT = Buffer.from('{}')
 
-function captureRawBody<I extends object, O extends object>(sink: {
-  text?: string
-}): DeserializeMiddleware<I, O> {
+function rawIoOf(input: unknown): RawIo | undefined {
+  return (input as { [RAW_IO]?: RawIo } | undefined)?.[RAW_IO]
+}
+
+function captureRawBody<I extends object, O extends object>(): DeserializeMiddleware<I, O> {
   return (next) => async (args) => {
     const result = await next(args)
+    const io = rawIoOf(args.input)
     const response = result.response as { statusCode?: number; body?: unknown }
-    if (response.statusCode === 200 && response.body !== undefined) {
+    if (io && response.statusCode === 200 && response.body !== undefined) {
       const bytes = await readBody(response.body)
-      sink.text = Buffer.from(bytes).toString('utf8')
+      io.received = Buffer.from(bytes).toString('utf8')
       // We parse the text ourselves; the SDK's typed deserializer would walk
       // the whole pipeline a second time only to drop what it does not know.
       // Errors (non-200) still go through it untouched.
@@ -75,11 +93,14 @@ function captureRawBody<I extends object, O extends object>(sink: {
   }
 }
 
-function replaceBody<I extends object, O extends object>(body: string): BuildMiddleware<I, O> {
+function sendRawBody<I extends object, O extends object>(): BuildMiddleware<I, O> {
   return (next) => async (args) => {
-    const request = args.request as { body?: unknown; headers?: Record<string, string> }
-    request.body = body
-    if (request.headers) request.headers['content-length'] = String(Buffer.byteLength(body))
+    const body = rawIoOf(args.input)?.send
+    if (body !== undefined) {
+      const request = args.request as { body?: unknown; headers?: Record<string, string> }
+      request.body = body
+      if (request.headers) request.headers['content-length'] = String(Buffer.byteLength(body))
+    }
     return next(args)
   }
 }
@@ -90,6 +111,12 @@ function newClient(settings: AwsSettings, region: string): CodePipelineClient {
   // We never log SDK calls, yet the logger middleware filters every input and
   // output (whole pipelines) for its no-op logger: measurable on a fleet.
   client.middlewareStack.remove('loggerMiddleware')
+  client.middlewareStack.add(sendRawBody(), { step: 'build', priority: 'low', name: 'sendRaw' })
+  client.middlewareStack.add(captureRawBody(), {
+    step: 'deserialize',
+    priority: 'low',
+    name: 'captureRaw'
+  })
   return client
 }
 
@@ -106,22 +133,19 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
   return {
     async listPipelineNames() {
       const names: string[] = []
-      for await (const page of paginateListPipelines({ client: listing }, {})) {
+      // The largest page AWS allows: one call lists most fleets, and nothing
+      // is read until the listing is complete.
+      const pages = paginateListPipelines({ client: listing, pageSize: 1000 }, {})
+      for await (const page of pages) {
         for (const summary of page.pipelines ?? []) if (summary.name) names.push(summary.name)
       }
       return names
     },
 
     async getPipeline(name) {
-      const sink: { text?: string } = {}
-      const command = new GetPipelineCommand({ name })
-      command.middlewareStack.add(captureRawBody(sink), {
-        step: 'deserialize',
-        priority: 'low',
-        name: 'captureRawPipeline'
-      })
-      await reading.send(command)
-      const raw = JSON.parse(sink.text ?? '{}') as JsonObject
+      const io: RawIo = {}
+      await reading.send(new GetPipelineCommand({ name, [RAW_IO]: io } as GetPipelineInput))
+      const raw = JSON.parse(io.received ?? '{}') as JsonObject
       const pipeline = raw['pipeline']
       if (!isObject(pipeline)) throw new Error(`GetPipeline returned no pipeline for '${name}'`)
       const metadata: Json | undefined = raw['metadata']
@@ -130,24 +154,14 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
     },
 
     async updatePipeline(pipeline) {
-      // The typed input is only a placeholder; the body sent is `{pipeline}`
-      // exactly as given — never `metadata`, which UpdatePipeline rejects.
-      const command = new UpdatePipelineCommand({
-        pipeline: pipeline as unknown as PipelineDeclaration
-      })
-      command.middlewareStack.add(replaceBody(JSON.stringify({ pipeline })), {
-        step: 'build',
-        priority: 'low',
-        name: 'sendRawPipeline'
-      })
-      const sink: { text?: string } = {}
-      command.middlewareStack.add(captureRawBody(sink), {
-        step: 'deserialize',
-        priority: 'low',
-        name: 'captureRawPipeline'
-      })
-      const output = await writing.send(command)
-      const answer = JSON.parse(sink.text ?? '{}') as JsonObject
+      // The body sent is `{pipeline}` exactly as given — never `metadata`,
+      // which UpdatePipeline rejects. The typed input stays empty: the SDK
+      // would only serialize it to be thrown away.
+      const io: RawIo = { send: JSON.stringify({ pipeline }) }
+      const output = await writing.send(
+        new UpdatePipelineCommand({ [RAW_IO]: io } as unknown as UpdatePipelineInput)
+      )
+      const answer = JSON.parse(io.received ?? '{}') as JsonObject
       const written = answer['pipeline']
       const version = isObject(written) ? written['version'] : undefined
       return {

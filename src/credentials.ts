@@ -1,5 +1,4 @@
 import * as core from '@actions/core'
-import { fromWebToken } from '@aws-sdk/credential-providers'
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types'
 import { errorName, messageOf, redact, registerSecret } from './errors.js'
 import type { Inputs } from './inputs.js'
@@ -141,6 +140,10 @@ export async function resolveCredentials(
     registerSecret(idToken)
     let credentials: AwsCredentialIdentity
     try {
+      // Loaded only when a role is assumed (see loadGitHub in github.ts).
+      const { fromWebToken } = await import(
+        /* webpackMode: "eager" */ '@aws-sdk/credential-providers'
+      )
       credentials = await fromWebToken({
         roleArn,
         webIdentityToken: idToken,

@@ -5,14 +5,19 @@
  * after the plan and before the first write, and a refusal writes nothing.
  */
 import * as core from '@actions/core'
-import { getOctokit } from '@actions/github'
 import pLimit from 'p-limit'
+import { loadOnce } from './aws.js'
 import { messageOf, redact } from './errors.js'
 import type { Inputs } from './inputs.js'
 import type { GitHubSourceAction } from './pipeline-json.js'
 import type { Limit } from './pipelines.js'
 import type { SummarySection } from './report.js'
-import type { Store } from './store.js'
+import { byText, type Store } from './store.js'
+
+// Octokit is loaded on first use (see loadOnce in aws.ts): a run with
+// verify-token: false never asks GitHub.
+const loadGitHub = () => import(/* webpackMode: "eager" */ '@actions/github')
+type Octokit = ReturnType<Awaited<ReturnType<typeof loadGitHub>>['getOctokit']>
 
 /** The authenticated user, as GET /user describes the token. */
 export interface GitHubUser {
@@ -134,11 +139,15 @@ export function createGitHubApi(
   const timeoutMs = options.timeoutMs ?? GITHUB_REQUEST_TIMEOUT_MS
   // @actions/github's Octokit has no retry or throttling plugin: every retry
   // below is ours, and there is exactly one per request at most.
-  const octokit = getOctokit(token, {
-    baseUrl,
-    userAgent: 'rotate-github-token-aws',
-    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
-  })
+  const client = loadOnce<Octokit>(() =>
+    loadGitHub().then(({ getOctokit }) =>
+      getOctokit(token, {
+        baseUrl,
+        userAgent: 'rotate-github-token-aws',
+        log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+      })
+    )
+  )
   /** Set when a response said the rate limit is spent: the epoch ms it resets. */
   let exhaustedUntil = 0
 
@@ -174,7 +183,9 @@ export function createGitHubApi(
         exhaustedUntil = 0
       }
       try {
-        const response = await octokit.request(route, {
+        const response = await (
+          await client()
+        ).request(route, {
           ...params,
           request: { signal: AbortSignal.timeout(timeoutMs) }
         })
@@ -366,7 +377,7 @@ export function repositoriesOf(targets: TokenTarget[]): RepoCheck[] {
     }
   }
   for (const check of byKey.values()) check.usedBy.sort()
-  return [...byKey.values()].sort((a, b) => a.repository.localeCompare(b.repository))
+  return [...byKey.values()].sort((a, b) => byText(a.repository, b.repository))
 }
 
 const REJECTED = 'GitHub rejected the token'

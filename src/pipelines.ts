@@ -3,7 +3,7 @@ import type { PipelineApi } from './codepipeline.js'
 import { describeAwsError, errorName } from './errors.js'
 import type { Inputs, PipelineSelector } from './inputs.js'
 import { pipelineLines, pipelineSection } from './report.js'
-import { countStatuses, sortByRegion, type Store } from './store.js'
+import { byText, countStatuses, sortByRegion, type Store } from './store.js'
 import { STACK_TAG } from './tagging.js'
 import {
   findGitHubSourceActions,
@@ -92,7 +92,7 @@ export function selectCandidates(
       if (matches(name) && !byName.has(name)) byName.set(name, { name, explicit: false })
     }
   }
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))
+  return [...byName.values()].sort((a, b) => byText(a.name, b.name))
 }
 
 function accountOf(arn: string | undefined): string | undefined {

@@ -1,11 +1,5 @@
-import {
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  SecretsManagerClient
-} from '@aws-sdk/client-secrets-manager'
 import { applyEdits, modify, parseTree } from 'jsonc-parser'
-import { clientConfig, type AwsSettings } from './aws.js'
+import { clientConfig, loadOnce, type AwsSettings } from './aws.js'
 import { describeAwsError, errorName, messageOf } from './errors.js'
 import type { Inputs, SecretTarget } from './inputs.js'
 import type { Limit } from './pipelines.js'
@@ -46,11 +40,17 @@ export interface SecretsApi {
 }
 
 export function createSecretsApi(settings: AwsSettings, region: string): SecretsApi {
-  const client = new SecretsManagerClient(clientConfig(settings, region))
-  countThrottles(client, region, settings.onThrottle)
+  // Loaded on first use, like Octokit (see github.ts): most runs name no secret.
+  const connect = loadOnce(async () => {
+    const sdk = await import(/* webpackMode: "eager" */ '@aws-sdk/client-secrets-manager')
+    const client = new sdk.SecretsManagerClient(clientConfig(settings, region))
+    countThrottles(client, region, settings.onThrottle)
+    return { sdk, client }
+  })
   return {
     async describeSecret(secretId) {
-      const out = await client.send(new DescribeSecretCommand({ SecretId: secretId }))
+      const { sdk, client } = await connect()
+      const out = await client.send(new sdk.DescribeSecretCommand({ SecretId: secretId }))
       return {
         arn: out.ARN ?? secretId,
         primaryRegion: out.PrimaryRegion,
@@ -60,7 +60,8 @@ export function createSecretsApi(settings: AwsSettings, region: string): Secrets
       }
     },
     async getSecretString(secretId) {
-      const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }))
+      const { sdk, client } = await connect()
+      const out = await client.send(new sdk.GetSecretValueCommand({ SecretId: secretId }))
       return { arn: out.ARN ?? secretId, versionId: out.VersionId, text: out.SecretString }
     },
     async putSecretString(secretId, text) {
@@ -68,8 +69,9 @@ export function createSecretsApi(settings: AwsSettings, region: string): Secrets
       // AWSPREVIOUS. No ClientRequestToken either: the SDK generates one per
       // command and reuses it when it retries, so a retried attempt that had
       // already landed does not create a second version.
+      const { sdk, client } = await connect()
       const out = await client.send(
-        new PutSecretValueCommand({ SecretId: secretId, SecretString: text })
+        new sdk.PutSecretValueCommand({ SecretId: secretId, SecretString: text })
       )
       return { arn: out.ARN ?? secretId, versionId: out.VersionId }
     }

@@ -33,6 +33,14 @@ export function countStatuses(results: { status: string }[]): string {
   return [...counts].map(([status, n]) => `${n} ${status}`).join(', ')
 }
 
+/**
+ * Code-point order: the same on every runner whatever its locale, and free of
+ * ICU, whose first localeCompare alone costs milliseconds on a fleet's names.
+ */
+export function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 /** Sorts results by the order the regions were listed in, then by name. */
 export function sortByRegion<T extends { region: string }>(
   results: T[],
@@ -45,8 +53,6 @@ export function sortByRegion<T extends { region: string }>(
   }
   return [...results].sort(
     (a, b) =>
-      rank(a.region) - rank(b.region) ||
-      a.region.localeCompare(b.region) ||
-      name(a).localeCompare(name(b))
+      rank(a.region) - rank(b.region) || byText(a.region, b.region) || byText(name(a), name(b))
   )
 }
