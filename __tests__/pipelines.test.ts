@@ -168,6 +168,40 @@ describe('planPipelines', () => {
     expect(plan.results.every((r) => r.note === undefined)).toBe(true)
   })
 
+  it('never holds back a read or a write for the stack lookup, and warns once it answers', async () => {
+    let answer: (owners: Map<string, string>) => void = () => {}
+    east.stackOwners = () => new Promise((resolve) => (answer = resolve))
+    const planning = planPipelines(setup({ pipelines: '*' }), apiFor, now, TOKEN)
+    // Every target read and written (writeOnRead) while the lookup is still out.
+    for (let i = 0; i < 50 && east.writes.length < 2; i++) await new Promise(setImmediate)
+    expect(east.writes.map((p) => p['name']).sort()).toEqual(['dev-app', 'prod-app'])
+    answer(new Map([['arn:aws:codepipeline:us-east-1:123456789012:prod-app', 'prod-stack']]))
+    const plan = await planning
+    expect(plan.results.find((r) => r.pipeline === 'prod-app')).toMatchObject({
+      status: 'updated',
+      stack: 'prod-stack'
+    })
+    expect(plan.warnings.filter((w) => w.includes('CloudFormation stack'))).toEqual([
+      expect.stringMatching(
+        /^Pipeline 'prod-app' in us-east-1 belongs to CloudFormation stack 'prod-stack'/
+      )
+    ])
+  })
+
+  it('keeps the retry note when the tags cannot be read either', async () => {
+    east.attempts = 2
+    east.versionBump = 2
+    east.failures.tags = awsError(
+      'AccessDeniedException',
+      'not authorized to perform: codepipeline:ListTagsForResource'
+    )
+    const plan = await planPipelines(setup({ pipelines: 'dev-app' }), apiFor, now, TOKEN)
+    expect(plan.results[0]?.status).toBe('updated')
+    expect(plan.results[0]?.note).toMatch(
+      /^the SDK retried UpdatePipeline \(2 attempts\).*; CloudFormation ownership not checked: .*ListTagsForResource/
+    )
+  })
+
   it("falls back to each pipeline's tags when the region lookup is refused", async () => {
     east.stackOwners = async () => {
       throw awsError('AccessDeniedException', 'not authorized to perform: tag:GetResources')

@@ -119,10 +119,6 @@ export async function planPipelines(
       const api = apiFor(region)
       const selectors = selectorsFor(region, inputs)
       const globs = selectors.filter((s) => s.kind === 'glob')
-      // One call for the region's stack owners, alongside the listing; if it
-      // is refused (no tag:GetResources), each pipeline's tags are read instead.
-      const owners = api.stackOwners?.().catch(() => undefined)
-
       let listed: string[] | undefined
       if (globs.length > 0) {
         try {
@@ -142,13 +138,22 @@ export async function planPipelines(
         }
       }
 
+      // One call for the region's stack owners, started once the listing is
+      // in (so it does not delay it) and awaited only after the reads and
+      // writes: it adds warnings, and never holds back a pipeline.
+      const owners = api.stackOwners?.().catch(() => undefined)
+
       const skippedByPattern: string[] = []
+      const regionTargets: PipelineTarget[] = []
       await Promise.all(
         selectCandidates(selectors, listed).map((candidate) =>
           limit(async () => {
-            const outcome = await planOne(region, candidate, api, owners)
+            const outcome = await planOne(region, candidate, api)
             if (outcome.missing) missing.push({ name: candidate.name, result: outcome.result })
-            if (outcome.target) plan.targets.push(outcome.target)
+            if (outcome.target) {
+              plan.targets.push(outcome.target)
+              regionTargets.push(outcome.target)
+            }
             if (outcome.target && writeOnRead !== undefined) {
               await writeTarget(outcome.target, writeOnRead, api)
             }
@@ -157,10 +162,13 @@ export async function planPipelines(
               if (candidate.explicit) plan.warnings.push(outcome.result.note ?? '')
               else skippedByPattern.push(candidate.name)
             }
-            if (outcome.result.stack) plan.warnings.push(stackWarning(outcome.result))
           })
         )
       )
+      await findStacks(regionTargets, api, owners, limit)
+      for (const { result } of regionTargets.sort((a, b) => byText(a.name, b.name))) {
+        if (result.stack) plan.warnings.push(stackWarning(result))
+      }
       if (skippedByPattern.length > 0) {
         const shown = skippedByPattern.sort().slice(0, 20).join(', ')
         const more = skippedByPattern.length > 20 ? ` and ${skippedByPattern.length - 20} more` : ''
@@ -204,8 +212,7 @@ function failed(region: string, pipeline: string, error: string): PipelineResult
 async function planOne(
   region: string,
   candidate: Candidate,
-  api: PipelineApi,
-  owners?: Promise<Map<string, string> | undefined>
+  api: PipelineApi
 ): Promise<{ result: PipelineResult; target?: PipelineTarget; missing?: boolean }> {
   let raw
   try {
@@ -270,23 +277,44 @@ async function planOne(
     }
   }
 
-  const known = await owners
-  if (known && raw.arn) {
-    const stack = known.get(raw.arn)
-    if (stack) result.stack = stack
-  } else if (raw.arn) {
-    try {
-      const stack = (await api.listTags(raw.arn))[STACK_TAG]
-      if (stack) result.stack = stack
-    } catch (error) {
-      result.note = `CloudFormation ownership not checked: ${describeAwsError(error, 'codepipeline:ListTagsForResource')}`
-    }
-  }
-
   return {
     result,
     target: { region, name: candidate.name, pipeline: raw.pipeline, actions, result }
   }
+}
+
+/**
+ * Which targets a CloudFormation stack owns (the stack would bring the old
+ * token back): from the region's one lookup or, when that was refused, from
+ * each pipeline's own tags.
+ */
+async function findStacks(
+  targets: PipelineTarget[],
+  api: PipelineApi,
+  owners: Promise<Map<string, string> | undefined> | undefined,
+  limit: Limit
+): Promise<void> {
+  const known = await owners
+  await Promise.all(
+    targets.map(async ({ result }) => {
+      const arn = result.arn
+      if (arn === undefined) return
+      if (known) {
+        const stack = known.get(arn)
+        if (stack) result.stack = stack
+        return
+      }
+      await limit(async () => {
+        try {
+          const stack = (await api.listTags(arn))[STACK_TAG]
+          if (stack) result.stack = stack
+        } catch (error) {
+          const note = `CloudFormation ownership not checked: ${describeAwsError(error, 'codepipeline:ListTagsForResource')}`
+          result.note = result.note ? `${result.note}; ${note}` : note
+        }
+      })
+    })
+  )
 }
 
 function stackWarning(result: PipelineResult): string {

@@ -1,8 +1,4 @@
-import {
-  ResourceGroupsTaggingAPIClient,
-  paginateGetResources
-} from '@aws-sdk/client-resource-groups-tagging-api'
-import { clientConfig, type AwsSettings } from './aws.js'
+import { clientConfig, loadOnce, type AwsSettings } from './aws.js'
 import { countThrottles } from './throttle.js'
 
 export const STACK_TAG = 'aws:cloudformation:stack-name'
@@ -17,11 +13,19 @@ export const STACK_TAG = 'aws:cloudformation:stack-name'
 export type StackOwners = () => Promise<Map<string, string>>
 
 export function createStackOwners(settings: AwsSettings, region: string): StackOwners {
-  const client = new ResourceGroupsTaggingAPIClient(clientConfig(settings, region))
-  countThrottles(client, region, settings.onThrottle)
+  // Loaded on first use (see loadOnce in aws.ts): the first request does not wait for it.
+  const connect = loadOnce(async () => {
+    const sdk = await import(
+      /* webpackMode: "eager" */ '@aws-sdk/client-resource-groups-tagging-api'
+    )
+    const client = new sdk.ResourceGroupsTaggingAPIClient(clientConfig(settings, region))
+    countThrottles(client, region, settings.onThrottle)
+    return { sdk, client }
+  })
   return async () => {
+    const { sdk, client } = await connect()
     const owners = new Map<string, string>()
-    const pages = paginateGetResources(
+    const pages = sdk.paginateGetResources(
       { client },
       { ResourceTypeFilters: ['codepipeline'], TagFilters: [{ Key: STACK_TAG }] }
     )
