@@ -8,7 +8,9 @@
 // (or BENCH_PIPELINES, BENCH_RUNS, BENCH_CONCURRENCY, ... in the environment)
 //
 // Per run, in the same emulator and the same minute, so the ratios compare like with like:
-//   action  `node dist/index.js` as the runner starts it (INPUT_* variables), spawn → exit;
+//   action  `node dist/index.js` as the runner starts it (INPUT_* variables), spawn → exit,
+//           under Node 24 (action.yml's node24: the target is judged there) and under this
+//           machine's Node;
 //   floor   the same GetPipeline + UpdatePipeline calls from a bare keep-alive HTTP client
 //           at the same concurrency: what the emulator itself costs. The emulator's server (werkzeug)
 //           closes every connection after one answer, so neither side reuses connections;
@@ -391,36 +393,40 @@ async function coldStart(url, nodeBinary, name) {
 async function fleetRuns(url, names) {
   const runs = []
   for (let k = 0; k < RUNS; k++) {
-    const token = `bench-token-${randomBytes(8).toString('hex')}`
-    // Alternate the order so neither side always runs on a warmer emulator.
-    let action
-    let floorMs
-    const doAction = async () => {
-      action = await runAction({ url, token })
-      checkAllUpdated(action, names.length, `action run ${k + 1}`)
+    // A new token per action run, so every run really rewrites every pipeline.
+    const token = () => `bench-token-${randomBytes(8).toString('hex')}`
+    const entry = {}
+    const contenders = [
+      async () => {
+        entry.floorMs = await runFloor(url, names, token())
+      },
+      async () => {
+        const action = await runAction({ url, token: token() })
+        checkAllUpdated(action, names.length, `action run ${k + 1}`)
+        entry.actionMs = action.ms
+      }
+    ]
+    if (WITH_NODE24) {
+      // action.yml runs the action on node24: what the runner really starts.
+      contenders.push(async () => {
+        const action = await runAction({ url, token: token(), nodeBinary: node24Path() })
+        checkAllUpdated(action, names.length, `node 24 action run ${k + 1}`)
+        entry.action24Ms = action.ms
+      })
     }
-    const doFloor = async () => {
-      floorMs = await runFloor(url, names, token)
-    }
-    if (k % 2 === 0) {
-      await doAction()
-      await doFloor()
-    } else {
-      await doFloor()
-      await doAction()
-    }
-    const seedPerPipeline = await runSeedProcedure(url, names.slice(0, SEED_SAMPLE), token)
-    const entry = {
-      actionMs: action.ms,
-      floorMs,
-      ratio: action.ms / floorMs,
-      seedPerPipelineMs: seedPerPipeline,
-      speedup: (seedPerPipeline * names.length) / action.ms
-    }
+    // Rotate the order so no contender always runs on a warmer (or busier) emulator.
+    for (let i = 0; i < contenders.length; i++) await contenders[(i + k) % contenders.length]()
+    entry.ratio = entry.actionMs / entry.floorMs
+    if (WITH_NODE24) entry.ratio24 = entry.action24Ms / entry.floorMs
+    entry.seedPerPipelineMs = await runSeedProcedure(url, names.slice(0, SEED_SAMPLE), token())
+    entry.speedup = (entry.seedPerPipelineMs * names.length) / (entry.action24Ms ?? entry.actionMs)
     runs.push(entry)
     log(
-      `run ${k + 1}/${RUNS}: action ${(entry.actionMs / 1000).toFixed(2)} s, floor ${(entry.floorMs / 1000).toFixed(2)} s, ` +
-        `ratio ${entry.ratio.toFixed(2)}, AWS CLI ${(seedPerPipeline / 1000).toFixed(2)} s/pipeline, speedup ${entry.speedup.toFixed(0)}x`
+      `run ${k + 1}/${RUNS}: floor ${(entry.floorMs / 1000).toFixed(2)} s; action ${(entry.actionMs / 1000).toFixed(2)} s (ratio ${entry.ratio.toFixed(2)})` +
+        (WITH_NODE24
+          ? `, on node 24 ${(entry.action24Ms / 1000).toFixed(2)} s (ratio ${entry.ratio24.toFixed(2)})`
+          : '') +
+        `; AWS CLI ${(entry.seedPerPipelineMs / 1000).toFixed(2)} s/pipeline, speedup ${entry.speedup.toFixed(0)}x`
     )
   }
   return runs
@@ -493,6 +499,10 @@ async function main() {
 
     // A warm-up run of each, not counted: Python and the page cache settle.
     await runAction({ url: emulator.url, token: `bench-token-${randomBytes(8).toString('hex')}` })
+    if (WITH_NODE24) {
+      const token = `bench-token-${randomBytes(8).toString('hex')}`
+      await runAction({ url: emulator.url, token, nodeBinary: node24Path() })
+    }
     await runFloor(emulator.url, names, 'bench-warm-up')
 
     const fleet = await fleetRuns(emulator.url, names)
@@ -522,6 +532,12 @@ async function main() {
       floorMs: round(median(fleet.map((r) => r.floorMs)), 0),
       actionMs: round(median(fleet.map((r) => r.actionMs)), 0),
       ratio: round(median(fleet.map((r) => r.ratio)), 3),
+      ...(WITH_NODE24 && {
+        node24: {
+          actionMs: round(median(fleet.map((r) => r.action24Ms)), 0),
+          ratio: round(median(fleet.map((r) => r.ratio24)), 3)
+        }
+      }),
       seedPerPipelineMs: round(median(fleet.map((r) => r.seedPerPipelineMs)), 0),
       seedSample: Math.min(SEED_SAMPLE, N),
       speedup: round(median(fleet.map((r) => r.speedup)), 1),
@@ -552,7 +568,8 @@ async function main() {
     }
     const coldValues = Object.values(result.coldStartMs)
     result.targetsMet = {
-      floorRatio: result.ratio <= TARGETS.floorRatio,
+      // Judged as the runner runs it: on node24 (action.yml), when measured.
+      floorRatio: (result.node24?.ratio ?? result.ratio) <= TARGETS.floorRatio,
       seedSpeedup: result.speedup >= TARGETS.seedSpeedup,
       coldStart: coldValues.every((v) => v <= TARGETS.coldStartMs),
       distSize: distBytes <= TARGETS.distBytes,
@@ -577,15 +594,26 @@ function printTable(r) {
   const s = (ms) => `${(ms / 1000).toFixed(2)} s`
   const rows = [
     ['Floor: bare keep-alive client, Get+Update', s(r.floorMs), '', ''],
-    ['Action: node dist/index.js, spawn → exit', s(r.actionMs), '', ''],
+    ...(r.node24
+      ? [
+          [`Action on Node 24 (the runner's): spawn → exit`, s(r.node24.actionMs), '', ''],
+          [
+            '  / floor (same run)',
+            `${r.node24.ratio.toFixed(2)}×`,
+            `≤ ${TARGETS.floorRatio}×`,
+            ok(r.targetsMet.floorRatio)
+          ]
+        ]
+      : []),
+    [`Action on ${process.version} (this machine's): spawn → exit`, s(r.actionMs), '', ''],
     [
-      'Action / floor (same run)',
+      '  / floor (same run)',
       `${r.ratio.toFixed(2)}×`,
-      `≤ ${TARGETS.floorRatio}×`,
-      ok(r.targetsMet.floorRatio)
+      r.node24 ? '' : `≤ ${TARGETS.floorRatio}×`,
+      r.node24 ? '' : ok(r.targetsMet.floorRatio)
     ],
     [
-      'Action without its process start (− cold start) / floor',
+      '  without its process start (− cold start) / floor',
       `${((r.actionMs - (r.coldStartMs[process.version] ?? 0)) / r.floorMs).toFixed(2)}×`,
       '',
       ''

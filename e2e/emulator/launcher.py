@@ -1304,9 +1304,14 @@ def main(argv: list[str] | None = None) -> int:
     thread.start()
     sys.stdout.write(f"EMULATOR_READY http://{shown_host}:{port}\n")
     sys.stdout.flush()
+    # A test runner or bench killed without its cleanup must not leave an
+    # emulator behind: once the parent is gone, the process is re-parented.
+    parent = os.getppid()
     while not stop.wait(0.5):
         if not thread.is_alive():
             return 1
+        if os.getppid() != parent:
+            break
     server.shutdown()
     server.server_close()
     return 0

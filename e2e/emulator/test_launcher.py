@@ -703,6 +703,34 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertEqual(stderr.strip(), "")
 
+    def test_exits_when_its_parent_is_gone(self) -> None:
+        # A parent that starts the launcher and dies without stopping it.
+        script = (
+            "import subprocess, sys\n"
+            f"p = subprocess.Popen([sys.executable, {LAUNCHER!r}, '--port', '0'], stdout=subprocess.PIPE,\n"
+            "                     stderr=subprocess.DEVNULL)\n"
+            "print(p.pid, p.stdout.readline().decode().strip(), flush=True)\n"
+        )
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60, check=True)
+        pid_text, ready = out.stdout.decode().split(" ", 1)
+        self.assertTrue(ready.startswith("EMULATOR_READY "))
+        pid = int(pid_text)
+        deadline = time.time() + 10
+        while time.time() < deadline and os.path.exists(f"/proc/{pid}") and not zombie(pid):
+            time.sleep(0.1)
+        alive = os.path.exists(f"/proc/{pid}") and not zombie(pid)
+        if alive:
+            os.kill(pid, signal.SIGKILL)
+        self.assertFalse(alive, "the launcher outlived its parent")
+
+
+def zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False
+
 
 if __name__ == "__main__":
     unittest.main()
