@@ -1,4 +1,5 @@
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types'
+import { countThrottles, type Stackable } from './throttle.js'
 
 /** Settings shared by every AWS client the action creates. */
 export interface AwsSettings {
@@ -47,4 +48,22 @@ export function clientConfig(settings: AwsSettings, region: string) {
 export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
   let loaded: Promise<T> | undefined
   return () => (loaded ??= load())
+}
+
+/**
+ * The client of a service a run may not need: its SDK package is imported
+ * and the client built on first use (see loadOnce), its throttling reported.
+ */
+export function lazyClient<Sdk, Client extends Stackable>(
+  settings: AwsSettings,
+  region: string,
+  load: () => Promise<Sdk>,
+  create: (sdk: Sdk, config: ReturnType<typeof clientConfig>) => Client
+): () => Promise<{ sdk: Sdk; client: Client }> {
+  return loadOnce(async () => {
+    const sdk = await load()
+    const client = create(sdk, clientConfig(settings, region))
+    countThrottles(client, region, settings.onThrottle)
+    return { sdk, client }
+  })
 }

@@ -1,10 +1,9 @@
-import { clientConfig, loadOnce, type AwsSettings } from './aws.js'
+import { lazyClient, type AwsSettings } from './aws.js'
 import { describeAwsError, errorName } from './errors.js'
 import type { CodeBuildAuthType, CodeBuildServerType, Inputs } from './inputs.js'
 import type { Limit } from './pipelines.js'
 import { statusCell, type RegionLine, type SummarySection } from './report.js'
 import { countStatuses, type Store } from './store.js'
-import { countThrottles } from './throttle.js'
 
 /** One entry of ListSourceCredentials. */
 export interface SourceCredential {
@@ -33,13 +32,13 @@ export interface CodeBuildApi {
 }
 
 export function createCodeBuildApi(settings: AwsSettings, region: string): CodeBuildApi {
-  // Loaded on first use, like Octokit (see github.ts): most runs leave CodeBuild alone.
-  const connect = loadOnce(async () => {
-    const sdk = await import(/* webpackMode: "eager" */ '@aws-sdk/client-codebuild')
-    const client = new sdk.CodeBuildClient(clientConfig(settings, region))
-    countThrottles(client, region, settings.onThrottle)
-    return { sdk, client }
-  })
+  // Loaded on first use: most runs leave CodeBuild alone.
+  const connect = lazyClient(
+    settings,
+    region,
+    () => import(/* webpackMode: "eager" */ '@aws-sdk/client-codebuild'),
+    (sdk, config) => new sdk.CodeBuildClient(config)
+  )
 
   return {
     async importCredentials(request) {

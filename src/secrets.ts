@@ -1,11 +1,10 @@
 import { applyEdits, modify, parseTree } from 'jsonc-parser'
-import { clientConfig, loadOnce, type AwsSettings } from './aws.js'
+import { lazyClient, type AwsSettings } from './aws.js'
 import { describeAwsError, errorName, messageOf } from './errors.js'
 import type { Inputs, SecretTarget } from './inputs.js'
 import type { Limit } from './pipelines.js'
 import { statusCell, type RegionLine, type SummarySection } from './report.js'
 import { countStatuses, sortByRegion, type Store } from './store.js'
-import { countThrottles } from './throttle.js'
 
 // ---------------------------------------------------------------- the AWS API
 
@@ -40,13 +39,13 @@ export interface SecretsApi {
 }
 
 export function createSecretsApi(settings: AwsSettings, region: string): SecretsApi {
-  // Loaded on first use, like Octokit (see github.ts): most runs name no secret.
-  const connect = loadOnce(async () => {
-    const sdk = await import(/* webpackMode: "eager" */ '@aws-sdk/client-secrets-manager')
-    const client = new sdk.SecretsManagerClient(clientConfig(settings, region))
-    countThrottles(client, region, settings.onThrottle)
-    return { sdk, client }
-  })
+  // Loaded on first use: most runs name no secret.
+  const connect = lazyClient(
+    settings,
+    region,
+    () => import(/* webpackMode: "eager" */ '@aws-sdk/client-secrets-manager'),
+    (sdk, config) => new sdk.SecretsManagerClient(config)
+  )
   return {
     async describeSecret(secretId) {
       const { sdk, client } = await connect()

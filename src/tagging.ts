@@ -1,5 +1,4 @@
-import { clientConfig, loadOnce, type AwsSettings } from './aws.js'
-import { countThrottles } from './throttle.js'
+import { lazyClient, type AwsSettings } from './aws.js'
 
 export const STACK_TAG = 'aws:cloudformation:stack-name'
 
@@ -13,15 +12,13 @@ export const STACK_TAG = 'aws:cloudformation:stack-name'
 export type StackOwners = () => Promise<Map<string, string>>
 
 export function createStackOwners(settings: AwsSettings, region: string): StackOwners {
-  // Loaded on first use (see loadOnce in aws.ts): the first request does not wait for it.
-  const connect = loadOnce(async () => {
-    const sdk = await import(
-      /* webpackMode: "eager" */ '@aws-sdk/client-resource-groups-tagging-api'
-    )
-    const client = new sdk.ResourceGroupsTaggingAPIClient(clientConfig(settings, region))
-    countThrottles(client, region, settings.onThrottle)
-    return { sdk, client }
-  })
+  // Loaded on first use: the first request of a run does not wait for it.
+  const connect = lazyClient(
+    settings,
+    region,
+    () => import(/* webpackMode: "eager" */ '@aws-sdk/client-resource-groups-tagging-api'),
+    (sdk, config) => new sdk.ResourceGroupsTaggingAPIClient(config)
+  )
   return async () => {
     const { sdk, client } = await connect()
     const owners = new Map<string, string>()

@@ -8,7 +8,7 @@ const THROTTLING = new Set([
   'SlowDown'
 ])
 
-interface Stackable {
+export interface Stackable {
   middlewareStack: {
     add(
       middleware: DeserializeMiddleware<object, object>,
