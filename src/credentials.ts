@@ -140,7 +140,7 @@ export async function resolveCredentials(
     registerSecret(idToken)
     let credentials: AwsCredentialIdentity
     try {
-      // Loaded only when a role is assumed (see loadGitHub in github.ts).
+      // Loaded only when a role is assumed (see loadOnce in aws.ts).
       const { fromWebToken } = await import(
         /* webpackMode: "eager" */ '@aws-sdk/credential-providers'
       )
