@@ -69,7 +69,7 @@ const int = (name, fallback) => {
 }
 
 const N = int('pipelines', 200)
-const RUNS = Math.max(1, int('runs', 5))
+const RUNS = Math.max(1, int('runs', 7))
 const C = Math.max(1, int('concurrency', Number(actionDefault('max-concurrency')) || 8))
 const SEED_SAMPLE = Math.max(1, int('seed-sample', 6))
 const COLD_RUNS = Math.max(1, int('cold-runs', RUNS))
