@@ -21,7 +21,47 @@ export default tseslint.config(
     }
   },
   {
-    files: ['scripts/**', 'bench/**', 'e2e/**', '__tests__/**', '__fixtures__/**'],
+    // Everything the action prints goes through src/core/log.ts, which redacts
+    // and neutralises it: no other module may print through @actions/core.
+    files: ['src/**'],
+    ignores: ['src/core/log.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@actions/core',
+              importNames: [
+                'info',
+                'debug',
+                'warning',
+                'notice',
+                'error',
+                'setFailed',
+                'setOutput',
+                'summary',
+                'group',
+                'startGroup',
+                'endGroup',
+                'exportVariable'
+              ],
+              message: 'Print through src/core/log.ts, which redacts and neutralises every line.'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
+    files: [
+      'scripts/**',
+      'bench/**',
+      'e2e/**',
+      'test-support/**',
+      '__tests__/**',
+      '__fixtures__/**'
+    ],
     rules: { 'no-console': 'off' }
   },
   {

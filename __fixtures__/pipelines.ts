@@ -1,60 +1,224 @@
-import type { JsonObject } from '../src/pipeline-json.js'
+/**
+ * Pipelines for the unit tests. The declarations are test-support's builders
+ * (the one set e2e, the demo and the benchmark share); `pipeline` keeps the
+ * version 3 the unit tests' pipelines always had. Then an in-memory
+ * CodePipeline region (a PipelineApi) and a clock the tests move by hand.
+ */
+import type {
+  Execution,
+  PipelineApi,
+  StackOwner,
+  StartRequest
+} from '../src/stores/codepipeline/api.js'
+import type { JsonObject } from '../src/stores/codepipeline/pipeline-json.js'
+import type { Clock } from '../src/stores/codepipeline/types.js'
+import { ACCOUNT, pipeline as declaration } from '../test-support/pipelines.js'
 
-/** A GitHub (version 1) source action as GetPipeline returns it (token masked). */
-export function githubSource(name: string, repo: string, extra: JsonObject = {}): JsonObject {
-  return {
-    name,
-    actionTypeId: { category: 'Source', owner: 'ThirdParty', provider: 'GitHub', version: '1' },
-    runOrder: 1,
-    configuration: {
-      Owner: 'example-org',
-      Repo: repo,
-      Branch: 'main',
-      OAuthToken: '****',
-      PollForSourceChanges: 'false'
-    },
-    outputArtifacts: [{ name: `${name}Out` }],
-    inputArtifacts: [],
-    ...extra
-  }
-}
+export {
+  ACCOUNT,
+  MASKED,
+  buildAction,
+  connectionSource,
+  githubSource,
+  s3Source
+} from '../test-support/pipelines.js'
 
-export function connectionSource(name: string): JsonObject {
-  return {
-    name,
-    actionTypeId: {
-      category: 'Source',
-      owner: 'AWS',
-      provider: 'CodeStarSourceConnection',
-      version: '1'
-    },
-    configuration: {
-      ConnectionArn: 'arn:aws:codeconnections:us-east-1:123456789012:connection/example',
-      FullRepositoryId: 'example-org/app',
-      BranchName: 'main'
-    },
-    outputArtifacts: [{ name: 'Src' }]
-  }
-}
-
-export function buildAction(name = 'Build'): JsonObject {
-  return {
-    name,
-    actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
-    configuration: { ProjectName: 'example-build' },
-    inputArtifacts: [{ name: 'SourceOut' }]
-  }
-}
-
+/** test-support's pipeline(), version 3 unless told otherwise. */
 export function pipeline(name: string, sources: JsonObject[], version = 3): JsonObject {
-  return {
-    name,
-    roleArn: 'arn:aws:iam::123456789012:role/pipeline-role',
-    artifactStore: { type: 'S3', location: 'example-artifacts' },
-    stages: [
-      { name: 'Source', actions: sources },
-      { name: 'Build', actions: [buildAction()] }
-    ],
-    version
+  return declaration(name, sources, version)
+}
+
+export function awsError(name: string, message = name, status = 400): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } })
+}
+
+export const arnOf = (region: string, name: string, account = ACCOUNT) =>
+  `arn:aws:codepipeline:${region}:${account}:${name}`
+
+/** A run, InProgress unless told otherwise. */
+export function run(
+  id: string,
+  status = 'InProgress',
+  startTime?: Date,
+  sourceRevisions: Execution['sourceRevisions'] = []
+): Execution {
+  return { id, status, startTime, lastUpdateTime: startTime, sourceRevisions, trigger: undefined }
+}
+
+type Failing =
+  'list' | 'get' | 'update' | 'tags' | 'owners' | 'executions' | 'state' | 'variables' | 'start'
+
+/**
+ * One region of CodePipeline in memory. UpdatePipeline stops the runs in
+ * flight as AWS does (they end Cancelled; with `stopDelay` they show
+ * Stopping for that many ListPipelineExecutions calls first), and
+ * StartPipelineExecution starts a run. `calls` records every call in order.
+ */
+export class FakeRegion implements PipelineApi {
+  readonly pipelines = new Map<string, JsonObject>()
+  readonly tags = new Map<string, Record<string, string>>()
+  /** Each pipeline's runs, newest first. */
+  readonly runs = new Map<string, Execution[]>()
+  /** The variables each run used, by execution id. */
+  readonly variables = new Map<string, { name: string; value: string }[]>()
+  readonly writes: JsonObject[] = []
+  readonly starts: { name: string; request: StartRequest }[] = []
+  readonly calls: string[] = []
+  failures: Partial<Record<Failing, Error>> = {}
+  /** Why StartPipelineExecution refuses a request, if it does. */
+  refuseStart: (request: StartRequest) => Error | undefined = () => undefined
+  /** The region's stack-owner lookup; default: from the tags, as GetResources answers. */
+  owners: (() => Promise<Map<string, StackOwner>>) | undefined
+  /** GetPipeline's metadata.pipelineArn. */
+  arnFor: (name: string) => string | undefined
+  /** Runs just before UpdatePipeline stops the runs in flight (a run starting in between). */
+  beforeUpdate: ((name: string) => void) | undefined
+  /** Called before each ListPipelineExecutions answers, with how many came before. */
+  onList: ((name: string, call: number) => void) | undefined
+  /** How many ListPipelineExecutions calls after a write still show its runs Stopping. */
+  stopDelay = 0
+  versionBump = 1
+  attempts = 1
+  #lists = new Map<string, number>()
+  #stopping = new Map<string, { ids: string[]; remaining: number }>()
+  #started = 0
+
+  constructor(readonly region: string) {
+    this.arnFor = (name) => arnOf(region, name)
+  }
+
+  add(p: JsonObject, tags: Record<string, string> = {}, runs: Execution[] = []): this {
+    const name = String(p['name'])
+    this.pipelines.set(name, p)
+    this.tags.set(name, tags)
+    this.runs.set(name, runs)
+    return this
+  }
+
+  #fail(what: Failing): void {
+    const error = this.failures[what]
+    if (error) throw error
+  }
+
+  async listPipelineNames() {
+    this.calls.push('list')
+    this.#fail('list')
+    return [...this.pipelines.keys()]
+  }
+
+  async getPipeline(name: string) {
+    this.calls.push(`get ${name}`)
+    this.#fail('get')
+    const p = this.pipelines.get(name)
+    if (!p) throw awsError('PipelineNotFoundException', `Account does not have a pipeline ${name}`)
+    return { pipeline: structuredClone(p), arn: this.arnFor(name) }
+  }
+
+  async updatePipeline(p: JsonObject) {
+    const name = String(p['name'])
+    this.calls.push(`update ${name}`)
+    this.#fail('update')
+    this.writes.push(p)
+    this.beforeUpdate?.(name)
+    const stopped = (this.runs.get(name) ?? []).filter(
+      (r) => r.status === 'InProgress' || r.status === 'Stopping'
+    )
+    if (this.stopDelay > 0) {
+      for (const r of stopped) r.status = 'Stopping'
+      this.#stopping.set(name, { ids: stopped.map((r) => r.id), remaining: this.stopDelay })
+    } else {
+      for (const r of stopped) r.status = 'Cancelled'
+    }
+    const before = p['version']
+    const version = typeof before === 'number' ? before + this.versionBump : 1
+    this.pipelines.set(name, { ...p, version })
+    return { version, attempts: this.attempts }
+  }
+
+  async listTags(arn: string) {
+    this.calls.push(`tags ${arn}`)
+    this.#fail('tags')
+    return this.tags.get(arn.split(':').pop() ?? '') ?? {}
+  }
+
+  async stackOwners() {
+    this.calls.push('owners')
+    if (this.owners) return this.owners()
+    this.#fail('owners')
+    const owners = new Map<string, StackOwner>()
+    for (const [name, tags] of this.tags) {
+      const stack = tags['aws:cloudformation:stack-name']
+      const arn = this.arnFor(name)
+      if (stack && arn) {
+        owners.set(arn, { stack, logicalId: tags['aws:cloudformation:logical-id'] })
+      }
+    }
+    return owners
+  }
+
+  async listExecutions(name: string) {
+    this.calls.push(`executions ${name}`)
+    const call = this.#lists.get(name) ?? 0
+    this.#lists.set(name, call + 1)
+    this.onList?.(name, call)
+    this.#fail('executions')
+    const stopping = this.#stopping.get(name)
+    if (stopping) {
+      if (stopping.remaining > 0) stopping.remaining--
+      else {
+        for (const r of this.runs.get(name) ?? []) {
+          if (stopping.ids.includes(r.id)) r.status = 'Cancelled'
+        }
+        this.#stopping.delete(name)
+      }
+    }
+    return structuredClone(this.runs.get(name) ?? [])
+  }
+
+  async pipelineState(name: string) {
+    this.calls.push(`state ${name}`)
+    this.#fail('state')
+    return []
+  }
+
+  async executionVariables(name: string, id: string) {
+    this.calls.push(`variables ${name} ${id}`)
+    this.#fail('variables')
+    return this.variables.get(id) ?? []
+  }
+
+  async startExecution(name: string, request: StartRequest) {
+    this.calls.push(`start ${name}`)
+    this.#fail('start')
+    const refused = this.refuseStart(request)
+    if (refused) throw refused
+    this.starts.push({ name, request })
+    const id = `restart-${++this.#started}`
+    this.runs.get(name)?.unshift(run(id))
+    return id
+  }
+}
+
+/** A clock that only moves when the code under test sleeps (or a test moves it). */
+export class FakeClock implements Clock {
+  readonly sleeps: number[] = []
+  /** Runs during each sleep, after the time moved. */
+  onSleep: ((ms: number) => Promise<void> | void) | undefined
+
+  constructor(public time = Date.UTC(2025, 0, 1, 12)) {}
+
+  now(): number {
+    return this.time
+  }
+
+  async sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms)
+    this.time += ms
+    await this.onSleep?.(ms)
+  }
+
+  /** A Date `seconds` before now. */
+  ago(seconds: number): Date {
+    return new Date(this.time - seconds * 1000)
   }
 }

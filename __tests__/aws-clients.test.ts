@@ -2,11 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@je
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { CodePipelineClient, GetPipelineCommand } from '@aws-sdk/client-codepipeline'
-import { createPipelineApi } from '../src/codepipeline.js'
-import { createCodeBuildApi } from '../src/codebuild.js'
-import { createSecretsApi } from '../src/secrets.js'
-import { createStackOwners } from '../src/tagging.js'
-import { clientConfig, type AwsSettings } from '../src/aws.js'
+import { clientConfig, type AwsSettings } from '../src/aws/client.js'
+import { createCodeBuildApi } from '../src/stores/codebuild/api.js'
+import { createPipelineApi } from '../src/stores/codepipeline/api.js'
+import { createSecretsApi } from '../src/stores/secrets-manager/api.js'
 
 // A local server speaking the AWS JSON protocol: the real SDK clients, with
 // our middleware, signing and retries, talk to it through AWS_ENDPOINT_URL-
@@ -52,6 +51,7 @@ const credentials = async () => ({ accessKeyId: 'unit', secretAccessKey: 'unit' 
 function settings(onThrottle?: AwsSettings['onThrottle']): AwsSettings {
   return { credentials, maxConcurrency: 4, onThrottle }
 }
+const sent = (i: number) => JSON.parse(seen[i]?.body ?? '{}') as Record<string, unknown>
 
 const PIPELINE = {
   name: 'app',
@@ -60,20 +60,6 @@ const PIPELINE = {
   version: 3,
   pipelineSettingFromTheFuture: ['kept', 1.5, null]
 }
-
-describe('clientConfig', () => {
-  it('uses adaptive retries, keep-alive sockets and a request timeout that throws', () => {
-    const config = clientConfig(settings(), 'eu-west-1')
-    expect(config).toMatchObject({ region: 'eu-west-1', retryMode: 'adaptive', maxAttempts: 10 })
-    expect(config.requestHandler).toMatchObject({
-      throwOnRequestTimeout: true,
-      requestTimeout: 20000
-    })
-    process.env['ROTATE_REQUEST_TIMEOUT_MS'] = '750'
-    expect(clientConfig(settings(), 'eu-west-1').requestHandler.requestTimeout).toBe(750)
-    delete process.env['ROTATE_REQUEST_TIMEOUT_MS']
-  })
-})
 
 describe('createPipelineApi', () => {
   it('returns GetPipeline exactly as AWS sent it, members the SDK does not know included', async () => {
@@ -88,6 +74,7 @@ describe('createPipelineApi', () => {
     const raw = await createPipelineApi(settings(), 'us-east-1').getPipeline('app')
     expect(raw).toEqual({ pipeline: PIPELINE, arn: body.metadata.pipelineArn })
     expect(seen[0]?.target).toBe('CodePipeline_20150709.GetPipeline')
+    expect(sent(0)).toEqual({ name: 'app' })
 
     // Why the middleware exists: the SDK's typed output drops those members.
     replies.push(() => ({ body }))
@@ -96,9 +83,22 @@ describe('createPipelineApi', () => {
     expect(JSON.stringify(typed.pipeline)).not.toContain('FromTheFuture')
   })
 
+  it('reads no ARN from a GetPipeline answer without metadata, or with one that is not a string', async () => {
+    replies.push(() => ({ body: { pipeline: PIPELINE } }))
+    replies.push(() => ({ body: { pipeline: PIPELINE, metadata: { pipelineArn: 7 } } }))
+    const api = createPipelineApi(settings(), 'us-east-1')
+    expect(await api.getPipeline('app')).toEqual({ pipeline: PIPELINE, arn: undefined })
+    expect(await api.getPipeline('app')).toEqual({ pipeline: PIPELINE, arn: undefined })
+  })
+
   it('refuses a GetPipeline answer without a pipeline', async () => {
     replies.push(() => ({ body: { metadata: {} } }))
-    await expect(createPipelineApi(settings(), 'us-east-1').getPipeline('app')).rejects.toThrow(
+    replies.push(() => ({ body: { pipeline: [PIPELINE] } }))
+    const api = createPipelineApi(settings(), 'us-east-1')
+    await expect(api.getPipeline('app')).rejects.toThrow(
+      "GetPipeline returned no pipeline for 'app'"
+    )
+    await expect(api.getPipeline('app')).rejects.toThrow(
       "GetPipeline returned no pipeline for 'app'"
     )
   })
@@ -109,6 +109,7 @@ describe('createPipelineApi', () => {
     }))
     const result = await createPipelineApi(settings(), 'us-east-1').updatePipeline(PIPELINE)
     expect(result).toEqual({ version: 4, attempts: 1 })
+    expect(seen[0]?.target).toBe('CodePipeline_20150709.UpdatePipeline')
     expect(seen[0]?.body).toBe(JSON.stringify({ pipeline: PIPELINE }))
     expect(Number(seen[0]?.headers['content-length'])).toBe(Buffer.byteLength(seen[0]?.body ?? ''))
   })
@@ -119,8 +120,8 @@ describe('createPipelineApi', () => {
     const names = Array.from({ length: 12 }, (_, i) => `p${i}`)
     for (let i = 0; i < names.length * 2; i++) {
       replies.push(({ target, body }) => {
-        const sent = JSON.parse(body) as { name?: string; pipeline?: { name: string } }
-        const name = sent.name ?? sent.pipeline?.name ?? ''
+        const request = JSON.parse(body) as { name?: string; pipeline?: { name: string } }
+        const name = request.name ?? request.pipeline?.name ?? ''
         const version = target.endsWith('UpdatePipeline') ? 20 + Number(name.slice(1)) : 1
         return { body: { pipeline: { name, version, marker: `${name}-${version}` } } }
       })
@@ -150,10 +151,10 @@ describe('createPipelineApi', () => {
 
   it('reads no version from an UpdatePipeline answer without one', async () => {
     replies.push(() => ({ body: { pipeline: { name: 'app' } } }))
-    expect(await createPipelineApi(settings(), 'us-east-1').updatePipeline(PIPELINE)).toEqual({
-      version: undefined,
-      attempts: 1
-    })
+    replies.push(() => ({ body: {} }))
+    const api = createPipelineApi(settings(), 'us-east-1')
+    expect(await api.updatePipeline(PIPELINE)).toEqual({ version: undefined, attempts: 1 })
+    expect(await api.updatePipeline(PIPELINE)).toEqual({ version: undefined, attempts: 1 })
   })
 
   it('follows ListPipelines and ListTagsForResource pagination', async () => {
@@ -165,10 +166,12 @@ describe('createPipelineApi', () => {
     replies.push(() => ({
       body: { tags: [{ key: 'aws:cloudformation:stack-name', value: 's' }, { key: 'empty' }] }
     }))
+    replies.push(() => ({ body: {} }))
+    replies.push(() => ({ body: {} }))
     const api = createPipelineApi(settings(), 'us-east-1')
     expect(await api.listPipelineNames()).toEqual(['a', 'b', 'c'])
     // The largest page AWS allows, on every page: one call lists most fleets.
-    expect(seen.slice(0, 2).map((s) => JSON.parse(s.body))).toEqual([
+    expect([sent(0), sent(1)]).toEqual([
       { maxResults: 1000 },
       { maxResults: 1000, nextToken: 't1' }
     ])
@@ -177,6 +180,13 @@ describe('createPipelineApi', () => {
       'aws:cloudformation:stack-name': 's',
       empty: ''
     })
+    expect(sent(3)).toMatchObject({
+      resourceArn: 'arn:aws:codepipeline:us-east-1:123456789012:a',
+      nextToken: 'n'
+    })
+    // Answers without lists list nothing.
+    expect(await api.listPipelineNames()).toEqual([])
+    expect(await api.listTags('arn:aws:codepipeline:us-east-1:123456789012:a')).toEqual({})
   })
 
   it('retries throttling, reports each throttled attempt, and counts attempts', async () => {
@@ -211,6 +221,175 @@ describe('createPipelineApi', () => {
       name: 'PipelineNotFoundException'
     })
     expect(onThrottle).not.toHaveBeenCalled()
+    expect(seen).toHaveLength(1)
+  })
+
+  it('maps each CloudFormation-owned pipeline to its stack and logical ID, over every page', async () => {
+    const arn = (name: string) => `arn:aws:codepipeline:us-east-1:123456789012:${name}`
+    const tags = (stack: string, logicalId?: string) => [
+      { Key: 'aws:cloudformation:stack-name', Value: stack },
+      ...(logicalId ? [{ Key: 'aws:cloudformation:logical-id', Value: logicalId }] : [])
+    ]
+    replies.push(() => ({
+      body: {
+        ResourceTagMappingList: [{ ResourceARN: arn('a'), Tags: tags('s1', 'Pipeline') }],
+        PaginationToken: 'p2'
+      }
+    }))
+    replies.push(() => ({
+      body: {
+        ResourceTagMappingList: [
+          { ResourceARN: arn('b'), Tags: tags('s2') },
+          { ResourceARN: arn('c'), Tags: [{ Key: 'team', Value: 'x' }] },
+          { ResourceARN: arn('d') },
+          { Tags: tags('no-arn') }
+        ],
+        PaginationToken: ''
+      }
+    }))
+    replies.push(() => ({ body: {} }))
+    const api = createPipelineApi(settings(), 'us-east-1')
+    const owners = await api.stackOwners()
+    expect([...owners]).toEqual([
+      [arn('a'), { stack: 's1', logicalId: 'Pipeline' }],
+      [arn('b'), { stack: 's2', logicalId: undefined }]
+    ])
+    expect(seen[0]?.target).toBe('ResourceGroupsTaggingAPI_20170126.GetResources')
+    expect(sent(0)).toEqual({
+      ResourceTypeFilters: ['codepipeline'],
+      TagFilters: [{ Key: 'aws:cloudformation:stack-name' }]
+    })
+    expect(sent(1)).toMatchObject({ PaginationToken: 'p2' })
+    // The client is loaded once: a second lookup sends one more request, and
+    // an answer without a list owns nothing.
+    expect([...(await api.stackOwners())]).toEqual([])
+    expect(seen).toHaveLength(3)
+  })
+
+  it('lists the newest 100 runs with their times, revisions and trigger', async () => {
+    replies.push(() => ({
+      body: {
+        pipelineExecutionSummaries: [
+          {
+            pipelineExecutionId: 'e2',
+            status: 'InProgress',
+            startTime: 1700000100,
+            lastUpdateTime: 1700000160.5,
+            sourceRevisions: [
+              { actionName: 'App', revisionId: 'c2' },
+              { actionName: 'NoRevision' },
+              { revisionId: 'no-action' }
+            ],
+            trigger: { triggerType: 'Webhook' }
+          },
+          {}
+        ],
+        nextToken: 'more'
+      }
+    }))
+    replies.push(() => ({ body: {} }))
+    const api = createPipelineApi(settings(), 'us-east-1')
+    expect(await api.listExecutions('app')).toEqual([
+      {
+        id: 'e2',
+        status: 'InProgress',
+        startTime: new Date(1700000100 * 1000),
+        lastUpdateTime: new Date(1700000160500),
+        sourceRevisions: [{ actionName: 'App', revisionId: 'c2' }],
+        trigger: 'Webhook'
+      },
+      {
+        id: '',
+        status: '',
+        startTime: undefined,
+        lastUpdateTime: undefined,
+        sourceRevisions: [],
+        trigger: undefined
+      }
+    ])
+    // One page only: the newest 100.
+    expect(seen.map((s) => s.target)).toEqual(['CodePipeline_20150709.ListPipelineExecutions'])
+    expect(sent(0)).toEqual({ pipelineName: 'app', maxResults: 100 })
+    expect(await api.listExecutions('app')).toEqual([])
+  })
+
+  it("reads each stage's latest run", async () => {
+    replies.push(() => ({
+      body: {
+        stageStates: [
+          {
+            stageName: 'Source',
+            latestExecution: { pipelineExecutionId: 'e1', status: 'Succeeded' }
+          },
+          { stageName: 'Build', latestExecution: { pipelineExecutionId: 'e2' } },
+          { stageName: 'Deploy' },
+          { latestExecution: { pipelineExecutionId: 'e3', status: 'InProgress' } }
+        ]
+      }
+    }))
+    replies.push(() => ({ body: {} }))
+    const api = createPipelineApi(settings(), 'us-east-1')
+    expect(await api.pipelineState('app')).toEqual([
+      { stage: 'Source', executionId: 'e1', status: 'Succeeded' },
+      { stage: 'Build', executionId: 'e2', status: '' },
+      { stage: '', executionId: 'e3', status: 'InProgress' }
+    ])
+    expect(seen[0]?.target).toBe('CodePipeline_20150709.GetPipelineState')
+    expect(sent(0)).toEqual({ name: 'app' })
+    expect(await api.pipelineState('app')).toEqual([])
+  })
+
+  it('reads the resolved variables of a run', async () => {
+    replies.push(() => ({
+      body: {
+        pipelineExecution: {
+          variables: [
+            { name: 'STAGE', resolvedValue: 'prod' },
+            { name: 'EMPTY', resolvedValue: '' },
+            { name: 'UNRESOLVED' },
+            { resolvedValue: 'nameless' }
+          ]
+        }
+      }
+    }))
+    replies.push(() => ({ body: {} }))
+    const api = createPipelineApi(settings(), 'us-east-1')
+    expect(await api.executionVariables('app', 'e1')).toEqual([
+      { name: 'STAGE', value: 'prod' },
+      { name: 'EMPTY', value: '' }
+    ])
+    expect(seen[0]?.target).toBe('CodePipeline_20150709.GetPipelineExecution')
+    expect(sent(0)).toEqual({ pipelineName: 'app', pipelineExecutionId: 'e1' })
+    expect(await api.executionVariables('app', 'e1')).toEqual([])
+  })
+
+  it('starts a run with the overrides given and an idempotency token the SDK keeps across retries', async () => {
+    const throttled = () => ({
+      status: 400,
+      type: 'ThrottlingException',
+      body: { __type: 'ThrottlingException', message: 'Rate exceeded' }
+    })
+    replies.push(throttled)
+    replies.push(() => ({ body: { pipelineExecutionId: 'e9' } }))
+    replies.push(() => ({ body: {} }))
+    const api = createPipelineApi(settings(), 'us-east-1')
+    const request = {
+      sourceRevisions: [
+        { actionName: 'App', revisionType: 'COMMIT_ID' as const, revisionValue: 'c1' }
+      ],
+      variables: [{ name: 'STAGE', value: 'prod' }]
+    }
+    expect(await api.startExecution('app', request)).toBe('e9')
+    expect(seen.map((s) => s.target)).toEqual([
+      'CodePipeline_20150709.StartPipelineExecution',
+      'CodePipeline_20150709.StartPipelineExecution'
+    ])
+    const [first, second] = [sent(0), sent(1)]
+    expect(first).toMatchObject({ name: 'app', ...request })
+    expect(typeof first['clientRequestToken']).toBe('string')
+    expect(second['clientRequestToken']).toBe(first['clientRequestToken'])
+    expect(await api.startExecution('app', {})).toBeUndefined()
+    expect(sent(2)['clientRequestToken']).not.toBe(first['clientRequestToken'])
   })
 })
 
@@ -237,7 +416,7 @@ describe('createCodeBuildApi', () => {
         shouldOverwrite: true
       })
     ).toBe(arn)
-    expect(JSON.parse(seen[0]?.body ?? '{}')).toEqual({
+    expect(sent(0)).toEqual({
       serverType: 'GITHUB',
       authType: 'PERSONAL_ACCESS_TOKEN',
       token: 'unit-token-value',
@@ -249,6 +428,7 @@ describe('createCodeBuildApi', () => {
       { arn: '', serverType: '', authType: '' }
     ])
     expect(await api.deleteCredentials(arn)).toBe(arn)
+    expect(sent(2)).toEqual({ arn })
     expect(seen.map((s) => s.target)).toEqual([
       'CodeBuild_20161006.ImportSourceCredentials',
       'CodeBuild_20161006.ListSourceCredentials',
@@ -289,9 +469,14 @@ describe('createSecretsApi', () => {
     })
     expect(await api.getSecretString('ci')).toEqual({ arn, versionId: 'v1', text: '{"a":1}' })
     expect(await api.putSecretString('ci', 'new-value')).toEqual({ arn, versionId: 'v2' })
-    const put = JSON.parse(seen[2]?.body ?? '{}') as Record<string, unknown>
+    const put = sent(2)
     expect(put).toMatchObject({ SecretId: 'ci', SecretString: 'new-value' })
     expect(put).not.toHaveProperty('VersionStages')
+    expect(seen.slice(0, 3).map((s) => s.target)).toEqual([
+      'secretsmanager.DescribeSecret',
+      'secretsmanager.GetSecretValue',
+      'secretsmanager.PutSecretValue'
+    ])
 
     // Answers without ARNs fall back to the id asked for.
     expect(await api.describeSecret('bare')).toMatchObject({
@@ -301,39 +486,5 @@ describe('createSecretsApi', () => {
     })
     expect(await api.getSecretString('bare')).toMatchObject({ arn: 'bare', text: undefined })
     expect(await api.putSecretString('bare', 'v')).toMatchObject({ arn: 'bare' })
-  })
-})
-
-describe('createStackOwners', () => {
-  it('maps each CloudFormation-owned pipeline to its stack, over every page', async () => {
-    const arn = (name: string) => `arn:aws:codepipeline:us-east-1:123456789012:${name}`
-    const tag = (stack: string) => [{ Key: 'aws:cloudformation:stack-name', Value: stack }]
-    replies.push(() => ({
-      body: {
-        ResourceTagMappingList: [{ ResourceARN: arn('a'), Tags: tag('s1') }],
-        PaginationToken: 'p2'
-      }
-    }))
-    replies.push(() => ({
-      body: {
-        ResourceTagMappingList: [
-          { ResourceARN: arn('b'), Tags: tag('s2') },
-          { ResourceARN: arn('c'), Tags: [{ Key: 'team', Value: 'x' }] },
-          { Tags: tag('no-arn') }
-        ],
-        PaginationToken: ''
-      }
-    }))
-    const owners = await createStackOwners(settings(), 'us-east-1')()
-    expect([...owners]).toEqual([
-      [arn('a'), 's1'],
-      [arn('b'), 's2']
-    ])
-    expect(seen[0]?.target).toBe('ResourceGroupsTaggingAPI_20170126.GetResources')
-    expect(JSON.parse(seen[0]?.body ?? '{}')).toEqual({
-      ResourceTypeFilters: ['codepipeline'],
-      TagFilters: [{ Key: 'aws:cloudformation:stack-name' }]
-    })
-    expect(JSON.parse(seen[1]?.body ?? '{}')).toMatchObject({ PaginationToken: 'p2' })
   })
 })

@@ -7,13 +7,14 @@ const fromWebToken = jest.fn<(init: Record<string, unknown>) => Assume>()
 
 jest.unstable_mockModule('@actions/core', () => core)
 jest.unstable_mockModule('@aws-sdk/credential-providers', () => ({ fromWebToken }))
-const { resolveCredentials, stsRegion, tokenClaims, explainStsError, AUDIENCE } =
-  await import('../src/credentials.js')
-const { parseInputs, readToken } = await import('../src/inputs.js')
+const { resolveCredentials, tokenClaims, explainStsError } =
+  await import('../src/aws/credentials.js')
+const { redact } = await import('../src/core/redact.js')
 
-const TOKEN = 'unit-token-credentials-0123456789'
+const AUDIENCE = 'sts.amazonaws.com'
 const ROLE = 'arn:aws:iam::210987654321:role/github-token-rotator'
 const SUB = 'repo:example-org/example-repo:environment:production'
+const SESSION = 'rotate-github-token-example-org-example-repo-42'
 
 function jwt(claims: Record<string, unknown>): string {
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
@@ -38,17 +39,12 @@ function awsError(name: string, message = name): Error {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 403 } })
 }
 
-function setup(values: Record<string, string>) {
-  core.setInputs({
-    token: TOKEN,
-    'dry-run': 'false',
-    'verify-token': 'false',
-    secrets: 'ci/token',
-    regions: 'eu-west-1',
-    ...values
-  })
-  return parseInputs(readToken())
-}
+const role = (overrides: Record<string, string> = {}) => ({
+  roleArn: ROLE,
+  sessionName: SESSION,
+  region: 'eu-west-1',
+  ...overrides
+})
 
 async function failure(promise: Promise<unknown>): Promise<string> {
   try {
@@ -62,9 +58,7 @@ async function failure(promise: Promise<unknown>): Promise<string> {
 beforeEach(() => {
   core.resetCore()
   fromWebToken.mockReset()
-  delete process.env['AWS_REGION']
   process.env['GITHUB_REPOSITORY'] = 'example-org/example-repo'
-  process.env['GITHUB_RUN_ID'] = '42'
   process.env['ACTIONS_ID_TOKEN_REQUEST_URL'] = 'https://token.example/id?api-version=2.0'
   process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'] = 'request-token'
   core.getIDToken.mockResolvedValue(ID_TOKEN)
@@ -72,7 +66,9 @@ beforeEach(() => {
 
 describe('resolveCredentials', () => {
   it('uses the default chain without role-to-assume and asks GitHub for nothing', async () => {
-    expect(await resolveCredentials(setup({}))).toBeUndefined()
+    expect(
+      await resolveCredentials({ roleArn: undefined, sessionName: SESSION, region: 'eu-west-1' })
+    ).toBeUndefined()
     expect(core.getIDToken).not.toHaveBeenCalled()
     expect(fromWebToken).not.toHaveBeenCalled()
     expect(core.info).toHaveBeenCalledWith(
@@ -80,11 +76,16 @@ describe('resolveCredentials', () => {
     )
   })
 
+  it('treats an empty role as none', async () => {
+    expect(await resolveCredentials(role({ roleArn: '' }))).toBeUndefined()
+    expect(fromWebToken).not.toHaveBeenCalled()
+  })
+
   it.each(['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'])(
     'says the job needs id-token: write when %s is missing',
     async (variable) => {
       delete process.env[variable]
-      const message = await failure(resolveCredentials(setup({ 'role-to-assume': ROLE })))
+      const message = await failure(resolveCredentials(role()))
       expect(message).toBe(
         `role-to-assume needs a GitHub OIDC ID token, but this job cannot request one (${variable} is not set): give the job \`permissions: id-token: write\` (keep \`contents: read\`; a reusable workflow's caller must grant it too). Pull requests from forks never get an ID token.`
       )
@@ -96,19 +97,20 @@ describe('resolveCredentials', () => {
   it('assumes the role once with the ID token, masks everything secret, and reuses the session', async () => {
     const assume = jest.fn<Assume>().mockResolvedValue(credentials(60))
     fromWebToken.mockReturnValue(assume)
-    const provider = await resolveCredentials(setup({ 'role-to-assume': ROLE }))
+    const provider = await resolveCredentials(role())
     expect(core.getIDToken).toHaveBeenCalledWith('sts.amazonaws.com')
     expect(fromWebToken).toHaveBeenCalledWith({
       roleArn: ROLE,
       webIdentityToken: ID_TOKEN,
-      roleSessionName: 'rotate-github-token-example-org-example-repo-42',
+      roleSessionName: SESSION,
       clientConfig: { region: 'eu-west-1', maxAttempts: 3 }
     })
     expect(core.setSecret).toHaveBeenCalledWith(ID_TOKEN)
     expect(core.setSecret).toHaveBeenCalledWith('secret-access-key-1')
     expect(core.setSecret).toHaveBeenCalledWith('session-token-1')
+    expect(redact(`x ${ID_TOKEN} secret-access-key-1 session-token-1`)).toBe('x *** *** ***')
     expect(core.info).toHaveBeenCalledWith(
-      `AWS credentials: assumed ${ROLE} through GitHub OIDC as session rotate-github-token-example-org-example-repo-42 (STS in eu-west-1)`
+      `AWS credentials: assumed ${ROLE} through GitHub OIDC as session ${SESSION} (STS in eu-west-1)`
     )
     const logged = JSON.stringify(core.info.mock.calls)
     for (const secret of [ID_TOKEN, 'secret-access-key-1', 'session-token-1', 'ASIAEXAMPLE1']) {
@@ -120,10 +122,16 @@ describe('resolveCredentials', () => {
     expect(core.getIDToken).toHaveBeenCalledTimes(1)
   })
 
-  it('uses role-session-name when given', async () => {
+  it('uses the session name and the STS region it is given', async () => {
     fromWebToken.mockReturnValue(async () => credentials(60))
-    await resolveCredentials(setup({ 'role-to-assume': ROLE, 'role-session-name': 'my-session' }))
-    expect(fromWebToken.mock.calls[0]?.[0]).toMatchObject({ roleSessionName: 'my-session' })
+    await resolveCredentials(role({ sessionName: 'my-session', region: 'ap-south-1' }))
+    expect(fromWebToken.mock.calls[0]?.[0]).toMatchObject({
+      roleSessionName: 'my-session',
+      clientConfig: { region: 'ap-south-1', maxAttempts: 3 }
+    })
+    expect(core.info).toHaveBeenCalledWith(
+      `AWS credentials: assumed ${ROLE} through GitHub OIDC as session my-session (STS in ap-south-1)`
+    )
   })
 
   it('renews a session about to expire with a fresh ID token, once for concurrent callers', async () => {
@@ -132,7 +140,7 @@ describe('resolveCredentials', () => {
       .mockResolvedValueOnce(credentials(4, 1))
       .mockResolvedValueOnce(credentials(60, 2))
     fromWebToken.mockReturnValue(assume)
-    const provider = await resolveCredentials(setup({ 'role-to-assume': ROLE }))
+    const provider = await resolveCredentials(role())
     const [a, b] = await Promise.all([provider?.(), provider?.()])
     expect(a?.accessKeyId).toBe('ASIAEXAMPLE2')
     expect(b?.accessKeyId).toBe('ASIAEXAMPLE2')
@@ -142,10 +150,22 @@ describe('resolveCredentials', () => {
     expect(core.setSecret).toHaveBeenCalledWith('session-token-2')
   })
 
+  it('renews again after a renewal failed', async () => {
+    const assume = jest
+      .fn<Assume>()
+      .mockResolvedValueOnce(credentials(1, 1))
+      .mockRejectedValueOnce(awsError('ExpiredTokenException'))
+      .mockResolvedValueOnce(credentials(60, 3))
+    fromWebToken.mockReturnValue(assume)
+    const provider = await resolveCredentials(role())
+    await expect(provider?.()).rejects.toThrow(/the GitHub ID token expired before STS checked it/)
+    expect((await provider?.())?.accessKeyId).toBe('ASIAEXAMPLE3')
+  })
+
   it('keeps credentials without an expiry', async () => {
     const assume = jest.fn<Assume>().mockResolvedValue({ accessKeyId: 'A', secretAccessKey: 'S' })
     fromWebToken.mockReturnValue(assume)
-    const provider = await resolveCredentials(setup({ 'role-to-assume': ROLE }))
+    const provider = await resolveCredentials(role())
     await provider?.()
     expect(assume).toHaveBeenCalledTimes(1)
     expect(
@@ -155,7 +175,7 @@ describe('resolveCredentials', () => {
 
   it('explains a failure to get the ID token', async () => {
     core.getIDToken.mockRejectedValue(new Error('Failed to get ID Token. Error Code : 403'))
-    const message = await failure(resolveCredentials(setup({ 'role-to-assume': ROLE })))
+    const message = await failure(resolveCredentials(role()))
     expect(message).toBe(
       'Could not get a GitHub OIDC ID token (audience sts.amazonaws.com): Failed to get ID Token. Error Code : 403 — the job needs `permissions: id-token: write`'
     )
@@ -166,7 +186,7 @@ describe('resolveCredentials', () => {
     fromWebToken.mockReturnValue(async () => {
       throw awsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity')
     })
-    const message = await failure(resolveCredentials(setup({ 'role-to-assume': ROLE })))
+    const message = await failure(resolveCredentials(role()))
     expect(message).toBe(
       `Could not assume role ${ROLE} with GitHub OIDC: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity — the role does not trust this job: the trust policy of ${ROLE} must allow sts:AssumeRoleWithWebIdentity for the federated principal arn:aws:iam::210987654321:oidc-provider/token.actions.githubusercontent.com with the conditions token.actions.githubusercontent.com:aud = sts.amazonaws.com and token.actions.githubusercontent.com:sub matching this job's subject '${SUB}' (see the README, "AWS credentials (OIDC)")`
     )
@@ -180,9 +200,14 @@ describe('explainStsError', () => {
       'InvalidIdentityTokenException',
       /account 210987654321 needs an IAM OIDC identity provider for https:\/\/token\.actions\.githubusercontent\.com whose audiences \(client IDs\) include sts\.amazonaws\.com/
     ],
+    ['InvalidIdentityToken', /STS did not accept GitHub's ID token/],
     ['IDPRejectedClaimException', /the role does not trust this job/],
+    ['IDPRejectedClaim', /the role does not trust this job/],
+    ['AccessDeniedException', /the role does not trust this job/],
     ['ExpiredTokenException', /the GitHub ID token expired before STS checked it: re-run the job$/],
+    ['ExpiredToken', /the GitHub ID token expired before STS checked it: re-run the job$/],
     ['IDPCommunicationErrorException', /could not reach GitHub's OIDC issuer.*re-run the job$/],
+    ['IDPCommunicationError', /could not reach GitHub's OIDC issuer.*re-run the job$/],
     ['RegionDisabledException', /STS is not activated in this region/],
     [
       'ValidationError',
@@ -231,6 +256,7 @@ describe('tokenClaims', () => {
     expect(tokenClaims(ID_TOKEN)).toEqual({ sub: SUB, aud: AUDIENCE })
     expect(tokenClaims(jwt({ aud: ['a', 'b'] }))).toEqual({ aud: 'a, b' })
     expect(tokenClaims(jwt({ sub: 5 }))).toEqual({})
+    expect(tokenClaims(jwt({ sub: 's', aud: 7 }))).toEqual({ sub: 's' })
   })
 
   it.each(['', 'a.b.c', `x.${Buffer.from('null').toString('base64url')}.y`])(
@@ -239,37 +265,4 @@ describe('tokenClaims', () => {
       expect(tokenClaims(text)).toEqual({})
     }
   )
-})
-
-describe('stsRegion', () => {
-  it('prefers regions, then an ARN region, then us-east-1', () => {
-    expect(stsRegion(setup({ regions: 'ap-south-1,eu-west-1' }))).toBe('ap-south-1')
-    expect(
-      stsRegion(
-        setup({
-          regions: '',
-          secrets: '',
-          pipelines: 'arn:aws:codepipeline:eu-central-1:123456789012:app'
-        })
-      )
-    ).toBe('eu-central-1')
-    expect(
-      stsRegion(
-        setup({
-          regions: '',
-          secrets: 'arn:aws:secretsmanager:ca-central-1:123456789012:secret:x-AbCdEf'
-        })
-      )
-    ).toBe('ca-central-1')
-    const inputs = setup({})
-    expect(stsRegion({ ...inputs, regions: [], secrets: [], pipelines: [] })).toBe('us-east-1')
-  })
-
-  it('takes the ARN region over names and patterns listed before it', () => {
-    const inputs = setup({
-      pipelines: 'app\nprod-*\narn:aws:codepipeline:eu-central-1:123456789012:app',
-      secrets: 'ci/token'
-    })
-    expect(stsRegion({ ...inputs, regions: [] })).toBe('eu-central-1')
-  })
 })

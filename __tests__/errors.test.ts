@@ -1,28 +1,35 @@
-import { describe, it, expect } from '@jest/globals'
-import {
-  InputError,
-  describeAwsError,
-  errorName,
-  messageOf,
-  redact,
-  registerSecret
-} from '../src/errors.js'
+// core/errors.ts (InputError, messageOf), aws/errors.ts (errorName,
+// describeAwsError, isNotFound, isAccessDenied), and the redaction the old
+// errors.ts did, now core/redact.ts applied by core/log.ts when printing.
+import { jest, describe, it, expect, beforeEach } from '@jest/globals'
+import * as core from '../__fixtures__/core.js'
+
+jest.unstable_mockModule('@actions/core', () => core)
+const { InputError, messageOf } = await import('../src/core/errors.js')
+const { describeAwsError, errorName, isAccessDenied, isNotFound } =
+  await import('../src/aws/errors.js')
+const { redact, registerValue } = await import('../src/core/redact.js')
+const log = await import('../src/core/log.js')
 
 const aws = (name: string, message: string, status = 400) =>
   Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } })
+
+beforeEach(() => core.resetCore())
 
 describe('InputError', () => {
   it('names the input', () => {
     const error = new InputError('regions', "'x' is not a region")
     expect(error.message).toBe("Input 'regions' 'x' is not a region")
     expect(error.input).toBe('regions')
+    expect(error.name).toBe('InputError')
+    expect(error).toBeInstanceOf(Error)
   })
 })
 
 describe('redact', () => {
   it('replaces every registered secret, and ignores values too short to mask', () => {
-    registerSecret('unit-secret-value-1')
-    registerSecret('abc')
+    registerValue('unit-secret-value-1')
+    registerValue('abc')
     expect(redact('a unit-secret-value-1 b unit-secret-value-1 abc')).toBe('a *** b *** abc')
   })
 })
@@ -49,6 +56,35 @@ describe('errorName', () => {
   })
 })
 
+describe('isNotFound and isAccessDenied', () => {
+  it.each([
+    'ResourceNotFoundException',
+    'PipelineNotFoundException',
+    'ParameterNotFound',
+    'PipelineExecutionNotFoundException'
+  ])('%s is "not found"', (name) => {
+    expect(isNotFound(aws(name, 'x'))).toBe(true)
+    expect(isAccessDenied(aws(name, 'x'))).toBe(false)
+  })
+
+  it.each([
+    'AccessDeniedException',
+    'AccessDenied',
+    'UnauthorizedOperation',
+    'UnrecognizedClientException'
+  ])('%s is "access denied"', (name) => {
+    expect(isAccessDenied(aws(name, 'x'))).toBe(true)
+    expect(isNotFound(aws(name, 'x'))).toBe(false)
+  })
+
+  it('is neither for other errors and non-errors', () => {
+    for (const error of [aws('ValidationException', 'x'), new Error('x'), 'AccessDenied', null]) {
+      expect(isNotFound(error)).toBe(false)
+      expect(isAccessDenied(error)).toBe(false)
+    }
+  })
+})
+
 describe('describeAwsError', () => {
   it('names the permission the call needs when AWS denies it', () => {
     expect(
@@ -57,6 +93,7 @@ describe('describeAwsError', () => {
       "AccessDeniedException: denied — the role needs permission codepipeline:GetPipeline (see the README's IAM policy)"
     )
   })
+
   it('names the action AWS says was denied, such as iam:PassRole', () => {
     expect(
       describeAwsError(
@@ -65,6 +102,7 @@ describe('describeAwsError', () => {
       )
     ).toMatch(/needs permission iam:PassRole/)
   })
+
   it('explains bad credentials, expiry, throttling and server errors', () => {
     expect(describeAwsError(aws('UnrecognizedClientException', 'bad'), 'x:Y')).toMatch(
       /credentials are invalid or expired/
@@ -72,14 +110,22 @@ describe('describeAwsError', () => {
     expect(describeAwsError(aws('ExpiredTokenException', 'old'), 'x:Y')).toMatch(
       /session expired: re-run/
     )
+    expect(describeAwsError(aws('ExpiredToken', 'old'), 'x:Y')).toMatch(/session expired: re-run/)
     expect(describeAwsError(aws('ThrottlingException', 'Rate exceeded'), 'x:Y')).toMatch(
       /kept throttling after retries: re-run, or lower max-concurrency/
+    )
+    expect(describeAwsError(aws('TooManyRequestsException', 'slow'), 'x:Y')).toMatch(
+      /kept throttling after retries/
     )
     expect(describeAwsError(aws('InternalFailure', 'oops', 500), 'x:Y')).toBe(
       'InternalFailure: oops — AWS had a server error after retries: re-run'
     )
+    expect(describeAwsError(aws('ValidationException', 'no', 400), 'x:Y')).toBe(
+      'ValidationException: no'
+    )
     expect(describeAwsError(new Error('socket hang up'), 'x:Y')).toBe('socket hang up')
   })
+
   it('suggests a re-run after timeouts and broken connections, which the SDK retried', () => {
     const timeout = Object.assign(new Error('timed out after 500 ms'), { name: 'TimeoutError' })
     expect(describeAwsError(timeout, 'x:Y')).toBe(
@@ -90,10 +136,18 @@ describe('describeAwsError', () => {
       'socket hang up — the connection to AWS failed, even after retries: re-run'
     )
   })
-  it('redacts registered secrets from AWS messages', () => {
-    registerSecret('unit-secret-in-message')
-    expect(describeAwsError(aws('ValidationException', 'bad unit-secret-in-message'), 'x:Y')).toBe(
-      'ValidationException: bad ***'
+
+  // Changed: describeAwsError no longer redacts; core/log.ts does, for every printed line.
+  it('leaves redaction to the printing: what it says is redacted once printed', () => {
+    registerValue('unit-secret-in-message')
+    const message = describeAwsError(
+      aws('ValidationException', 'bad unit-secret-in-message'),
+      'x:Y'
     )
+    expect(message).toBe('ValidationException: bad unit-secret-in-message')
+    log.warning(message)
+    log.fail([message])
+    expect(core.warning).toHaveBeenCalledWith('ValidationException: bad ***')
+    expect(core.setFailed).toHaveBeenCalledWith('ValidationException: bad ***')
   })
 })

@@ -8,8 +8,9 @@ import { getIDToken } from '@actions/core'
 import {
   startFakeGitHub,
   type FakeGitHub,
+  type FakeGitHubOptions,
   type FakeGitHubScenario
-} from '../e2e/support/fake-github.js'
+} from '../test-support/fake-github.js'
 
 const CLASSIC = 'fake-classic-token-for-tests'
 const FINE_GRAINED = 'fake-fine-grained-token-for-tests'
@@ -51,8 +52,11 @@ const BAD_CREDENTIALS = {
 
 let servers: FakeGitHub[] = []
 
-async function start(overrides: Partial<FakeGitHubScenario> = {}): Promise<FakeGitHub> {
-  const server = await startFakeGitHub({ ...scenario, ...overrides })
+async function start(
+  overrides: Partial<FakeGitHubScenario> = {},
+  options: FakeGitHubOptions = {}
+): Promise<FakeGitHub> {
+  const server = await startFakeGitHub({ ...scenario, ...overrides }, options)
   servers.push(server)
   return server
 }
@@ -490,5 +494,443 @@ describe('requests', () => {
     ]) {
       expect(recorded).not.toContain(secret)
     }
+  })
+})
+
+describe('repos: "*"', () => {
+  it('answers every repository 200, under the spelling asked for', async () => {
+    const github = await start({ tokens: { [CLASSIC]: { scopes: 'repo', repos: '*' } } })
+    for (const repo of ['example-org/bench-0001', 'Other-Org/Some.Repo']) {
+      const { status, body } = await get(`${github.url}/repos/${repo}`, `token ${CLASSIC}`)
+      expect(status).toBe(200)
+      expect(body['full_name']).toBe(repo)
+      expect(body['private']).toBe(false)
+    }
+  })
+})
+
+describe('the scenario is read on every request', () => {
+  it('knows a token added after the start, and forgets one removed', async () => {
+    const live: FakeGitHubScenario = { tokens: {} }
+    const github = await startFakeGitHub(live)
+    servers.push(github)
+    expect((await get(`${github.url}/user`, `token ${UNKNOWN}`)).status).toBe(401)
+    live.tokens[UNKNOWN] = { login: 'late-bot', scopes: 'repo' }
+    const late = await get(`${github.url}/user`, `token ${UNKNOWN}`)
+    expect(late.status).toBe(200)
+    expect(late.body['login']).toBe('late-bot')
+    delete live.tokens[UNKNOWN]
+    expect((await get(`${github.url}/user`, `token ${UNKNOWN}`)).status).toBe(401)
+  })
+
+  it('takes no inherited member for a token', async () => {
+    const github = await start({ tokens: {} })
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      expect((await get(`${github.url}/user`, `token ${name}`)).status).toBe(401)
+    }
+  })
+})
+
+describe('hostile answers', () => {
+  const HOSTILE = 'fake-hostile-token-for-tests/+?&="\\ü'
+  const MESSAGE = 'Bad things\n::error::happened %0A here\r\n::add-mask::nothing'
+
+  it('uses the token’s message for every error answer', async () => {
+    const github = await start({
+      tokens: {
+        [HOSTILE]: {
+          message: MESSAGE,
+          scopes: 'repo',
+          repos: { 'a/missing': 'missing', 'a/sso': 'sso', 'a/broken': 'error' }
+        },
+        [REVOKED]: { revoked: true, message: MESSAGE },
+        [LIMITED]: { rateLimitRemaining: 0, message: MESSAGE }
+      }
+    })
+    const answers = [
+      await get(`${github.url}/repos/a/missing`, `token ${HOSTILE}`),
+      await get(`${github.url}/repos/a/never-listed`, `token ${HOSTILE}`),
+      await get(`${github.url}/repos/a/sso`, `token ${HOSTILE}`),
+      await get(`${github.url}/repos/a/broken`, `token ${HOSTILE}`),
+      await get(`${github.url}/user`, `token ${REVOKED}`),
+      await get(`${github.url}/user`, `token ${LIMITED}`)
+    ]
+    expect(answers.map((a) => a.status)).toEqual([404, 404, 403, 500, 401, 403])
+    for (const answer of answers) expect(answer.body['message']).toBe(MESSAGE)
+    // The rest of the body is GitHub's.
+    expect(answers[2]?.body['documentation_url']).toMatch(/saml-single-sign-on/)
+    expect(answers[3]?.body).toEqual({
+      message: MESSAGE,
+      documentation_url: 'https://docs.github.com/rest',
+      status: '500'
+    })
+    // Success answers are untouched.
+    expect((await get(`${github.url}/user`, `token ${HOSTILE}`)).status).toBe(200)
+  })
+
+  it('answers a repository marked error with 500 Server Error without a message', async () => {
+    const github = await start({ tokens: { [CLASSIC]: { repos: { 'a/b': 'error' } } } })
+    const { status, body } = await get(`${github.url}/repos/a/b`, `token ${CLASSIC}`)
+    expect(status).toBe(500)
+    expect(body).toEqual({
+      message: 'Server Error',
+      documentation_url: 'https://docs.github.com/rest',
+      status: '500'
+    })
+  })
+
+  it('echoes the token presented in every form asked for', async () => {
+    const github = await start({
+      tokens: {
+        [HOSTILE]: { message: 'Nope', echo: ['raw', 'base64', 'basic', 'url', 'json'], repos: {} }
+      }
+    })
+    const { status, body } = await get(`${github.url}/repos/a/b`, `Bearer ${HOSTILE}`)
+    expect(status).toBe(404)
+    expect(body['message']).toBe(
+      [
+        'Nope',
+        HOSTILE,
+        Buffer.from(HOSTILE).toString('base64'),
+        Buffer.from(`x-access-token:${HOSTILE}`).toString('base64'),
+        encodeURIComponent(HOSTILE),
+        JSON.stringify(HOSTILE).slice(1, -1)
+      ].join(' ')
+    )
+  })
+
+  it('echoes after GitHub’s own message when the token has none', async () => {
+    const github = await start({ tokens: { [REVOKED]: { revoked: true, echo: ['url'] } } })
+    const { body } = await get(`${github.url}/user`, `token ${REVOKED}`)
+    expect(body['message']).toBe(`Bad credentials ${encodeURIComponent(REVOKED)}`)
+  })
+
+  it('answers GET /user with userStatus and the message', async () => {
+    const github = await start({
+      tokens: {
+        [CLASSIC]: { scopes: 'repo', userStatus: 503, message: MESSAGE },
+        [FINE_GRAINED]: { userStatus: 403 }
+      }
+    })
+    const failing = await get(`${github.url}/user`, `token ${CLASSIC}`)
+    expect(failing.status).toBe(503)
+    expect(failing.body).toEqual(expect.objectContaining({ message: MESSAGE, status: '503' }))
+    expect(failing.headers.get('x-oauth-scopes')).toBe('repo')
+    const forbidden = await get(`${github.url}/user`, `token ${FINE_GRAINED}`)
+    expect(forbidden.status).toBe(403)
+    expect(forbidden.body['message']).toBe('Forbidden')
+  })
+
+  it('returns any login verbatim', async () => {
+    const login = 'evil\nlogin::warning::x %0A'
+    const github = await start({
+      tokens: { [CLASSIC]: { login, repos: { [`${login}/r`]: 'ok' } } }
+    })
+    const user = await get(`${github.url}/user`, `token ${CLASSIC}`)
+    expect(user.body['login']).toBe(login)
+    const repo = await get(`${github.url}/repos/${encodeURIComponent(login)}/r`, `token ${CLASSIC}`)
+    expect(repo.status).toBe(200)
+    expect((repo.body['owner'] as Record<string, unknown>)['type']).toBe('User')
+  })
+
+  it.each([
+    'Tue, 01 Dec 2026 10:00:00 GMT',
+    '2026-12-01',
+    '2026-12-01T10:00:00Z',
+    '2026-12-01T10:00:00.000+09:00',
+    '2026-12-01 10:00:00 -0530'
+  ])('sends the expiry %s verbatim', async (expiresAt) => {
+    const github = await start({ tokens: { [CLASSIC]: { expiresAt } } })
+    const { headers } = await get(`${github.url}/user`, `token ${CLASSIC}`)
+    expect(headers.get('github-authentication-token-expiration')).toBe(expiresAt)
+  })
+})
+
+async function revoke(
+  github: FakeGitHub,
+  body: unknown,
+  authorization?: string
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const response = await fetch(`${github.url}/credentials/revoke`, {
+    method: 'POST',
+    headers: {
+      accept: 'application/vnd.github+json',
+      'content-type': 'application/json',
+      ...(authorization === undefined ? {} : { authorization })
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body)
+  })
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>
+  }
+}
+
+const REVOKE_DOCS = 'https://docs.github.com/rest/credentials/revoke#revoke-a-list-of-credentials'
+
+describe('POST /credentials/revoke (GitHub.com)', () => {
+  it('accepts an anonymous list with 202, and the tokens it knows answer 401 from then on', async () => {
+    const github = await start()
+    expect(github.isRevoked(CLASSIC)).toBe(false)
+    const answer = await revoke(github, { credentials: [CLASSIC, UNKNOWN] })
+    expect(answer.status).toBe(202)
+    expect(answer.body).toEqual({})
+    expect(answer.headers.get('x-ratelimit-limit')).toBe('60')
+    expect(answer.headers.get('x-ratelimit-remaining')).toBe('59')
+    expect(answer.headers.get('x-ratelimit-resource')).toBe('core')
+    expect(github.isRevoked(CLASSIC)).toBe(true)
+    expect(github.isRevoked(UNKNOWN)).toBe(false)
+    expect(github.isRevoked(FINE_GRAINED)).toBe(false)
+    expect(github.isRevoked(REVOKED)).toBe(true)
+
+    for (const path of ['/user', '/repos/octo-org/public-app']) {
+      const after = await get(`${github.url}${path}`, `token ${CLASSIC}`)
+      expect(after.status).toBe(401)
+      expect(after.body).toEqual(BAD_CREDENTIALS)
+    }
+    expect((await get(`${github.url}/user`, `token ${FINE_GRAINED}`)).status).toBe(200)
+  })
+
+  it('refuses an authenticated request with 403, revoking nothing', async () => {
+    const github = await start()
+    for (const authorization of [`token ${CLASSIC}`, `Bearer ${UNKNOWN}`]) {
+      const answer = await revoke(github, { credentials: [CLASSIC] }, authorization)
+      expect(answer.status).toBe(403)
+      expect(answer.body).toEqual({
+        message: 'Forbidden',
+        documentation_url: REVOKE_DOCS,
+        status: '403'
+      })
+    }
+    expect(github.isRevoked(CLASSIC)).toBe(false)
+  })
+
+  it.each<[string, unknown]>([
+    ['not JSON', '{"credentials": ['],
+    ['not an object', JSON.stringify([CLASSIC])],
+    ['without credentials', {}],
+    ['credentials not an array', { credentials: CLASSIC }],
+    ['an empty list', { credentials: [] }],
+    ['1001 credentials', { credentials: Array.from({ length: 1001 }, (_, i) => `fake-${i}`) }],
+    ['a credential that is no string', { credentials: [CLASSIC, 42] }],
+    ['an empty credential', { credentials: [''] }]
+  ])('answers %s with 422, revoking nothing and echoing no credential', async (_, body) => {
+    const github = await start()
+    const answer = await revoke(github, body)
+    expect(answer.status).toBe(422)
+    expect(answer.body).toEqual({
+      message: expect.stringMatching(/^Invalid request\.\n\n\S/),
+      errors: [expect.any(String)],
+      documentation_url: REVOKE_DOCS,
+      status: '422'
+    })
+    expect(JSON.stringify(answer.body)).not.toContain(CLASSIC)
+    expect(github.isRevoked(CLASSIC)).toBe(false)
+  })
+
+  it('takes up to 1000 credentials', async () => {
+    const github = await start()
+    const credentials = [...Array.from({ length: 999 }, (_, i) => `fake-${i}`), CLASSIC]
+    expect((await revoke(github, { credentials })).status).toBe(202)
+    expect(github.isRevoked(CLASSIC)).toBe(true)
+  })
+
+  it('allows 60 anonymous requests an hour', async () => {
+    const github = await start()
+    for (let i = 0; i < 60; i++) {
+      expect((await revoke(github, { credentials: [UNKNOWN] })).status).toBe(202)
+    }
+    const refused = await revoke(github, { credentials: [CLASSIC] })
+    expect(refused.status).toBe(403)
+    expect(refused.body['message']).toMatch(/^API rate limit exceeded for /)
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('0')
+    expect(refused.headers.get('x-ratelimit-used')).toBe('60')
+    expect(Number(refused.headers.get('x-ratelimit-reset'))).toBeGreaterThan(nowSeconds())
+    expect(github.isRevoked(CLASSIC)).toBe(false)
+  })
+
+  it('does not exist for other methods', async () => {
+    const github = await start()
+    const response = await fetch(`${github.url}/credentials/revoke`)
+    expect(response.status).toBe(404)
+  })
+})
+
+describe('GitHub Enterprise Server', () => {
+  const enterprise = (version: string): FakeGitHubOptions => ({ enterprise: { version } })
+
+  it('serves the API under /api/v3 with x-github-enterprise-version on every answer', async () => {
+    const github = await start({}, enterprise('3.18.0'))
+    expect(github.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/)
+    const user = await get(`${github.url}/user`, `token ${CLASSIC}`)
+    expect(user.status).toBe(200)
+    expect(user.body['login']).toBe('octo-bot')
+    expect(user.headers.get('x-github-enterprise-version')).toBe('3.18.0')
+    expect(user.headers.get('x-oauth-scopes')).toBe('repo, admin:repo_hook')
+
+    const repo = await get(`${github.url}/repos/octo-org/public-app`, `token ${CLASSIC}`)
+    expect(repo.status).toBe(200)
+
+    const origin = new URL(github.url).origin
+    const outside = await get(`${origin}/user`, `token ${CLASSIC}`)
+    expect(outside.status).toBe(404)
+    expect(outside.headers.get('x-github-enterprise-version')).toBe('3.18.0')
+
+    const bad = await get(`${github.url}/user`, `token ${UNKNOWN}`)
+    expect(bad.status).toBe(401)
+    expect(bad.body).toEqual({
+      message: 'Bad credentials',
+      documentation_url: 'https://docs.github.com/enterprise-server@3.18/rest',
+      status: '401'
+    })
+
+    const oidc = await fetch(`${github.oidcRequestUrl}&audience=sts.amazonaws.com`, {
+      headers: { authorization: `Bearer ${github.oidcRequestToken}` }
+    })
+    expect(oidc.status).toBe(200)
+    expect(oidc.headers.get('x-github-enterprise-version')).toBe('3.18.0')
+  })
+
+  it.each(['3.18.0', '3.19.2', '4.0.0'])(
+    '%s: revokes as an authenticated call',
+    async (version) => {
+      const github = await start({}, enterprise(version))
+      const [major, minor] = version.split('.')
+      const docs = `https://docs.github.com/enterprise-server@${major}.${minor}/rest/credentials/revoke#revoke-a-list-of-credentials`
+
+      const anonymous = await revoke(github, { credentials: [CLASSIC] })
+      expect(anonymous.status).toBe(401)
+      expect(anonymous.body).toEqual(
+        expect.objectContaining({ message: 'Requires authentication', documentation_url: docs })
+      )
+      expect((await revoke(github, { credentials: [CLASSIC] }, `token ${UNKNOWN}`)).status).toBe(
+        401
+      )
+      expect((await revoke(github, { credentials: [CLASSIC] }, `token ${REVOKED}`)).status).toBe(
+        401
+      )
+      const invalid = await revoke(github, { credentials: [] }, `token ${FINE_GRAINED}`)
+      expect(invalid.status).toBe(422)
+      expect(invalid.body['documentation_url']).toBe(docs)
+      expect(github.isRevoked(CLASSIC)).toBe(false)
+
+      const accepted = await revoke(github, { credentials: [CLASSIC] }, `Bearer ${FINE_GRAINED}`)
+      expect(accepted.status).toBe(202)
+      expect(accepted.headers.get('x-github-enterprise-version')).toBe(version)
+      expect(accepted.headers.get('x-ratelimit-limit')).toBe('60')
+      expect(accepted.headers.get('x-ratelimit-remaining')).toBe('58')
+      expect(github.isRevoked(CLASSIC)).toBe(true)
+      expect((await get(`${github.url}/user`, `token ${CLASSIC}`)).status).toBe(401)
+      // A token may revoke itself.
+      expect(
+        (await revoke(github, { credentials: [FINE_GRAINED] }, `token ${FINE_GRAINED}`)).status
+      ).toBe(202)
+      expect((await get(`${github.url}/user`, `token ${FINE_GRAINED}`)).status).toBe(401)
+    }
+  )
+
+  it('allows 60 revoke requests an hour per token', async () => {
+    const github = await start({}, enterprise('3.18.0'))
+    for (let i = 0; i < 60; i++) {
+      expect((await revoke(github, { credentials: [UNKNOWN] }, `token ${CLASSIC}`)).status).toBe(
+        202
+      )
+    }
+    const refused = await revoke(github, { credentials: [UNKNOWN] }, `token ${CLASSIC}`)
+    expect(refused.status).toBe(403)
+    expect(refused.body['message']).toMatch(/^API rate limit exceeded for user ID \d+\./)
+    // Another token has its own window.
+    expect((await revoke(github, { credentials: [UNKNOWN] }, `token ${FINE_GRAINED}`)).status).toBe(
+      202
+    )
+  })
+
+  it.each(['3.17.5', '3.12.0'])('%s: has no revoke endpoint (404)', async (version) => {
+    const github = await start({}, enterprise(version))
+    for (const authorization of [undefined, `token ${CLASSIC}`]) {
+      const answer = await revoke(github, { credentials: [CLASSIC] }, authorization)
+      expect(answer.status).toBe(404)
+      expect(answer.body).toEqual({
+        message: 'Not Found',
+        documentation_url: expect.stringMatching(
+          /^https:\/\/docs\.github\.com\/enterprise-server@3\.\d+\/rest$/
+        ),
+        status: '404'
+      })
+    }
+    expect(github.isRevoked(CLASSIC)).toBe(false)
+  })
+
+  it('refuses a version that is not MAJOR.MINOR', async () => {
+    await expect(startFakeGitHub(scenario, enterprise('latest'))).rejects.toThrow(/MAJOR\.MINOR/)
+  })
+})
+
+describe('recorded requests: time and credentials', () => {
+  it('records when each request arrived, out of toEqual’s and JSON’s sight', async () => {
+    const github = await start()
+    const before = Date.now()
+    await get(`${github.url}/user`, `token ${CLASSIC}`)
+    await get(`${github.url}/repos/octo-org/public-app`, `token ${CLASSIC}`)
+    const after = Date.now()
+    const [first, second] = github.requests
+    expect(first?.time).toBeGreaterThanOrEqual(before)
+    expect(second?.time).toBeGreaterThanOrEqual(first?.time ?? Infinity)
+    expect(second?.time).toBeLessThanOrEqual(after)
+    expect(Object.keys(first ?? {})).not.toContain('time')
+    expect(JSON.stringify(github.requests)).not.toContain('time')
+  })
+
+  it('records how many credentials a revoke listed, never which', async () => {
+    const github = await start()
+    await revoke(github, { credentials: [CLASSIC, FINE_GRAINED, UNKNOWN] })
+    await revoke(github, { credentials: [] })
+    await revoke(github, 'not json')
+    await revoke(github, { credentials: [REVOKED] }, `token ${LIMITED}`)
+    expect(github.requests).toEqual([
+      {
+        method: 'POST',
+        path: '/credentials/revoke',
+        authorization: false,
+        credentials: 3,
+        status: 202
+      },
+      {
+        method: 'POST',
+        path: '/credentials/revoke',
+        authorization: false,
+        credentials: 0,
+        status: 422
+      },
+      { method: 'POST', path: '/credentials/revoke', authorization: false, status: 422 },
+      {
+        method: 'POST',
+        path: '/credentials/revoke',
+        authorization: true,
+        credentials: 1,
+        status: 403
+      }
+    ])
+    const recorded = JSON.stringify(github.requests)
+    for (const secret of [CLASSIC, FINE_GRAINED, UNKNOWN, REVOKED, LIMITED]) {
+      expect(recorded).not.toContain(secret)
+    }
+  })
+
+  it('records the full path on Enterprise Server', async () => {
+    const github = await start({}, { enterprise: { version: '3.19.0' } })
+    await get(`${github.url}/user`, `token ${CLASSIC}`)
+    await revoke(github, { credentials: [UNKNOWN] }, `token ${CLASSIC}`)
+    expect(github.requests).toEqual([
+      { method: 'GET', path: '/api/v3/user', authorization: true, status: 200 },
+      {
+        method: 'POST',
+        path: '/api/v3/credentials/revoke',
+        authorization: true,
+        credentials: 1,
+        status: 202
+      }
+    ])
   })
 })

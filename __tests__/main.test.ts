@@ -1,186 +1,599 @@
 import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
-import { githubSource, pipeline } from '../__fixtures__/pipelines.js'
-import type { PipelineApi } from '../src/codepipeline.js'
-import type { GitHubApi } from '../src/github.js'
+import {
+  FakeClock,
+  FakeRegion,
+  githubSource,
+  pipeline,
+  run as execution
+} from '../__fixtures__/pipelines.js'
+import type { Secret } from '../src/core/secret.js'
+import { startFakeGitHub } from '../test-support/fake-github.js'
+import type { GitHubApi, GitHubClient, GitHubUser } from '../src/github/api.js'
 import type { Services } from '../src/main.js'
-import type { JsonObject } from '../src/pipeline-json.js'
+import type { JsonObject } from '../src/stores/codepipeline/pipeline-json.js'
+import {
+  ACCOUNT,
+  FakeCodeBuild,
+  FakeParameters,
+  FakeSecrets,
+  FakeStacks,
+  actionDefaults
+} from './values-fakes.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { run, createServices } = await import('../src/main.js')
+const { GitHubError } = await import('../src/github/api.js')
 
 const TOKEN = 'unit-token-0123456789abcdef'
-const ARN = 'arn:aws:codepipeline:us-east-1:123456789012:app'
+const PREVIOUS = 'unit-previous-token-0123456789'
+const OLD = 'old-value-in-a-store-do-not-print'
+const ARN = `arn:aws:codepipeline:us-east-1:${ACCOUNT}:app`
 
-function fakePipelines(
-  overrides: Partial<PipelineApi> = {}
-): PipelineApi & { writes: JsonObject[] } {
-  const writes: JsonObject[] = []
-  return {
-    writes,
-    listPipelineNames: async () => ['app'],
-    getPipeline: async () => ({
-      pipeline: pipeline('app', [githubSource('App', 'app')]),
-      arn: ARN
-    }),
-    updatePipeline: async (p) => {
-      writes.push(p)
-      return { version: Number(p['version']) + 1, attempts: 1 }
-    },
-    listTags: async () => ({}),
-    ...overrides
+/** Every write and revocation of a run, in the order they happened. */
+let events: string[]
+
+/** Records each write of a fake in `events`. */
+function recordWrites<T extends object>(fake: T, methods: (keyof T)[], label: string): T {
+  for (const method of methods) {
+    const original = fake[method] as (...args: unknown[]) => Promise<unknown>
+    ;(fake as Record<keyof T, unknown>)[method] = async (...args: unknown[]) => {
+      const result = await original.apply(fake, args)
+      events.push(`${label} ${String(method)}`)
+      return result
+    }
+  }
+  return fake
+}
+
+class World {
+  pipelines = new FakeRegion('us-east-1').add(pipeline('app', [githubSource('App', 'app')]))
+  codebuild = new FakeCodeBuild('us-east-1')
+  secrets = new FakeSecrets('us-east-1').add('ci/github', JSON.stringify({ token: OLD }))
+  parameters = new FakeParameters('us-east-1').add('/ci/github-token', OLD)
+  stacks = new FakeStacks()
+  /** Which services were asked for which region, in order. */
+  asked: string[] = []
+
+  constructor() {
+    recordWrites(this.pipelines, ['updatePipeline'], 'pipeline')
+    recordWrites(this.codebuild, ['importCredentials'], 'codebuild')
+    recordWrites(this.secrets, ['putSecretString'], 'secret')
+    recordWrites(this.parameters, ['putParameter'], 'parameter')
+  }
+
+  services(): Services {
+    const pick =
+      <T>(name: string, fake: T) =>
+      (region: string): T => {
+        this.asked.push(`${name} ${region}`)
+        if (region !== 'us-east-1') throw new Error(`no ${name} in ${region}`)
+        return fake
+      }
+    return {
+      pipelines: pick('pipelines', this.pipelines),
+      codebuild: pick('codebuild', this.codebuild),
+      secrets: pick('secrets', this.secrets),
+      parameters: pick('parameters', this.parameters),
+      stacks: pick('stacks', this.stacks)
+    }
   }
 }
 
-const github: GitHubApi = {
-  getUser: async () => ({ login: 'me', scopes: ['repo', 'admin:repo_hook'], expiresAt: null }),
-  getRepo: async (owner, repo) => ({ fullName: `${owner}/${repo}`, private: true })
-}
+/** GitHub.com: each token an account, revoked tokens answer 401. */
+class FakeGitHub implements GitHubClient {
+  accounts = new Map<string, string>([
+    [TOKEN, 'rotator'],
+    [PREVIOUS, 'rotator']
+  ])
+  scopes: string[] | null = ['repo', 'admin:repo_hook']
+  revoked = new Set<string>()
+  revocations: string[][] = []
+  baseUrls: string[] = []
 
-function services(pipelines: PipelineApi): (settings: unknown) => Services {
-  return () => ({
-    pipelines: () => pipelines,
-    codebuild: () => {
-      throw new Error('CodeBuild is not used here')
-    },
-    secrets: () => {
-      throw new Error('Secrets Manager is not used here')
+  as(token: Secret): GitHubApi {
+    const user = async (): Promise<GitHubUser> => {
+      const login = this.accounts.get(token.reveal())
+      if (!login || this.revoked.has(token.reveal())) {
+        throw new GitHubError('GitHub answered GET /user with 401: Bad credentials', 401)
+      }
+      return { login, scopes: this.scopes, expiresAt: null, enterpriseVersion: null }
     }
-  })
+    return {
+      getUser: user,
+      getRepo: async (owner, repo) => ({ fullName: `${owner}/${repo}`, private: true }),
+      revoke: async () => {
+        throw new Error('GitHub.com takes revocations unauthenticated only')
+      }
+    }
+  }
+
+  anonymous() {
+    return {
+      revoke: async (credentials: Secret[]) => {
+        events.push('github revoke')
+        this.revocations.push(credentials.map((c) => c.reveal()))
+        for (const c of credentials) this.revoked.add(c.reveal())
+        return 202
+      }
+    }
+  }
+
+  factory() {
+    return (baseUrl: string): GitHubClient => {
+      this.baseUrls.push(baseUrl)
+      return this
+    }
+  }
 }
 
-const outputs = () => Object.fromEntries(core.setOutput.mock.calls.map(([k, v]) => [k, v]))
+const outputs = () =>
+  Object.fromEntries(core.setOutput.mock.calls.map(([k, v]) => [k, v])) as Record<string, string>
+const failure = () => String(core.setFailed.mock.calls[0]?.[0] ?? '')
 
 /** Inputs as the runner sets them: action.yml's defaults, then the step's `with:`. */
 function setInputs(values: Record<string, string>) {
-  core.setInputs({ 'dry-run': 'false', 'verify-token': 'true', 'min-days-left': '7', ...values })
+  core.setInputs({ ...actionDefaults(), ...values })
 }
+
+let world: World
+let github: FakeGitHub
 
 beforeEach(() => {
   core.resetCore()
+  events = []
+  world = new World()
+  github = new FakeGitHub()
   setInputs({ token: TOKEN, pipelines: 'app', regions: 'us-east-1' })
   process.env['GITHUB_STEP_SUMMARY'] = '/dev/null'
+  for (const name of ['GITHUB_OUTPUT', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'GITHUB_API_URL']) {
+    delete process.env[name]
+  }
 })
 
 describe('run', () => {
+  // Changed: the CodePipeline table has a "Runs in flight" column.
   it('plans, checks, applies and reports', async () => {
-    const api = fakePipelines()
-    await run({ services: services(api), github: () => github })
+    await run({ services: () => world.services(), github: github.factory() })
     expect(core.setFailed).not.toHaveBeenCalled()
-    expect(api.writes).toHaveLength(1)
-    expect(JSON.parse(String(outputs()['updated']))).toEqual([ARN])
-    expect(core.summary.text()).toContain('| us-east-1 | app | Source/App | 3 → 4 | ✅ updated |')
+    expect(world.pipelines.writes).toHaveLength(1)
+    expect(JSON.parse(outputs()['updated'] ?? '')).toEqual([ARN])
+    expect(outputs()['complete']).toBe('true')
+    expect(core.summary.text()).toContain(
+      '| us-east-1 | app | Source/App | 3 → 4 | none in flight | ✅ updated |'
+    )
     expect(core.group).toHaveBeenCalledWith('Region us-east-1', expect.any(Function))
+    expect(core.info).toHaveBeenCalledWith('Rotating in us-east-1')
     expect(core.info).toHaveBeenCalledWith(expect.stringMatching(/^Done\. /))
+    expect(github.baseUrls).toEqual(['https://api.github.com'])
   })
 
   it('writes nothing when GitHub refuses the token, and says so', async () => {
-    const api = fakePipelines()
-    const refusing: GitHubApi = {
-      ...github,
-      getUser: async () => ({ login: 'me', scopes: ['read:org'], expiresAt: null })
-    }
-    await run({ services: services(api), github: () => refusing })
-    expect(api.writes).toHaveLength(0)
-    expect(core.setFailed).toHaveBeenCalledWith(
-      expect.stringMatching(/^The GitHub token was refused, so nothing was written:/)
+    github.scopes = ['read:org']
+    await run({ services: () => world.services(), github: github.factory() })
+    expect(world.pipelines.writes).toHaveLength(0)
+    expect(failure()).toMatch(
+      /^The GitHub token was refused, so nothing was written:\n- GitHub token: the classic token lacks the `repo` scope/
     )
     expect(core.summary.text()).toContain('**Nothing was written: GitHub refused the token.**')
   })
 
   it('fails the step listing every failed target, after the others were written', async () => {
-    const api = fakePipelines({
-      listPipelineNames: async () => ['app', 'other'],
-      getPipeline: async (name) => {
-        if (name === 'gone')
-          throw Object.assign(new Error('x'), { name: 'PipelineNotFoundException' })
-        return {
-          pipeline: pipeline(name, [githubSource('App', 'app')]),
-          arn: `${ARN.slice(0, -3)}${name}`
-        }
-      }
-    })
+    world.pipelines.add(pipeline('other', [githubSource('App', 'app')]))
     setInputs({
       token: TOKEN,
       pipelines: 'app, gone',
       regions: 'us-east-1',
       'verify-token': 'false'
     })
-    await run({ services: services(api) })
-    expect(api.writes).toHaveLength(1)
+    await run({ services: () => world.services() })
+    expect(world.pipelines.writes).toHaveLength(1)
     expect(core.setFailed).toHaveBeenCalledWith(
       "1 target(s) failed:\n- us-east-1 pipeline gone: pipeline 'gone' does not exist in us-east-1: check the name and the regions input"
     )
+    expect(outputs()['complete']).toBe('false')
   })
 
   it('reports a thrown non-Error value instead of swallowing it', async () => {
-    const api = fakePipelines({
-      getPipeline: async () => {
-        throw 'a bare string'
-      }
-    })
+    world.pipelines.getPipeline = async () => {
+      throw 'a bare string'
+    }
     setInputs({ token: TOKEN, pipelines: 'app', regions: 'us-east-1', 'verify-token': 'false' })
-    await run({ services: services(api) })
-    expect(core.setFailed).toHaveBeenCalledWith(expect.stringContaining('a bare string'))
+    await run({ services: () => world.services(), github: github.factory() })
+    expect(failure()).toContain('a bare string')
   })
 
   it('never lets the token through a failure message', async () => {
-    const api = fakePipelines({
-      updatePipeline: async () => {
-        throw Object.assign(new Error(`InvalidStructureException: bad value ${TOKEN}`), {
-          name: 'InvalidStructureException'
-        })
-      }
-    })
+    world.pipelines.failures.update = Object.assign(
+      new Error(`InvalidStructureException: bad value ${TOKEN}`),
+      { name: 'InvalidStructureException' }
+    )
     setInputs({ token: TOKEN, pipelines: 'app', regions: 'us-east-1', 'verify-token': 'false' })
-    await run({ services: services(api) })
-    const message = String(core.setFailed.mock.calls[0]?.[0])
+    await run({ services: () => world.services(), github: github.factory() })
+    const message = failure()
     expect(message).toContain('bad value ***')
     expect(message).not.toContain(TOKEN)
     expect(JSON.stringify(core.setOutput.mock.calls)).not.toContain(TOKEN)
     expect(core.summary.text()).not.toContain(TOKEN)
+    expect(JSON.stringify(core.info.mock.calls)).not.toContain(TOKEN)
   })
 
   it('fails with the input named, before building any AWS client', async () => {
-    const factory = jest.fn(services(fakePipelines()))
+    const factory = jest.fn(() => world.services())
+    const githubFactory = jest.fn(github.factory())
     setInputs({ token: TOKEN, pipelines: 'app', regions: 'nowhere' })
-    await run({ services: factory })
+    await run({ services: factory, github: githubFactory })
     expect(factory).not.toHaveBeenCalled()
-    expect(core.setFailed).toHaveBeenCalledWith(expect.stringMatching(/^Input 'regions'/))
+    expect(githubFactory).not.toHaveBeenCalled()
+    expect(failure()).toMatch(/^Input 'regions'/)
   })
 
   it('logs throttling once, then every 25th time', async () => {
     let onThrottle: ((region: string, operation: string) => void) | undefined
-    const api = fakePipelines({
-      updatePipeline: async (p) => {
-        for (let i = 0; i < 50; i++) onThrottle?.('us-east-1', 'UpdatePipelineCommand')
-        return { version: Number(p['version']) + 1, attempts: 51 }
-      }
-    })
+    const update = world.pipelines.updatePipeline.bind(world.pipelines)
+    world.pipelines.updatePipeline = async (p: JsonObject) => {
+      for (let i = 0; i < 50; i++) onThrottle?.('us-east-1', 'UpdatePipeline')
+      return update(p)
+    }
     setInputs({ token: TOKEN, pipelines: 'app', regions: 'us-east-1', 'verify-token': 'false' })
     await run({
       services: (settings) => {
-        onThrottle = (settings as { onThrottle?: typeof onThrottle }).onThrottle
-        return services(api)(settings)
-      }
+        onThrottle = settings.onThrottle
+        return world.services()
+      },
+      github: github.factory()
     })
     const throttleLines = core.info.mock.calls
       .map(([line]) => line)
       .filter((line) => line.startsWith('AWS is throttling'))
     expect(throttleLines).toEqual([
-      'AWS is throttling UpdatePipelineCommand in us-east-1 (1x so far): slowing down and retrying',
-      'AWS is throttling UpdatePipelineCommand in us-east-1 (25x so far): slowing down and retrying',
-      'AWS is throttling UpdatePipelineCommand in us-east-1 (50x so far): slowing down and retrying'
+      'AWS is throttling UpdatePipeline in us-east-1 (1x so far): slowing down and retrying',
+      'AWS is throttling UpdatePipeline in us-east-1 (25x so far): slowing down and retrying',
+      'AWS is throttling UpdatePipeline in us-east-1 (50x so far): slowing down and retrying'
     ])
+  })
+
+  it('passes the inputs’ settings to the AWS clients', async () => {
+    let seen: unknown
+    setInputs({ token: TOKEN, pipelines: 'app', regions: 'us-east-1', 'max-concurrency': '3' })
+    await run({
+      services: (settings) => {
+        seen = settings
+        return world.services()
+      },
+      github: github.factory()
+    })
+    expect(seen).toMatchObject({ credentials: undefined, maxConcurrency: 3 })
+    expect(core.info).toHaveBeenCalledWith(
+      'AWS credentials: the default credential chain (no role-to-assume)'
+    )
+  })
+})
+
+describe('run: the secret inputs', () => {
+  it('removes the tokens from the environment before any service is created', async () => {
+    const seen: (string | undefined)[] = []
+    setInputs({
+      token: TOKEN,
+      'previous-token': PREVIOUS,
+      pipelines: 'app',
+      regions: 'us-east-1'
+    })
+    await run({
+      services: () => {
+        seen.push(process.env['INPUT_TOKEN'], process.env['INPUT_PREVIOUS-TOKEN'])
+        return world.services()
+      },
+      github: (url) => {
+        seen.push(process.env['INPUT_TOKEN'], process.env['INPUT_PREVIOUS-TOKEN'])
+        return github.factory()(url)
+      }
+    })
+    expect(seen).toEqual([undefined, undefined, undefined, undefined])
+    expect(core.setFailed).not.toHaveBeenCalled()
+  })
+
+  it.each([
+    [{ token: '' }, /^Input 'token' is empty/],
+    [{ token: `${TOKEN}\u200b` }, /^Input 'token' contains a character that cannot be in a token/],
+    [{ 'previous-token': TOKEN }, /^Input 'previous-token' is the same as token/],
+    [{ secrets: 'not a secret name' }, /^Input 'secrets'/],
+    [{ parameters: '/aws/reserved' }, /^Input 'parameters'/],
+    [{ 'github-api-url': 'http://ghe.example.com' }, /^Input 'github-api-url' must be an https/],
+    [
+      { regions: 'us-east-1, cn-north-1' },
+      /^Input 'regions' the regions and ARNs span the partitions aws and aws-cn/
+    ]
+  ])('an input error (%j) writes nothing and calls no service', async (values, message) => {
+    const factory = jest.fn(() => world.services())
+    const githubFactory = jest.fn(github.factory())
+    setInputs({ token: TOKEN, pipelines: 'app', regions: 'us-east-1', ...values })
+    await run({ services: factory, github: githubFactory })
+    expect(failure()).toMatch(message)
+    expect(failure()).not.toContain(TOKEN)
+    expect(factory).not.toHaveBeenCalled()
+    expect(githubFactory).not.toHaveBeenCalled()
+    expect(events).toEqual([])
+    expect(core.setOutput).not.toHaveBeenCalled()
+  })
+
+  it('fails the step the same way when called without options', async () => {
+    setInputs({ token: ' ', pipelines: 'app', regions: 'us-east-1' })
+    await run()
+    expect(failure()).toMatch(/^Input 'token' is empty/)
+  })
+
+  it('reads nothing when the runner’s files cannot be written', async () => {
+    const factory = jest.fn(() => world.services())
+    process.env['GITHUB_OUTPUT'] = '/nonexistent-dir/output'
+    await run({ services: factory, github: github.factory() })
+    expect(failure()).toMatch(/^GITHUB_OUTPUT is set to '\/nonexistent-dir\/output'/)
+    expect(factory).not.toHaveBeenCalled()
+    // The tokens were still masked and taken out of the environment first.
+    expect(process.env).not.toHaveProperty('INPUT_TOKEN')
+  })
+})
+
+describe('run: every store', () => {
+  function everything(extra: Record<string, string> = {}) {
+    world.pipelines.tags.set('app', {
+      'aws:cloudformation:stack-name': 'ci-stack',
+      'aws:cloudformation:logical-id': 'Pipeline'
+    })
+    world.stacks.add('ci-stack', {
+      Resources: {
+        Pipeline: {
+          Type: 'AWS::CodePipeline::Pipeline',
+          Properties: {
+            Name: 'app',
+            Stages: [
+              {
+                Name: 'Source',
+                Actions: [
+                  {
+                    Name: 'App',
+                    ActionTypeId: {
+                      Category: 'Source',
+                      Owner: 'ThirdParty',
+                      Provider: 'GitHub',
+                      Version: '1'
+                    },
+                    Configuration: {
+                      OAuthToken: '{{resolve:secretsmanager:ci/github:SecretString:token}}'
+                    }
+                  }
+                ]
+              }
+            ]
+          }
+        }
+      }
+    })
+    setInputs({
+      token: TOKEN,
+      pipelines: 'app',
+      regions: 'us-east-1',
+      codebuild: 'import',
+      secrets: 'ci/github#token',
+      parameters: '/ci/github-token',
+      ...extra
+    })
+  }
+
+  it('rotates pipelines, CodeBuild, secrets (a stack’s included, once) and parameters', async () => {
+    everything()
+    await run({ services: () => world.services(), github: github.factory() })
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(events.sort()).toEqual([
+      'codebuild importCredentials',
+      'parameter putParameter',
+      'pipeline updatePipeline',
+      'secret putSecretString'
+    ])
+    expect(JSON.parse(world.secrets.current('ci/github') ?? '')).toEqual({ token: TOKEN })
+    expect(world.parameters.find('/ci/github-token').value).toBe(TOKEN)
+    const out = outputs()
+    expect(JSON.parse(out['updated'] ?? '')).toEqual([ARN])
+    expect(JSON.parse(out['secrets-updated'] ?? '')).toEqual([world.secrets.arnOf('ci/github')])
+    expect(JSON.parse(out['parameters-updated'] ?? '')).toEqual([
+      world.parameters.arnOf('/ci/github-token')
+    ])
+    expect(
+      JSON.parse(out['codebuild-credentials'] ?? '').map((c: { status: string }) => c.status)
+    ).toEqual(['imported'])
+    expect(out['complete']).toBe('true')
+    expect(out['previous-token-revoked']).toBe('false')
+    const summary = core.summary.text()
+    expect(summary).toContain('| us-east-1 | ci/github (from stack ci-stack) | token |')
+    expect(summary).toContain('### CloudFormation stacks')
+    expect(summary).toContain('✅ updated: secret ci/github#token')
+    expect(summary).not.toContain(OLD)
+    expect(summary).not.toContain(TOKEN)
+  })
+
+  it('rotates the secret of a CodeBuild credential kept in Secrets Manager, however slow CodeBuild answers', async () => {
+    const secretArn = world.secrets
+      .add('codebuild/github', JSON.stringify({ Token: OLD }))
+      .arnOf('codebuild/github')
+    world.codebuild.seed('GITHUB', 'SECRETS_MANAGER', secretArn)
+    const list = world.codebuild.listCredentials.bind(world.codebuild)
+    world.codebuild.listCredentials = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      return list()
+    }
+    setInputs({ token: TOKEN, regions: 'us-east-1', codebuild: 'import', 'verify-token': 'false' })
+    await run({ services: () => world.services(), github: github.factory() })
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(JSON.parse(world.secrets.current('codebuild/github') ?? '')).toEqual({ Token: TOKEN })
+    expect(events).toEqual(['secret putSecretString'])
+    expect(JSON.parse(outputs()['codebuild-credentials'] ?? '')).toEqual([
+      expect.objectContaining({ status: 'updated', authType: 'SECRETS_MANAGER', secretArn })
+    ])
+    expect(JSON.parse(outputs()['secrets-updated'] ?? '')).toEqual([secretArn])
+  })
+
+  it('writes nothing in a dry run, and says what it would write', async () => {
+    everything({ 'dry-run': 'true' })
+    await run({ services: () => world.services(), github: github.factory() })
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(events).toEqual([])
+    expect(world.secrets.current('ci/github')).toBe(JSON.stringify({ token: OLD }))
+    expect(outputs()['complete']).toBe('false')
+    expect(core.info).toHaveBeenCalledWith(
+      'Dry run — planning only, nothing will be written in us-east-1'
+    )
+    expect(core.summary.text()).toContain('**Dry run** — nothing was written; this is the plan.')
+  })
+
+  it('gives the pipelines the clock it is given', async () => {
+    const clock = new FakeClock()
+    const now = jest.spyOn(clock, 'now')
+    world.pipelines.runs.set('app', [execution('run-1', 'InProgress', clock.ago(60))])
+    setInputs({ token: TOKEN, pipelines: 'app', regions: 'us-east-1', 'dry-run': 'true' })
+    await run({ services: () => world.services(), github: github.factory(), clock })
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(now).toHaveBeenCalled()
+    expect(world.pipelines.writes).toEqual([])
+  })
+})
+
+describe('run: retiring the previous token', () => {
+  it('revokes it once, after the last write, when everything holds the new token', async () => {
+    setInputs({
+      token: TOKEN,
+      'previous-token': PREVIOUS,
+      pipelines: 'app',
+      regions: 'us-east-1',
+      secrets: 'ci/github#token',
+      parameters: '/ci/github-token'
+    })
+    await run({ services: () => world.services(), github: github.factory() })
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(github.revocations).toEqual([[PREVIOUS]])
+    expect(events.at(-1)).toBe('github revoke')
+    expect(events.filter((e) => e === 'github revoke')).toHaveLength(1)
+    expect(events).toHaveLength(4)
+    expect(outputs()['previous-token-revoked']).toBe('true')
+    expect(core.summary.text()).toContain('Previous token: revoked')
+    expect(JSON.stringify(core.setOutput.mock.calls)).not.toContain(PREVIOUS)
+    expect(core.summary.text()).not.toContain(PREVIOUS)
+  })
+
+  it('keeps it when a target failed', async () => {
+    setInputs({
+      token: TOKEN,
+      'previous-token': PREVIOUS,
+      pipelines: 'app',
+      regions: 'us-east-1',
+      parameters: '/ci/missing'
+    })
+    await run({ services: () => world.services(), github: github.factory() })
+    expect(github.revocations).toEqual([])
+    expect(events).toEqual(['pipeline updatePipeline'])
+    expect(outputs()['previous-token-revoked']).toBe('false')
+    expect(core.warning).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^previous-token was not revoked, because not everything holds the new token: 1 target failed/
+      )
+    )
+    expect(failure()).toMatch(/^1 target\(s\) failed:\n- us-east-1 parameter \/ci\/missing: /)
+  })
+
+  it('keeps it when GitHub did not confirm the new token (verify-token false)', async () => {
+    setInputs({
+      token: TOKEN,
+      'previous-token': PREVIOUS,
+      pipelines: 'app',
+      regions: 'us-east-1',
+      'verify-token': 'false'
+    })
+    await run({ services: () => world.services(), github: github.factory() })
+    expect(github.revocations).toEqual([])
+    expect(world.pipelines.writes).toHaveLength(1)
+    expect(outputs()['previous-token-revoked']).toBe('false')
+  })
+
+  it('keeps it in a dry run', async () => {
+    setInputs({
+      token: TOKEN,
+      'previous-token': PREVIOUS,
+      pipelines: 'app',
+      regions: 'us-east-1',
+      'dry-run': 'true'
+    })
+    await run({ services: () => world.services(), github: github.factory() })
+    expect(github.revocations).toEqual([])
+    expect(events).toEqual([])
+  })
+
+  it('keeps it while a stack’s template was not followed', async () => {
+    world.pipelines.tags.set('app', { 'aws:cloudformation:stack-name': 'ci-stack' })
+    setInputs({
+      token: TOKEN,
+      'previous-token': PREVIOUS,
+      pipelines: 'app',
+      regions: 'us-east-1',
+      'follow-stacks': 'false'
+    })
+    await run({ services: () => world.services(), github: github.factory() })
+    expect(world.pipelines.writes).toHaveLength(1)
+    expect(github.revocations).toEqual([])
+    expect(outputs()['complete']).toBe('false')
+  })
+
+  it('given alone, checks the token and revokes the old one without touching AWS', async () => {
+    setInputs({ token: TOKEN, 'previous-token': PREVIOUS })
+    // The default AWS services: built, never called.
+    await run({ github: github.factory() })
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(github.revocations).toEqual([[PREVIOUS]])
+    expect(outputs()['previous-token-revoked']).toBe('true')
+  })
+})
+
+describe('run: the GitHub API', () => {
+  it('talks to github-api-url by default, waiting out its rate limit, and revokes there', async () => {
+    const server = await startFakeGitHub({
+      tokens: {
+        [TOKEN]: {
+          login: 'rotator',
+          scopes: 'repo, admin:repo_hook',
+          repos: '*',
+          rateLimitRemaining: 0
+        },
+        [PREVIOUS]: { login: 'rotator', scopes: 'repo' }
+      }
+    })
+    try {
+      setInputs({
+        token: TOKEN,
+        'previous-token': PREVIOUS,
+        pipelines: 'app',
+        regions: 'us-east-1',
+        'github-api-url': server.url
+      })
+      await run({ services: () => world.services() })
+      expect(core.setFailed).not.toHaveBeenCalled()
+      expect(core.info).toHaveBeenCalledWith(expect.stringMatching(/^Waiting \d+ s for GitHub: /))
+      expect(world.pipelines.writes).toHaveLength(1)
+      expect(server.isRevoked(PREVIOUS)).toBe(true)
+      expect(server.isRevoked(TOKEN)).toBe(false)
+      expect(outputs()['previous-token-revoked']).toBe('true')
+      expect(server.requests.filter((r) => r.path === '/credentials/revoke')).toEqual([
+        expect.objectContaining({ method: 'POST', authorization: false, credentials: 1 })
+      ])
+    } finally {
+      await server.close()
+    }
   })
 })
 
 describe('createServices', () => {
   it('makes one client per service and region, reused', () => {
     const made = createServices({ credentials: undefined, maxConcurrency: 2 })
-    expect(made.pipelines('us-east-1')).toBe(made.pipelines('us-east-1'))
-    expect(made.pipelines('us-east-1')).not.toBe(made.pipelines('eu-west-1'))
-    expect(made.codebuild('us-east-1')).toBe(made.codebuild('us-east-1'))
-    expect(made.secrets('us-east-1')).toBe(made.secrets('us-east-1'))
+    for (const service of ['pipelines', 'codebuild', 'secrets', 'parameters', 'stacks'] as const) {
+      expect(made[service]('us-east-1')).toBe(made[service]('us-east-1'))
+      expect(made[service]('us-east-1')).not.toBe(made[service]('eu-west-1'))
+    }
   })
 })

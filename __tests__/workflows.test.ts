@@ -277,7 +277,9 @@ function actionCallProblems(
         problems.push(`${call.job}: the required input ${id} is not passed`)
       }
     }
-    for (const field of knownFields) {
+    // A job per target forwards every field; the last job (retire) none.
+    const perTarget = forwarded.size > 0
+    for (const field of perTarget ? knownFields : []) {
       if (field !== 'name' && !forwarded.has(field)) {
         problems.push(
           `${call.job}: the target field "${field}" is accepted but never reaches the action`
@@ -465,7 +467,8 @@ describe('the reusable rotation workflow', () => {
       environment: expect.objectContaining({ type: 'string', required: false })
     })
     expect(asObject(call.secrets)).toEqual({
-      token: expect.objectContaining({ required: true })
+      token: expect.objectContaining({ required: true }),
+      'previous-token': expect.objectContaining({ required: false })
     })
   })
 
@@ -482,7 +485,7 @@ describe('the reusable rotation workflow', () => {
 
   it('passes the token secret and the workflow inputs to the action', () => {
     const calls = actionCalls(workflow)
-    expect(calls).toHaveLength(1)
+    expect(calls.map((c) => c.job)).toEqual(['rotate', 'retire'])
     expect(calls[0]?.with).toEqual(
       expect.objectContaining({
         token: '${{ secrets.token }}',
@@ -490,6 +493,29 @@ describe('the reusable rotation workflow', () => {
         'min-days-left': '${{ inputs.min-days-left }}'
       })
     )
+  })
+
+  it('revokes the previous token once, after every target, never in a target job', () => {
+    const [perTarget, last] = actionCalls(workflow)
+    // A target's job revoking would end the old token while other accounts use it.
+    expect(perTarget?.with).not.toHaveProperty('previous-token')
+    expect(last?.with).toEqual({
+      token: '${{ secrets.token }}',
+      'previous-token': '${{ secrets.previous-token }}',
+      'dry-run': '${{ inputs.dry-run }}'
+    })
+    const jobs = asObject(asObject(workflow).jobs)
+    const retire = asObject(jobs.retire)
+    expect(retire.needs).toBe('rotate')
+    expect(String(retire.if)).toContain('success()')
+    expect(asObject(retire.permissions)).not.toHaveProperty('id-token')
+    // Each target's job fails when not every target holds the new token.
+    const guard = asArray(rotate.steps)
+      .map(asObject)
+      .find((step) => String(step.if).includes('complete'))
+    expect(String(guard?.if)).toMatch(/steps\.rotate\.outputs\.complete != 'true'/)
+    expect(String(guard?.if)).toMatch(/RETIRE_PREVIOUS == 'true'/)
+    expect(String(guard?.run)).toContain('exit 1')
   })
 
   const describeWithAction = existsSync(actionPath) ? describe : describe.skip

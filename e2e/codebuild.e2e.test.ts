@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
-import {
-  ACCOUNT,
-  calls,
-  control,
-  reset,
-  startEmulator,
-  writeCalls,
-  type Emulator
-} from './support/emulator.js'
-import { runScanned, type RunOptions, type RunResult } from './support/run-action.js'
+import { ACCOUNT, calls, control, writeCalls } from '../test-support/emulator.js'
+import { useEmulator } from '../test-support/jest.js'
+import { runScanned, type RunOptions, type RunResult } from '../test-support/run-action.js'
 
 const TOKEN = `e2e-token-${randomBytes(12).toString('hex')}`
 const OLD_TOKEN = `e2e-old-token-${randomBytes(8).toString('hex')}`
 const CONNECTION = `arn:aws:codeconnections:us-east-1:${ACCOUNT}:connection/0a1b2c3d-e2e0-4000-8000-000000000000`
-let emulator: Emulator
+const emulator = useEmulator()
 
 interface StoredCredential {
   arn: string
@@ -56,14 +49,7 @@ async function seed(credential: {
   await control(emulator, '/_emulator/codebuild/credentials', credential)
 }
 
-beforeAll(async () => {
-  emulator = await startEmulator()
-})
-afterAll(async () => {
-  await emulator?.stop()
-})
 beforeEach(async () => {
-  await reset(emulator)
   await control(emulator, '/_emulator/config', {
     faults: null,
     throttle: null

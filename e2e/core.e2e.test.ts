@@ -1,35 +1,20 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
-import {
-  calls,
-  control,
-  reset,
-  startEmulator,
-  storedPipeline,
-  tagAsStack,
-  writeCalls,
-  type Emulator
-} from './support/emulator.js'
+import { calls, control, storedPipeline, tagAsStack, writeCalls } from '../test-support/emulator.js'
 import {
   CUSTOM_SECRET,
   OLD_TOKEN,
   oauthTokens,
   seedCorpus,
   withoutTokenAndVersion
-} from './support/corpus.js'
-import { runScanned, type RunOptions, type RunResult } from './support/run-action.js'
+} from '../test-support/corpus.js'
+import { useEmulator } from '../test-support/jest.js'
+import { runScanned, type RunOptions, type RunResult } from '../test-support/run-action.js'
 
 const TOKEN = `e2e-token-${randomBytes(12).toString('hex')}`
-let emulator: Emulator
+const emulator = useEmulator()
 
-beforeAll(async () => {
-  emulator = await startEmulator()
-})
-afterAll(async () => {
-  await emulator?.stop()
-})
 beforeEach(async () => {
-  await reset(emulator)
   await seedCorpus(emulator)
   await control(emulator, '/_emulator/calls/reset', {})
 })

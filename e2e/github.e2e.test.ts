@@ -4,7 +4,7 @@
  * holds the pipelines. A refused token must leave every pipeline untouched
  * (0 AWS write calls); an accepted one is rotated and its expiry reported.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
@@ -12,33 +12,28 @@ import {
   control,
   createPipeline,
   createServiceRole,
-  reset,
-  startEmulator,
   storedPipeline,
-  writeCalls,
-  type Emulator
-} from './support/emulator.js'
-import { OLD_TOKEN, classicV1 } from './support/corpus.js'
-import { startFakeGitHub, type FakeGitHub, type TokenBehaviour } from './support/fake-github.js'
-import { findLeaks, runAction, type RunResult } from './support/run-action.js'
+  writeCalls
+} from '../test-support/emulator.js'
+import { OLD_TOKEN, classicV1 } from '../test-support/corpus.js'
+import {
+  startFakeGitHub,
+  type FakeGitHub,
+  type TokenBehaviour
+} from '../test-support/fake-github.js'
+import { useEmulator } from '../test-support/jest.js'
+import { findLeaks, runAction, type RunResult } from '../test-support/run-action.js'
 
 const TOKEN = `e2e-token-${randomBytes(12).toString('hex')}`
 const DAY = 86_400_000
-let emulator: Emulator
+const emulator = useEmulator()
 let github: FakeGitHub | undefined
 
 /** us-east-1: web and api build example-org/app (webhooks), docs builds example-org/lib. */
 const PIPELINES = ['api', 'docs', 'web']
 const REPOS = { 'example-org/app': 'private-ok', 'example-org/lib': 'ok' } as const
 
-beforeAll(async () => {
-  emulator = await startEmulator()
-})
-afterAll(async () => {
-  await emulator?.stop()
-})
 beforeEach(async () => {
-  await reset(emulator)
   const roleArn = await createServiceRole(emulator)
   await createPipeline(emulator, 'us-east-1', classicV1(roleArn, 'web', 'app'))
   await createPipeline(emulator, 'us-east-1', classicV1(roleArn, 'api', 'app'))
@@ -71,7 +66,7 @@ async function run(behaviour: TokenBehaviour, inputs: Record<string, string> = {
     env: { AWS_ENDPOINT_URL: emulator.url }
   })
   // Every run, whatever its outcome: the token shows only in the add-mask command.
-  expect(findLeaks(result, TOKEN)).toEqual([])
+  expect(findLeaks(result, [TOKEN])).toEqual([])
   expect(result.stdout).toContain(`::add-mask::${TOKEN}`)
   return result
 }
@@ -305,7 +300,7 @@ describe('accepted tokens are rotated', () => {
         githubApiUrl: `http://github.proxied.test:${upstream.port}`,
         env: { AWS_ENDPOINT_URL: emulator.url, HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl }
       })
-      expect(findLeaks(result, TOKEN)).toEqual([])
+      expect(findLeaks(result, [TOKEN])).toEqual([])
       await expectRotated(result)
       expectCheckedOnce()
       expect(tunnels.length).toBeGreaterThan(0)

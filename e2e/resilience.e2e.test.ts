@@ -8,18 +8,15 @@
  * faults completes the rest while changing nothing already done but the
  * version. Speed is measured by `npm run bench`, not here.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
 import {
   calls,
   control,
   createPipeline,
-  reset,
-  startEmulator,
   storedPipeline,
-  writeCalls,
-  type Emulator
-} from './support/emulator.js'
+  writeCalls
+} from '../test-support/emulator.js'
 import {
   OLD_TOKEN,
   CUSTOM_SECRET,
@@ -27,13 +24,14 @@ import {
   oauthTokens,
   seedCorpus,
   withoutTokenAndVersion
-} from './support/corpus.js'
-import { startFakeGitHub, type FakeGitHub } from './support/fake-github.js'
-import { findLeaks, runAction, type RunResult } from './support/run-action.js'
+} from '../test-support/corpus.js'
+import { startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js'
+import { useEmulator } from '../test-support/jest.js'
+import { findLeaks, runAction, type RunResult } from '../test-support/run-action.js'
 
 const TOKEN = `e2e-token-${randomBytes(12).toString('hex')}`
 const REGIONS = 'us-east-1, eu-west-1'
-let emulator: Emulator
+const emulator = useEmulator()
 let github: FakeGitHub | undefined
 
 /** Every pipeline that holds a GitHub token after `seedFleet`, as [region, name]. */
@@ -54,14 +52,7 @@ async function seedFleet(extra: number, region = 'us-east-1'): Promise<void> {
   }
 }
 
-beforeAll(async () => {
-  emulator = await startEmulator()
-})
-afterAll(async () => {
-  await emulator?.stop()
-})
 beforeEach(async () => {
-  await reset(emulator)
   await control(emulator, '/_emulator/calls/reset', {})
 })
 afterEach(async () => {
@@ -95,7 +86,7 @@ async function run(mode: Mode, env: Record<string, string> = {}): Promise<RunRes
     env: { AWS_ENDPOINT_URL: emulator.url, ...env }
   })
   // Every run, whatever its outcome: the token shows only in the add-mask command.
-  expect(findLeaks(result, TOKEN)).toEqual([])
+  expect(findLeaks(result, [TOKEN])).toEqual([])
   return result
 }
 

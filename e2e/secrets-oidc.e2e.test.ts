@@ -9,15 +9,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { randomBytes } from 'node:crypto'
 import {
   ACCOUNT,
+  authorization,
   calls,
   control,
-  reset,
-  startEmulator,
-  type CallRecord,
-  type Emulator
-} from './support/emulator.js'
-import { startFakeGitHub, type FakeGitHub } from './support/fake-github.js'
-import { findLeaks, runAction, type RunResult } from './support/run-action.js'
+  type CallRecord
+} from '../test-support/emulator.js'
+import { startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js'
+import { useEmulator } from '../test-support/jest.js'
+import { findLeaks, runAction, type RunResult } from '../test-support/run-action.js'
 
 const TOKEN = `e2e-token-${randomBytes(12).toString('hex')}`
 const OLD_TOKEN = `e2e-old-token-${randomBytes(8).toString('hex')}`
@@ -34,7 +33,7 @@ const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/
 /** The launcher's call log records the account the request's credentials belong to. */
 type Call = CallRecord & { account: string; write: boolean }
 
-let emulator: Emulator
+const emulator = useEmulator()
 let github: FakeGitHub
 const arns: Record<string, string> = {}
 
@@ -45,7 +44,7 @@ async function signedAs(
   request: { target?: string; json?: unknown; form?: Record<string, string> }
 ): Promise<string> {
   const headers: Record<string, string> = {
-    authorization: `AWS4-HMAC-SHA256 Credential=testing/20261121/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+    authorization: authorization(region, service),
     // moto (and the launcher) file the request under this account.
     'x-moto-account-id': account
   }
@@ -129,15 +128,12 @@ async function createOidcRole(): Promise<void> {
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator()
   github = await startFakeGitHub({ tokens: {}, oidc: { subject: SUBJECT } })
 })
 afterAll(async () => {
   await github?.close()
-  await emulator?.stop()
 })
 beforeEach(async () => {
-  await reset(emulator)
   await control(emulator, '/_emulator/config', { faults: null, throttle: null })
   github.requests.length = 0
   await createOidcRole()
@@ -162,7 +158,7 @@ async function run(inputs: Record<string, string>, env: Record<string, string> =
   })
   // Every run, whatever its outcome: the token shows only in the add-mask command,
   // and neither the ID token nor the secrets' other values show anywhere.
-  expect(findLeaks(result, TOKEN)).toEqual([])
+  expect(findLeaks(result, [TOKEN])).toEqual([])
   expect(result.stdout).toContain(`::add-mask::${TOKEN}`)
   for (const text of [result.stdout, result.stderr, ...result.files.map((f) => f.content)]) {
     const lines = text.split(/\r?\n/).filter((line) => !line.startsWith('::add-mask::'))

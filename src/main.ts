@@ -1,166 +1,173 @@
-import * as core from '@actions/core'
-import pLimit from 'p-limit'
-import type { AwsSettings } from './aws.js'
-import { createCodeBuildApi, codebuildStore, type CodeBuildApi } from './codebuild.js'
-import { createPipelineApi, type PipelineApi } from './codepipeline.js'
-import { resolveCredentials } from './credentials.js'
-import { messageOf, redact, registerSecret } from './errors.js'
-import { tokenStore, type GitHubApi } from './github.js'
-import { parseInputs, readToken, type Inputs } from './inputs.js'
-import { pipelineRegions, pipelineStore } from './pipelines.js'
-import { createStackOwners } from './tagging.js'
-import { printRegionLogs, renderMarkdown, setJsonOutput, writeSummary } from './report.js'
-import { createSecretsApi, secretRegions, secretsStore, type SecretsApi } from './secrets.js'
-import type { Store } from './store.js'
+/**
+ * The run, wired: the secret inputs first (masked, removed from the
+ * environment), then the other inputs, the AWS clients, the stores, the
+ * token gate and the retire step, and the flow that drives them
+ * (core/flow.ts). run() never throws: any failure fails the step.
+ */
+import { perRegion, type AwsSettings } from './aws/client.js'
+import { resolveCredentials } from './aws/credentials.js'
+import { messageOf } from './core/errors.js'
+import { runFlow } from './core/flow.js'
+import { createLimit } from './core/limit.js'
+import * as log from './core/log.js'
+import { StepFailure } from './core/report.js'
+import { checkRunnerFiles } from './core/runner.js'
+import { tokenGate } from './gate/gate.js'
+import { createGitHubClient, type GitHubClient } from './github/api.js'
+import { parseInputs } from './inputs/parse.js'
+import { readTokens, type Tokens } from './inputs/tokens.js'
+import type { Inputs } from './inputs/types.js'
+import { retireStep } from './retire/retire.js'
+import { createCodeBuildApi, type CodeBuildApi } from './stores/codebuild/api.js'
+import { codebuildStore } from './stores/codebuild/store.js'
+import { createStacksApi, type StacksApi } from './stores/cloudformation/api.js'
+import { stackStore } from './stores/cloudformation/store.js'
+import { createPipelineApi, type PipelineApi } from './stores/codepipeline/api.js'
+import { pipelineRegions } from './stores/codepipeline/plan.js'
+import { pipelineStore } from './stores/codepipeline/store.js'
+import type { Clock } from './stores/codepipeline/types.js'
+import { createSecretsApi, type SecretsApi } from './stores/secrets-manager/api.js'
+import { entryRegions, secretsStore } from './stores/secrets-manager/store.js'
+import { createParametersApi, type ParametersApi } from './stores/ssm/api.js'
+import { parameterStore } from './stores/ssm/store.js'
 
-/** The AWS collaborators, one client per service and region; tests pass their own. */
+/** The AWS collaborators, one per service and region; tests pass their own. */
 export interface Services {
   pipelines: (region: string) => PipelineApi
   codebuild: (region: string) => CodeBuildApi
   secrets: (region: string) => SecretsApi
-}
-
-function perRegion<T>(create: (region: string) => T): (region: string) => T {
-  const cache = new Map<string, T>()
-  return (region) => {
-    let api = cache.get(region)
-    if (api === undefined) cache.set(region, (api = create(region)))
-    return api
-  }
+  parameters: (region: string) => ParametersApi
+  stacks: (region: string) => StacksApi
 }
 
 export function createServices(settings: AwsSettings): Services {
   return {
-    pipelines: perRegion((region) => ({
-      ...createPipelineApi(settings, region),
-      stackOwners: createStackOwners(settings, region)
-    })),
+    pipelines: perRegion((region) => createPipelineApi(settings, region)),
     codebuild: perRegion((region) => createCodeBuildApi(settings, region)),
-    secrets: perRegion((region) => createSecretsApi(settings, region))
+    secrets: perRegion((region) => createSecretsApi(settings, region)),
+    parameters: perRegion((region) => createParametersApi(settings, region)),
+    stacks: perRegion((region) => createStacksApi(settings, region))
   }
 }
 
+/** What the tests pass in instead of AWS, GitHub and time. */
+export interface RunOptions {
+  services?: (settings: AwsSettings) => Services
+  github?: (baseUrl: string) => GitHubClient
+  clock?: Clock
+}
+
+/** Once, then every 25th time: enough to explain a slow run without flooding the log. */
 function throttleLogger(): AwsSettings['onThrottle'] {
   const seen = new Map<string, number>()
   return (region, operation) => {
     const key = `${region} ${operation}`
     const count = (seen.get(key) ?? 0) + 1
     seen.set(key, count)
-    // Once, then every 25th time: enough to explain a slow run without flooding the log.
     if (count === 1 || count % 25 === 0) {
-      core.info(
+      log.info(
         `AWS is throttling ${operation} in ${region} (${count}x so far): slowing down and retrying`
       )
     }
   }
 }
 
-export interface RunOptions {
-  /** Builds the AWS clients once credentials are known; tests inject fakes. */
-  services?: (settings: AwsSettings) => Services
-  /** Builds the GitHub client for the token check; tests inject a fake. */
-  github?: (token: string, baseUrl: string) => GitHubApi
+/** Every region the run touches, in the order the inputs name them. */
+function allRegions(inputs: Inputs): string[] {
+  return [
+    ...new Set([
+      ...inputs.regions,
+      ...pipelineRegions(inputs),
+      ...entryRegions([...inputs.secrets, ...inputs.parameters], inputs.regions)
+    ])
+  ]
 }
 
-/** plan → check → apply → verify → report. Never throws: failures fail the step. */
-export async function run(options: RunOptions = {}): Promise<void> {
-  try {
-    const token = readToken()
-    registerSecret(token)
-    const inputs = parseInputs(token)
-    await rotate(inputs, options)
-  } catch (error) {
-    core.setFailed(redact(messageOf(error)))
-  }
-}
-
-async function rotate(inputs: Inputs, options: RunOptions): Promise<void> {
+async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Promise<void> {
+  const regions = allRegions(inputs)
   const settings: AwsSettings = {
-    credentials: await resolveCredentials(inputs),
+    credentials: await resolveCredentials({
+      roleArn: inputs.roleToAssume,
+      sessionName: inputs.roleSessionName,
+      region: regions[0] ?? 'us-east-1'
+    }),
     maxConcurrency: inputs.maxConcurrency,
     onThrottle: throttleLogger()
   }
   const services = (options.services ?? createServices)(settings)
-  const limit = pLimit(inputs.maxConcurrency)
-  const regions = [
-    ...new Set([...inputs.regions, ...pipelineRegions(inputs), ...secretRegions(inputs)])
-  ]
-  core.info(
+  const github = (
+    options.github ??
+    ((baseUrl) =>
+      createGitHubClient(baseUrl, {
+        onWait: (ms, reason) => log.info(`Waiting ${Math.ceil(ms / 1000)} s for GitHub: ${reason}`)
+      }))
+  )(inputs.githubApiUrl)
+  const limit = createLimit(inputs.maxConcurrency)
+  const { token } = tokens
+
+  const pipelines = pipelineStore(inputs, {
+    apiFor: services.pipelines,
+    limit,
+    token,
+    // With nothing checked between reading and writing, each pipeline is
+    // written as soon as it is read.
+    writeOnRead: !inputs.dryRun && !inputs.verifyToken,
+    onPlanned: (target) => gate.consider(target),
+    ...(options.clock && { clock: options.clock })
+  })
+  // Secrets and parameters plan once the stores that find them are done.
+  const parameters = parameterStore(inputs, {
+    apiFor: services.parameters,
+    limit,
+    token,
+    after: () => [stacks]
+  })
+  const secrets = secretsStore(inputs, {
+    apiFor: services.secrets,
+    limit,
+    token,
+    after: () => [stacks, codebuild]
+  })
+  const stacks = stackStore(inputs, {
+    apiFor: services.stacks,
+    limit,
+    pipelines,
+    secrets,
+    parameters
+  })
+  const codebuild = codebuildStore(inputs, { apiFor: services.codebuild, limit, token, secrets })
+
+  const gate = tokenGate(inputs, {
+    github: github.as(token),
+    token,
+    targets: () => pipelines.targets()
+  })
+  log.info(
     `${inputs.dryRun ? 'Dry run — planning only, nothing will be written' : 'Rotating'} in ${regions.join(', ')}`
   )
-
-  // With nothing checked between reading and writing (verify-token: false),
-  // each pipeline is written as soon as it is read: GetPipeline and
-  // UpdatePipeline then run side by side under their own AWS quotas.
-  const pipelines = pipelineStore(inputs, services.pipelines, limit, {
-    writeOnRead: !inputs.dryRun && !inputs.verifyToken
+  await runFlow({
+    title: 'GitHub token rotation',
+    dryRun: inputs.dryRun,
+    regions,
+    stores: [pipelines, codebuild, stacks, secrets, parameters],
+    gate,
+    retire: retireStep({
+      client: github,
+      token,
+      previous: tokens.previous,
+      githubApiUrl: inputs.githubApiUrl,
+      checked: () => gate.result()
+    })
   })
-  const stores: Store[] = [pipelines]
-  if (inputs.codebuild.mode !== 'off') {
-    stores.push(codebuildStore(inputs, services.codebuild, limit))
-  }
-  if (inputs.secrets.length > 0) stores.push(secretsStore(inputs, services.secrets, limit))
-
-  // Plan: read-only calls decide what will be written.
-  await Promise.all(stores.map((store) => store.plan()))
-
-  // Check: GitHub must accept the token for every repository before anything
-  // is written. A refusal reports the plan and fails the step here.
-  const token = tokenStore(inputs, () => pipelines.targets(), { github: options.github })
-  await token.plan()
-  stores.unshift(token)
-  if (token.failures().length > 0) {
-    // Report the plan (log, summary, outputs: every target still 'planned'),
-    // then fail with every problem.
-    await report(inputs, stores, regions, 'Nothing was written: GitHub refused the token.').catch(
-      () => undefined
-    )
-    const problems = stores.flatMap((s) => s.failures()).map((f) => `- ${f}`)
-    throw new Error(`The GitHub token was refused, so nothing was written:\n${problems.join('\n')}`)
-  }
-
-  // Apply and verify: only now is anything written (but see writeOnRead above).
-  if (!inputs.dryRun) await Promise.all(stores.map((store) => store.apply(inputs.token)))
-
-  await report(inputs, stores, regions)
 }
 
-async function report(
-  inputs: Inputs,
-  stores: Store[],
-  regions: string[],
-  stopped?: string
-): Promise<void> {
-  await printRegionLogs(
-    stores.flatMap((s) => s.lines()),
-    regions
-  )
-  const warnings = stores.flatMap((s) => s.warnings())
-  for (const warning of warnings) core.warning(redact(warning))
-  for (const store of stores) {
-    for (const [name, value] of Object.entries(store.outputs())) setJsonOutput(name, value)
+export async function run(options: RunOptions = {}): Promise<void> {
+  try {
+    const tokens = readTokens()
+    checkRunnerFiles()
+    const inputs = parseInputs(tokens.previous !== undefined)
+    await rotate(inputs, tokens, options)
+  } catch (error) {
+    log.fail(error instanceof StepFailure ? error.lines : [messageOf(error)])
   }
-
-  const headlines = stores.map((s) => s.headline()).filter((h): h is string => Boolean(h))
-  const intro = [
-    stopped ? `**${stopped}**` : '',
-    inputs.dryRun ? '**Dry run** — nothing was written; this is the plan.' : '',
-    headlines.join(' · ')
-  ].filter(Boolean)
-  await writeSummary(
-    renderMarkdown(
-      'GitHub token rotation',
-      intro,
-      stores.flatMap((s) => s.sections()),
-      warnings
-    )
-  )
-
-  const failures = stores.flatMap((s) => s.failures())
-  if (failures.length > 0) {
-    throw new Error(
-      `${failures.length} target(s) failed:\n${failures.map((f) => `- ${f}`).join('\n')}`
-    )
-  }
-  core.info(`Done. ${headlines.join(' · ')}`)
 }

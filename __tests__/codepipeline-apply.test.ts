@@ -1,0 +1,499 @@
+import { describe, it, expect, beforeEach, afterEach, jest } from '@jest/globals'
+import { FakeClock, FakeRegion, arnOf, awsError, run } from '../__fixtures__/pipelines.js'
+import { createLimit, type Limit } from '../src/core/limit.js'
+import { Secret } from '../src/core/secret.js'
+import type { InProgressMode } from '../src/inputs/types.js'
+import { rotateTarget, verifyVersion, type WriteContext } from '../src/stores/codepipeline/apply.js'
+import type { Execution } from '../src/stores/codepipeline/api.js'
+import {
+  findGitHubSourceActions,
+  type JsonObject
+} from '../src/stores/codepipeline/pipeline-json.js'
+import type { PipelineResult, PipelineTarget } from '../src/stores/codepipeline/types.js'
+import { githubSource, pipeline } from '../test-support/pipelines.js'
+
+const TOKEN = 'unit-token-0123456789'
+const now: Limit = (task) => task()
+
+let api: FakeRegion
+let clock: FakeClock
+
+/** A target as the plan makes it, from the fake's pipeline. */
+function targetOf(name: string, check?: PipelineTarget['check']): PipelineTarget {
+  const declaration = api.pipelines.get(name) as JsonObject
+  const actions = findGitHubSourceActions(declaration)
+  const result: PipelineResult = {
+    region: api.region,
+    pipeline: name,
+    arn: arnOf(api.region, name),
+    status: 'planned',
+    githubActions: actions.map((a) => `${a.stage}/${a.action}`),
+    repositories: actions.map((a) => `${a.owner}/${a.repo}`),
+    versionBefore: Number(declaration['version'])
+  }
+  return {
+    region: api.region,
+    name,
+    pipeline: structuredClone(declaration),
+    actions,
+    result,
+    ...(check && { check })
+  }
+}
+
+function context(
+  mode: InProgressMode = 'wait',
+  timeoutMinutes = 30,
+  overrides: Partial<WriteContext> = {}
+): WriteContext {
+  return {
+    api,
+    limit: now,
+    token: new Secret(TOKEN),
+    inProgress: { mode, timeoutMinutes },
+    clock,
+    freshMs: 0,
+    ...overrides
+  }
+}
+
+/** The pipeline's runs in the fake, to change them while the rotation waits. */
+const runsOf = (name: string): Execution[] => api.runs.get(name) ?? []
+const count = (call: string) => api.calls.filter((c) => c === call).length
+
+beforeEach(() => {
+  clock = new FakeClock()
+  api = new FakeRegion('us-east-1')
+    .add(pipeline('app', [githubSource('App', 'app'), githubSource('Lib', 'lib')], 3))
+    .add(pipeline('busy', [githubSource('App', 'app')], 3), {}, [
+      run('run-1', 'InProgress', clock.ago(300), [{ actionName: 'App', revisionId: 'c1' }]),
+      run('run-0', 'Succeeded', clock.ago(900))
+    ])
+    .add(pipeline('other', [githubSource('App', 'app')], 7))
+  // The jitter of the waits, fixed: 5 s, 7.5 s, 11.25 s, ...
+  jest.spyOn(Math, 'random').mockReturnValue(0.5)
+})
+
+afterEach(() => {
+  jest.restoreAllMocks()
+})
+
+describe('rotateTarget: writing', () => {
+  it('writes the token into every GitHub source and nothing else', async () => {
+    const target = targetOf('app')
+    await rotateTarget(target, context())
+    expect(target.result).toMatchObject({ status: 'updated', versionBefore: 3, versionAfter: 4 })
+    expect(api.writes).toHaveLength(1)
+    const written = JSON.stringify(api.writes[0])
+    expect(written.match(new RegExp(TOKEN, 'g'))).toHaveLength(2)
+    expect(written).not.toContain('metadata')
+    expect(written.replaceAll(TOKEN, '****')).toBe(
+      JSON.stringify(api.pipelines.get('app') && target.pipeline)
+    )
+    // The target keeps the pipeline as read, masked.
+    expect(JSON.stringify(target.pipeline)).not.toContain(TOKEN)
+  })
+
+  it('turns an UpdatePipeline error into a failed target with the permission named', async () => {
+    api.failures.update = awsError(
+      'AccessDeniedException',
+      'User: x is not authorized to perform: iam:PassRole on resource: arn:aws:iam::123456789012:role/pipeline-role'
+    )
+    const target = targetOf('app')
+    await rotateTarget(target, context())
+    expect(target.result.status).toBe('failed')
+    expect(target.result.error).toMatch(/needs permission iam:PassRole/)
+    // Nothing written, so nothing to look at after it.
+    expect(api.calls).toEqual(['executions app', 'update app'])
+  })
+
+  it('fails, unwritten, when the runs cannot be listed before the write', async () => {
+    api.failures.executions = awsError(
+      'AccessDeniedException',
+      'not authorized to perform: codepipeline:ListPipelineExecutions'
+    )
+    const target = targetOf('app')
+    await rotateTarget(target, context())
+    expect(target.result).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/needs permission codepipeline:ListPipelineExecutions/)
+    })
+    expect(api.writes).toEqual([])
+  })
+
+  it('fails a target whose GitHub action cannot be rewritten, and never writes it', async () => {
+    const target = targetOf('app')
+    const stages = target.pipeline['stages'] as { actions: JsonObject[] }[]
+    const action = stages[0]?.actions[0] as JsonObject
+    action['configuration'] = ['not', 'an', 'object']
+    await rotateTarget(target, context())
+    expect(target.result).toMatchObject({
+      status: 'failed',
+      error: 'a GitHub source action has a configuration that is not an object'
+    })
+    expect(api.writes).toEqual([])
+  })
+})
+
+describe('rotateTarget: runs in flight', () => {
+  it('writes an idle pipeline at once', async () => {
+    const target = targetOf('app')
+    await rotateTarget(target, context('wait'))
+    expect(target.result.runs).toEqual({ outcome: 'idle', executions: [] })
+    expect(api.calls).toEqual(['executions app', 'update app', 'executions app'])
+    expect(clock.sleeps).toEqual([])
+  })
+
+  it('waits for the runs to end, then writes once', async () => {
+    let checks = 0
+    api.onList = (name) => {
+      // In flight for the first three checks; ended by the fourth.
+      if (name === 'busy' && ++checks === 4) (runsOf('busy')[0] as Execution).status = 'Succeeded'
+    }
+    const target = targetOf('busy')
+    await rotateTarget(target, context('wait'))
+    expect(clock.sleeps).toEqual([5000, 7500, 11250])
+    expect(api.writes).toHaveLength(1)
+    expect(count('update busy')).toBe(1)
+    expect(target.result).toMatchObject({
+      status: 'updated',
+      runs: { outcome: 'waited', executions: ['run-1'], waitedSeconds: 24 }
+    })
+    expect(api.starts).toEqual([])
+  })
+
+  it("counts the wait from the plan's check when that already saw the runs", async () => {
+    const at = clock.now() - 40_000
+    api.onList = () => {
+      ;(runsOf('busy')[0] as Execution).status = 'Succeeded'
+    }
+    // Stale (freshMs 0): taken again, and the run has ended by then.
+    const target = targetOf('busy', { at, runs: structuredClone(runsOf('busy')) })
+    await rotateTarget(target, context('wait'))
+    expect(target.result.runs).toEqual({ outcome: 'idle', executions: [] })
+
+    // Fresh: reused, so the first look sees the run; the wait counts from the plan.
+    api.onList = (_name, call) => {
+      if (call >= 2) (runsOf('busy')[0] as Execution).status = 'Succeeded'
+    }
+    ;(runsOf('busy')[0] as Execution).status = 'InProgress'
+    const fresh = targetOf('busy', { at, runs: structuredClone(runsOf('busy')) })
+    await rotateTarget(fresh, context('wait', 30, { freshMs: 60_000 }))
+    expect(fresh.result.runs).toEqual({
+      outcome: 'waited',
+      executions: ['run-1'],
+      waitedSeconds: 40 + 5
+    })
+  })
+
+  it('waits outside the concurrency limit: another target is written meanwhile', async () => {
+    const limit = createLimit(1)
+    const busy = targetOf('busy')
+    const other = targetOf('other')
+    const writtenDuringWait: string[][] = []
+    let otherRotation: Promise<void> | undefined
+    clock.onSleep = async () => {
+      // The other target asks for the one slot only once the first is waiting.
+      otherRotation ??= rotateTarget(other, context('wait', 30, { limit }))
+      for (let i = 0; i < 100 && api.writes.length === 0; i++) {
+        await new Promise(setImmediate)
+      }
+      writtenDuringWait.push(api.writes.map((w) => String(w['name'])))
+      ;(runsOf('busy')[0] as Execution).status = 'Succeeded'
+    }
+    await rotateTarget(busy, context('wait', 30, { limit }))
+    await otherRotation
+    expect(writtenDuringWait).toEqual([['other']])
+    expect(api.writes.map((w) => w['name'])).toEqual(['other', 'busy'])
+    expect(busy.result.runs).toMatchObject({ outcome: 'waited', waitedSeconds: 5 })
+    expect(other.result.runs).toEqual({ outcome: 'idle', executions: [] })
+  })
+
+  it('fails, unwritten, when the runs are still in flight after the timeout', async () => {
+    const target = targetOf('busy')
+    await rotateTarget(target, context('wait', 1))
+    // The last wait is cut to end at the timeout.
+    expect(clock.sleeps).toEqual([5000, 7500, 11250, 16875, 19375])
+    expect(api.writes).toEqual([])
+    expect(target.result).toMatchObject({
+      status: 'failed',
+      runs: { outcome: 'timed-out', executions: ['run-1'], waitedSeconds: 60 }
+    })
+    expect(target.result.error).toBe(
+      'not written: run-1 (InProgress for 6 min) was still in flight after 1 min (in-progress-timeout) — re-run once it ends, raise in-progress-timeout, or use in-progress: proceed'
+    )
+  })
+
+  it('fails at once with a timeout of 0', async () => {
+    const target = targetOf('busy')
+    await rotateTarget(target, context('wait', 0))
+    expect(clock.sleeps).toEqual([])
+    expect(api.writes).toEqual([])
+    expect(target.result).toMatchObject({
+      status: 'failed',
+      runs: { outcome: 'timed-out', executions: ['run-1'], waitedSeconds: 0 }
+    })
+    expect(target.result.error).toBe(
+      'not written: run-1 (InProgress for 5 min) is in flight and in-progress-timeout is 0 — re-run once it ends, or use in-progress: proceed to stop it and start it again'
+    )
+  })
+
+  it('skips a busy pipeline with in-progress: skip, naming its runs oldest first', async () => {
+    runsOf('busy').unshift(run('run-2', 'Stopping', clock.ago(30)))
+    const target = targetOf('busy')
+    target.result.note = 'CloudFormation ownership not checked: denied'
+    await rotateTarget(target, context('skip'))
+    expect(api.writes).toEqual([])
+    expect(clock.sleeps).toEqual([])
+    expect(target.result).toMatchObject({
+      status: 'skipped',
+      runs: { outcome: 'skipped', executions: ['run-1', 'run-2'] }
+    })
+    // The plan's note is kept.
+    expect(target.result.note).toBe(
+      'CloudFormation ownership not checked: denied; not written: run-1 (InProgress for 5 min), run-2 (Stopping for 30 s) was running (in-progress: skip); a later run rotates it'
+    )
+  })
+
+  it('names a run without a start time first, for an unknown time', async () => {
+    runsOf('busy').unshift(run('undated', 'InProgress'))
+    const target = targetOf('busy')
+    await rotateTarget(target, context('skip'))
+    expect(target.result.runs?.executions).toEqual(['undated', 'run-1'])
+    expect(target.result.note).toBe(
+      'not written: undated (InProgress for an unknown time), run-1 (InProgress for 5 min) was running (in-progress: skip); a later run rotates it'
+    )
+  })
+
+  it('writes a busy pipeline with in-progress: proceed, and starts the stopped run again', async () => {
+    const target = targetOf('busy')
+    await rotateTarget(target, context('proceed'))
+    expect(api.writes).toHaveLength(1)
+    expect(runsOf('busy').find((r) => r.id === 'run-1')?.status).toBe('Cancelled')
+    // A V1 pipeline: one start, on the latest revisions.
+    expect(api.starts).toEqual([{ name: 'busy', request: {} }])
+    expect(target.result).toMatchObject({
+      status: 'updated',
+      runs: {
+        outcome: 'restarted',
+        executions: ['run-1'],
+        restarts: [{ stopped: ['run-1'], started: 'restart-1', revisions: 'latest' }]
+      }
+    })
+    expect(clock.sleeps).toEqual([])
+  })
+
+  it("starts a V2 pipeline's stopped run again on the same revision", async () => {
+    api.pipelines.set(
+      'busy',
+      pipeline('busy', [githubSource('App', 'app')], { version: 3, extra: { pipelineType: 'V2' } })
+    )
+    const target = targetOf('busy')
+    await rotateTarget(target, context('proceed'))
+    expect(api.starts).toEqual([
+      {
+        name: 'busy',
+        request: {
+          sourceRevisions: [{ actionName: 'App', revisionType: 'COMMIT_ID', revisionValue: 'c1' }]
+        }
+      }
+    ])
+    expect(target.result.runs?.restarts).toEqual([
+      { stopped: ['run-1'], started: 'restart-1', revisions: 'same' }
+    ])
+  })
+
+  it.each<InProgressMode>(['wait', 'skip', 'proceed'])(
+    'starts again a run that began between the check and the write (in-progress: %s)',
+    async (mode) => {
+      api.beforeUpdate = (name) => runsOf(name).unshift(run('late', 'InProgress', clock.ago(1)))
+      const target = targetOf('app')
+      await rotateTarget(target, context(mode))
+      expect(api.writes).toHaveLength(1)
+      expect(target.result).toMatchObject({
+        status: 'updated',
+        runs: {
+          outcome: 'restarted',
+          executions: [],
+          restarts: [{ stopped: ['late'], started: 'restart-1', revisions: 'latest' }]
+        }
+      })
+    }
+  )
+
+  it('does not start again a run that was already Cancelled before the write', async () => {
+    runsOf('app').push(run('old', 'Cancelled', clock.ago(3600)))
+    const target = targetOf('app')
+    await rotateTarget(target, context('proceed'))
+    expect(api.starts).toEqual([])
+    expect(target.result.runs).toEqual({ outcome: 'idle', executions: [] })
+  })
+
+  it('looks again at a run AWS is still stopping right after the write', async () => {
+    api.stopDelay = 1
+    const target = targetOf('busy')
+    await rotateTarget(target, context('proceed'))
+    // Before, after (Stopping), after 2 s (Cancelled): then the restart.
+    expect(count('executions busy')).toBe(3)
+    expect(clock.sleeps).toEqual([2000])
+    expect(api.calls.at(-1)).toBe('start busy')
+    expect(target.result.runs).toMatchObject({
+      outcome: 'restarted',
+      restarts: [{ stopped: ['run-1'], started: 'restart-1' }]
+    })
+  })
+
+  it('says so when AWS has not marked the run stopped after a few looks', async () => {
+    api.stopDelay = Infinity
+    const target = targetOf('busy')
+    await rotateTarget(target, context('proceed'))
+    expect(clock.sleeps).toEqual([2000, 2000, 2000])
+    expect(count('executions busy')).toBe(5)
+    expect(api.starts).toEqual([])
+    expect(target.result).toMatchObject({
+      status: 'updated',
+      runs: { outcome: 'restarted', executions: ['run-1'], restarts: [] }
+    })
+    expect(target.result.note).toBe(
+      "written while run-1 ran; AWS had not marked it stopped, so it was not started again — look at the pipeline's history"
+    )
+  })
+
+  it('fails the pipeline, saying the token was written, when the stopped run cannot be started again', async () => {
+    api.failures.start = awsError('ConflictException', 'busy')
+    const target = targetOf('busy')
+    await rotateTarget(target, context('proceed'))
+    expect(api.writes).toHaveLength(1)
+    expect(target.result).toMatchObject({
+      status: 'failed',
+      versionAfter: 4,
+      runs: { outcome: 'restarted', restarts: [{ stopped: ['run-1'], revisions: 'latest' }] }
+    })
+    expect(target.result.error).toBe(
+      'the token was written, but the write stopped run-1 and it could not be started again: ConflictException: busy — start the pipeline by hand (Release change) to run it again'
+    )
+  })
+
+  it('keeps a failed version check as the error when a restart fails too', async () => {
+    api.failures.start = awsError('ConflictException', 'busy')
+    api.versionBump = 2
+    const target = targetOf('busy')
+    await rotateTarget(target, context('proceed'))
+    expect(target.result.status).toBe('failed')
+    expect(target.result.error).toMatch(/^the token was written, but the version went from 3 to 5/)
+    expect(target.result.runs?.restarts?.[0]?.error).toMatch(/^ConflictException: busy/)
+  })
+
+  it('still counts the pipeline updated when the look after the write fails, with a note', async () => {
+    api.onList = (_name, call) => {
+      if (call > 0) throw awsError('ThrottlingException', 'Rate exceeded')
+    }
+    const target = targetOf('app')
+    target.result.note = 'earlier note'
+    await rotateTarget(target, context('wait'))
+    expect(api.writes).toHaveLength(1)
+    expect(target.result.status).toBe('updated')
+    expect(target.result.note).toBe(
+      "earlier note; written, but whether it stopped a run could not be checked: ThrottlingException: Rate exceeded — AWS kept throttling after retries: re-run, or lower max-concurrency — look at the pipeline's history and start it again if a run was cancelled"
+    )
+    // With in-progress: proceed, the run it stopped is not started again blindly.
+    const busy = targetOf('busy')
+    await rotateTarget(busy, context('proceed'))
+    expect(api.starts).toEqual([])
+    expect(busy.result.status).toBe('updated')
+    expect(busy.result.note).toMatch(/^written, but whether it stopped a run could not be checked/)
+  })
+})
+
+describe('rotateTarget: the check right before the write', () => {
+  it('reuses a check of the plan younger than freshMs', async () => {
+    const target = targetOf('app', { at: clock.now() - 1000, runs: [] })
+    await rotateTarget(target, context('wait', 30, { freshMs: 5000 }))
+    expect(api.calls).toEqual(['update app', 'executions app'])
+    expect(target.result.status).toBe('updated')
+  })
+
+  it('takes an older check again', async () => {
+    const target = targetOf('app', { at: clock.now() - 10_000, runs: [] })
+    await rotateTarget(target, context('wait', 30, { freshMs: 5000 }))
+    expect(api.calls).toEqual(['executions app', 'update app', 'executions app'])
+  })
+
+  it('takes the check again after a wait, whatever its age', async () => {
+    const target = targetOf('busy', { at: clock.now(), runs: structuredClone(runsOf('busy')) })
+    api.onList = () => {
+      ;(runsOf('busy')[0] as Execution).status = 'Succeeded'
+    }
+    await rotateTarget(target, context('wait', 30, { freshMs: 3_600_000 }))
+    expect(api.calls).toEqual(['executions busy', 'update busy', 'executions busy'])
+    expect(clock.sleeps).toEqual([5000])
+  })
+
+  it('decides from the fresh check, not from stale runs the plan saw', async () => {
+    const stale = [run('gone', 'InProgress', clock.ago(60))]
+    const target = targetOf('app', { at: clock.now() - 10_000, runs: stale })
+    await rotateTarget(target, context('skip', 30, { freshMs: 5000 }))
+    expect(target.result.status).toBe('updated')
+    expect(target.result.runs).toEqual({ outcome: 'idle', executions: [] })
+  })
+})
+
+describe('verifyVersion', () => {
+  const result = (): PipelineResult => ({
+    region: 'r',
+    pipeline: 'p',
+    status: 'planned',
+    githubActions: [],
+    repositories: [],
+    versionBefore: 4
+  })
+
+  it('accepts exactly one step', () => {
+    const r = result()
+    verifyVersion(r, 5, 1)
+    expect(r).toMatchObject({ status: 'updated', versionAfter: 5 })
+    expect(r.note).toBeUndefined()
+  })
+
+  it('accepts extra steps explained by SDK retries, with a note', () => {
+    const r = result()
+    verifyVersion(r, 6, 2)
+    expect(r).toMatchObject({
+      status: 'updated',
+      versionAfter: 6,
+      note: 'the SDK retried UpdatePipeline (2 attempts); the version went from 4 to 6'
+    })
+    // Added to a note of the plan, not replacing it.
+    const noted = { ...result(), note: 'CloudFormation ownership not checked: denied' }
+    verifyVersion(noted, 6, 3)
+    expect(noted.note).toBe(
+      'CloudFormation ownership not checked: denied; the SDK retried UpdatePipeline (3 attempts); the version went from 4 to 6'
+    )
+  })
+
+  it('fails when another change landed concurrently', () => {
+    const r = result()
+    verifyVersion(r, 6, 1)
+    expect(r.status).toBe('failed')
+    expect(r.error).toMatch(/from 4 to 6 instead of 5/)
+    const back = result()
+    verifyVersion(back, 4, 3)
+    expect(back.status).toBe('failed')
+    expect(back.error).toMatch(/from 4 to 4 instead of 5/)
+  })
+
+  it('fails when the version cannot be compared', () => {
+    const r = result()
+    verifyVersion(r, undefined, 1)
+    expect(r).toMatchObject({
+      status: 'failed',
+      error:
+        'UpdatePipeline answered, but the version could not be compared (before: 4, after: unknown): check the pipeline and re-run'
+    })
+    expect(r).not.toHaveProperty('versionAfter')
+    const { versionBefore: _before, ...unknown } = result()
+    verifyVersion(unknown, 5, 1)
+    expect(unknown).toMatchObject({ status: 'failed', versionAfter: 5 })
+    expect(unknown.error).toMatch(/\(before: unknown, after: 5\)/)
+  })
+})

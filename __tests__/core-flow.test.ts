@@ -1,0 +1,294 @@
+import { jest, describe, it, expect, beforeEach, afterEach } from '@jest/globals'
+import * as core from '../__fixtures__/core.js'
+
+jest.unstable_mockModule('@actions/core', () => core)
+const { runFlow } = await import('../src/core/flow.js')
+const { StepFailure, emptyReport } = await import('../src/core/report.js')
+type Flow = import('../src/core/flow.js').Flow
+type Store = import('../src/core/flow.js').Store
+type Outcome = import('../src/core/flow.js').Outcome
+type Verdict = import('../src/core/flow.js').Verdict
+type Report = import('../src/core/report.js').Report
+
+let events: string[] = []
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
+
+interface FakeStore extends Store {
+  plan: jest.Mock<() => Promise<void>>
+  apply: jest.Mock<() => Promise<void>>
+}
+
+function store(
+  name: string,
+  report: Partial<Report> = {},
+  options: { after?: Store[]; slow?: boolean } = {}
+): FakeStore {
+  return {
+    ...(options.after && { after: options.after }),
+    plan: jest.fn(async () => {
+      events.push(`${name}:plan`)
+      if (options.slow) await tick()
+      events.push(`${name}:planned`)
+    }),
+    apply: jest.fn(async () => {
+      events.push(`${name}:apply`)
+    }),
+    report: () => emptyReport(report)
+  }
+}
+
+function gate(verdict: Partial<Verdict> = {}) {
+  return {
+    check: jest.fn(async (): Promise<Verdict> => {
+      events.push('gate:check')
+      return { open: true, confirmed: true, report: emptyReport(), ...verdict }
+    })
+  }
+}
+
+function retire(report: Partial<Report> = {}) {
+  return {
+    run: jest.fn(async (_outcome: Outcome) => {
+      events.push('retire')
+      return emptyReport(report)
+    })
+  }
+}
+
+function flow(overrides: Partial<Flow> = {}): Flow {
+  return {
+    title: 'Rotation',
+    dryRun: false,
+    regions: ['us-east-1'],
+    stores: [],
+    gate: gate(),
+    ...overrides
+  }
+}
+
+const saved = process.env['GITHUB_STEP_SUMMARY']
+beforeEach(() => {
+  core.resetCore()
+  events = []
+  process.env['GITHUB_STEP_SUMMARY'] = '/tmp/summary.md'
+})
+afterEach(() => {
+  if (saved === undefined) delete process.env['GITHUB_STEP_SUMMARY']
+  else process.env['GITHUB_STEP_SUMMARY'] = saved
+})
+
+describe('runFlow: planning', () => {
+  it('plans a store only after the stores it names in `after` have planned', async () => {
+    const stacks = store('stacks', {}, { slow: true })
+    const codebuild = store('codebuild', {}, { slow: true })
+    const secrets = store('secrets', {}, { after: [stacks, codebuild] })
+    // Listed first, it still waits.
+    await runFlow(flow({ stores: [secrets, stacks, codebuild] }))
+    const at = (event: string) => events.indexOf(event)
+    expect(at('secrets:plan')).toBeGreaterThan(at('stacks:planned'))
+    expect(at('secrets:plan')).toBeGreaterThan(at('codebuild:planned'))
+  })
+
+  it('plans stores that do not depend on each other at the same time', async () => {
+    const a = store('a', {}, { slow: true })
+    const b = store('b', {}, { slow: true })
+    await runFlow(flow({ stores: [a, b] }))
+    expect(events.slice(0, 4)).toEqual(['a:plan', 'b:plan', 'a:planned', 'b:planned'])
+  })
+
+  it('plans each store once, however many stores name it', async () => {
+    const stacks = store('stacks', {}, { slow: true })
+    const secrets = store('secrets', {}, { after: [stacks] })
+    const parameters = store('parameters', {}, { after: [stacks] })
+    await runFlow(flow({ stores: [stacks, secrets, parameters] }))
+    expect(stacks.plan).toHaveBeenCalledTimes(1)
+    expect(secrets.plan).toHaveBeenCalledTimes(1)
+    expect(parameters.plan).toHaveBeenCalledTimes(1)
+  })
+
+  it('checks the token once every store has planned, and applies after that', async () => {
+    const a = store('a', {}, { slow: true })
+    const b = store('b', {}, { after: [a] })
+    await runFlow(flow({ stores: [a, b] }))
+    expect(events).toEqual([
+      'a:plan',
+      'a:planned',
+      'b:plan',
+      'b:planned',
+      'gate:check',
+      'a:apply',
+      'b:apply'
+    ])
+  })
+})
+
+describe('runFlow: a closed gate', () => {
+  it('publishes the plan and throws, without applying or retiring', async () => {
+    const a = store('a', {
+      lines: [{ region: 'us-east-1', line: 'planned pipeline app' }],
+      failures: ['pipeline b: denied']
+    })
+    const closed = gate({
+      open: false,
+      confirmed: false,
+      report: emptyReport({ failures: ['GitHub token: revoked'], headline: 'Token: refused' })
+    })
+    const old = retire()
+    let thrown: unknown
+    await runFlow(flow({ stores: [a], gate: closed, retire: old })).catch((e) => (thrown = e))
+    expect(thrown).toBeInstanceOf(StepFailure)
+    expect((thrown as InstanceType<typeof StepFailure>).lines).toEqual([
+      'The GitHub token was refused, so nothing was written:',
+      '- GitHub token: revoked',
+      '- pipeline b: denied'
+    ])
+    expect(a.apply).not.toHaveBeenCalled()
+    expect(old.run).not.toHaveBeenCalled()
+    // The plan was published all the same.
+    expect(core.info).toHaveBeenCalledWith('planned pipeline app')
+    expect(core.summary.text()).toContain('**Nothing was written: GitHub refused the token.**')
+    expect(core.summary.text()).toContain('Token: refused')
+  })
+
+  it('says it was a dry run too', async () => {
+    await expect(
+      runFlow(
+        flow({
+          dryRun: true,
+          gate: gate({ open: false, confirmed: false, report: emptyReport({ failures: ['x'] }) })
+        })
+      )
+    ).rejects.toThrow('The GitHub token was refused, so nothing was written:\n- x')
+    expect(core.summary.text()).toContain(
+      '**Nothing was written: GitHub refused the token.**\n\n**Dry run** — nothing was written; this is the plan.'
+    )
+  })
+
+  it('still throws its own failure when the plan cannot be published', async () => {
+    core.setOutput.mockImplementation(() => {
+      throw new Error('EACCES')
+    })
+    await expect(
+      runFlow(
+        flow({
+          gate: gate({
+            open: false,
+            confirmed: false,
+            report: emptyReport({ failures: ['GitHub token: revoked'], outputs: { x: '1' } })
+          })
+        })
+      )
+    ).rejects.toThrow(
+      'The GitHub token was refused, so nothing was written:\n- GitHub token: revoked'
+    )
+  })
+})
+
+describe('runFlow: an open gate', () => {
+  it('never applies in a dry run, and says so in the summary', async () => {
+    const a = store('a')
+    await runFlow(flow({ dryRun: true, stores: [a] }))
+    expect(a.plan).toHaveBeenCalledTimes(1)
+    expect(a.apply).not.toHaveBeenCalled()
+    expect(core.summary.text()).toContain('**Dry run** — nothing was written; this is the plan.')
+  })
+
+  it('applies every store outside a dry run, with no dry-run line', async () => {
+    const a = store('a')
+    const b = store('b')
+    await runFlow(flow({ stores: [a, b] }))
+    expect(a.apply).toHaveBeenCalledTimes(1)
+    expect(b.apply).toHaveBeenCalledTimes(1)
+    expect(core.summary.text()).not.toContain('Dry run')
+  })
+
+  it('hands the retire step what every report says, after the writes', async () => {
+    const a = store('a', { failures: ['pipeline a: denied'], holdouts: ['pipeline a'] })
+    const b = store('b', { holdouts: ['secret b'] })
+    const old = retire()
+    await runFlow(
+      flow({
+        stores: [a, b],
+        gate: gate({ confirmed: false, report: emptyReport({ failures: [] }) }),
+        retire: old
+      })
+    ).catch(() => undefined)
+    expect(old.run).toHaveBeenCalledWith({
+      dryRun: false,
+      confirmed: false,
+      failures: ['pipeline a: denied'],
+      holdouts: ['pipeline a', 'secret b']
+    })
+    expect(events.indexOf('retire')).toBeGreaterThan(events.indexOf('b:apply'))
+  })
+
+  it('tells the retire step about a dry run and a confirmed token', async () => {
+    const old = retire()
+    await runFlow(flow({ dryRun: true, stores: [store('a')], retire: old }))
+    expect(old.run).toHaveBeenCalledWith({
+      dryRun: true,
+      confirmed: true,
+      failures: [],
+      holdouts: []
+    })
+  })
+
+  it("publishes the gate's, every store's and the retire step's report", async () => {
+    await runFlow(
+      flow({
+        gate: gate({
+          report: emptyReport({ outputs: { 'token-days-left': '30' }, headline: 'Token: ok' })
+        }),
+        stores: [
+          store('a', { outputs: { report: [] }, headline: 'Pipelines: none selected' }),
+          store('b', {
+            outputs: { codebuild: [] },
+            sections: [{ title: 'CodeBuild', headers: ['x'], rows: [['1']] }]
+          })
+        ],
+        retire: retire({
+          outputs: { 'previous-token-revoked': 'true' },
+          headline: 'Previous token: revoked'
+        })
+      })
+    )
+    expect(core.setOutput.mock.calls).toEqual([
+      ['token-days-left', '30'],
+      ['report', '[]'],
+      ['codebuild', '[]'],
+      ['complete', 'true'],
+      ['previous-token-revoked', 'true']
+    ])
+    expect(core.summary.text()).toContain(
+      'Token: ok · Pipelines: none selected · Previous token: revoked'
+    )
+    expect(core.summary.text()).toContain('### CodeBuild')
+    expect(core.info).toHaveBeenLastCalledWith(
+      'Done. Token: ok · Pipelines: none selected · Previous token: revoked'
+    )
+  })
+
+  it('fails the step when a store failed, after publishing everything', async () => {
+    await expect(
+      runFlow(
+        flow({ stores: [store('a', { failures: ['pipeline a: denied'], outputs: { a: '1' } })] })
+      )
+    ).rejects.toThrow('1 target(s) failed:\n- pipeline a: denied')
+    expect(core.setOutput).toHaveBeenCalledWith('a', '1')
+  })
+
+  it.each<[string, string, boolean, Partial<Report>]>([
+    ['everything holds the new token', 'true', false, {}],
+    ['a dry run', 'false', true, {}],
+    ['a target failed', 'false', false, { failures: ['pipeline a: denied'] }],
+    ['a place may still hold the old token', 'false', false, { holdouts: ['secret b'] }]
+  ])('sets the complete output when %s: %s', async (_, complete, dryRun, report) => {
+    await runFlow(flow({ dryRun, stores: [store('a', report)] })).catch(() => undefined)
+    expect(core.setOutput).toHaveBeenCalledWith('complete', complete)
+  })
+
+  it('runs without a retire step', async () => {
+    await runFlow(flow({ stores: [store('a', { headline: 'A' })] }))
+    expect(core.info).toHaveBeenLastCalledWith('Done. A')
+  })
+})

@@ -1,0 +1,88 @@
+import { jest, describe, it, expect } from '@jest/globals'
+import { createLimit, loadOnce } from '../src/core/limit.js'
+import { byText, listed, plural, sortByRegion } from '../src/core/order.js'
+
+describe('byText', () => {
+  it('orders by code point, whatever the locale', () => {
+    expect(['b', 'B', 'a', 'é', 'A', 'a'].sort(byText)).toEqual(['A', 'B', 'a', 'a', 'b', 'é'])
+    expect(byText('x', 'x')).toBe(0)
+  })
+})
+
+describe('sortByRegion', () => {
+  it('sorts by the order the regions were listed in, then by name; unlisted regions last', () => {
+    const results = [
+      { region: 'us-east-1', name: 'b' },
+      { region: 'ap-south-1', name: 'z' },
+      { region: 'eu-west-1', name: 'c' },
+      { region: 'us-east-1', name: 'a' },
+      { region: 'af-south-1', name: 'y' }
+    ]
+    const sorted = sortByRegion(results, ['eu-west-1', 'us-east-1'], (r) => r.name)
+    expect(sorted.map((r) => `${r.region}/${r.name}`)).toEqual([
+      'eu-west-1/c',
+      'us-east-1/a',
+      'us-east-1/b',
+      'af-south-1/y',
+      'ap-south-1/z'
+    ])
+    // The input is left as it was.
+    expect(results[0]).toEqual({ region: 'us-east-1', name: 'b' })
+  })
+})
+
+describe('listed and plural', () => {
+  it('lists at most max items, then counts the rest', () => {
+    expect(listed([])).toBe('')
+    expect(listed(['a', 'b'])).toBe('a, b')
+    const twelve = Array.from({ length: 12 }, (_, i) => `p${i}`)
+    expect(listed(twelve)).toBe('p0, p1, p2, p3, p4, p5, p6, p7, p8, p9 and 2 more')
+    expect(listed(twelve, 3)).toBe('p0, p1, p2 and 9 more')
+    expect(listed(twelve.slice(0, 3), 3)).toBe('p0, p1, p2')
+  })
+
+  it('adds an s unless there is exactly one', () => {
+    expect(plural(0, 'day')).toBe('0 days')
+    expect(plural(1, 'day')).toBe('1 day')
+    expect(plural(2, 'day')).toBe('2 days')
+    expect(plural(-1, 'day')).toBe('-1 days')
+  })
+})
+
+describe('createLimit', () => {
+  it('runs at most `concurrency` tasks at once, and passes on results and errors', async () => {
+    const limit = createLimit(2)
+    let running = 0
+    let peak = 0
+    const task = (n: number) =>
+      limit(async () => {
+        running++
+        peak = Math.max(peak, running)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        running--
+        if (n === 3) throw new Error('three')
+        return n * 10
+      })
+    const results = await Promise.allSettled([1, 2, 3, 4, 5].map(task))
+    expect(peak).toBe(2)
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason)))).toEqual([
+      10,
+      20,
+      'Error: three',
+      40,
+      50
+    ])
+  })
+})
+
+describe('loadOnce', () => {
+  it('loads on first use only, and shares the promise', async () => {
+    const load = jest.fn(async () => ({ loaded: true }))
+    const get = loadOnce(load)
+    expect(load).not.toHaveBeenCalled()
+    const [a, b] = await Promise.all([get(), get()])
+    expect(a).toBe(b)
+    expect(await get()).toBe(a)
+    expect(load).toHaveBeenCalledTimes(1)
+  })
+})

@@ -1,0 +1,45 @@
+import { describe, it, expect } from '@jest/globals'
+import { inspect, format } from 'node:util'
+import { Secret } from '../src/core/secret.js'
+
+const VALUE = 'ghp_secretvalue0123456789abcdefghijkl'
+
+describe('Secret', () => {
+  const secret = new Secret(VALUE)
+
+  it('prints as *** as a string, in a template and when concatenated', () => {
+    expect(String(secret)).toBe('***')
+    expect(`token=${secret}`).toBe('token=***')
+    expect('token=' + secret).toBe('token=***')
+    expect(secret.toString()).toBe('***')
+  })
+
+  it('serialises as *** in JSON, also inside other values', () => {
+    expect(JSON.stringify(secret)).toBe('"***"')
+    expect(JSON.stringify({ token: secret, list: [secret] })).toBe('{"token":"***","list":["***"]}')
+  })
+
+  it('shows Secret(***) in util.inspect and util.format, also nested', () => {
+    expect(inspect(secret)).toBe('Secret(***)')
+    expect(inspect({ token: secret }, { depth: 5 })).toBe('{ token: Secret(***) }')
+    expect(format('%o %O %s', secret, secret, secret)).not.toContain(VALUE)
+  })
+
+  it('has no enumerable property that holds the value', () => {
+    expect(Object.keys(secret)).toEqual([])
+    expect(Object.values(secret)).toEqual([])
+    expect({ ...secret }).toEqual({})
+  })
+
+  it('gives the value through reveal()', () => {
+    expect(secret.reveal()).toBe(VALUE)
+  })
+
+  it('compares with a plain value', () => {
+    expect(secret.equals(VALUE)).toBe(true)
+    expect(secret.equals(`${VALUE}x`)).toBe(false)
+    expect(secret.equals('***')).toBe(false)
+    expect(secret.equals(undefined)).toBe(false)
+    expect(new Secret('').equals('')).toBe(true)
+  })
+})

@@ -1,0 +1,686 @@
+import { jest, describe, it, expect, beforeEach } from '@jest/globals'
+import * as core from '../__fixtures__/core.js'
+
+jest.unstable_mockModule('@actions/core', () => core)
+const { checkToken } = await import('../src/gate/check.js')
+const { describeCheck, tokenSection } = await import('../src/gate/render.js')
+const { repositoriesOf, invalidName } = await import('../src/gate/repos.js')
+const { GitHubError } = await import('../src/github/api.js')
+const { Secret } = await import('../src/core/secret.js')
+const { createLimit } = await import('../src/core/limit.js')
+const { redact } = await import('../src/core/redact.js')
+const log = await import('../src/core/log.js')
+type GitHubApi = import('../src/github/api.js').GitHubApi
+type GitHubUser = import('../src/github/api.js').GitHubUser
+type TokenTarget = import('../src/gate/repos.js').TokenTarget
+type Action = TokenTarget['actions'][number]
+
+const TOKEN = 'unit-token-0123456789abcdef'
+const NOW = new Date('2026-11-21T12:00:00Z')
+const serial = <T>(task: () => Promise<T>) => task()
+const token = new Secret(TOKEN)
+
+function inputs(overrides: Record<string, unknown> = {}) {
+  return {
+    verifyToken: true,
+    minDaysLeft: 7,
+    githubApiUrl: 'https://api.github.com',
+    codebuild: {
+      mode: 'off' as const,
+      serverType: 'GITHUB' as const,
+      authType: 'PERSONAL_ACCESS_TOKEN' as const,
+      username: undefined
+    },
+    ...overrides
+  }
+}
+
+function action(owner: string, repo: string, poll = true, name = 'Source'): Action {
+  return { stage: 'Source', action: name, owner, repo, pollForSourceChanges: poll }
+}
+
+function target(name: string, actions: Action[], region = 'us-east-1'): TokenTarget {
+  return { name, region, actions }
+}
+
+/** A GitHubApi that answers from tables; records every repository asked for. */
+function fakeApi(
+  user: Partial<GitHubUser> | Error = {},
+  repos: Record<string, Error | undefined> = {}
+) {
+  const asked: string[] = []
+  const api = {
+    getUser: jest.fn(async (): Promise<GitHubUser> => {
+      if (user instanceof Error) throw user
+      return {
+        login: 'rotation-bot',
+        scopes: ['repo', 'admin:repo_hook'],
+        expiresAt: null,
+        enterpriseVersion: null,
+        ...user
+      }
+    }),
+    getRepo: jest.fn(async (owner: string, repo: string) => {
+      asked.push(`${owner}/${repo}`)
+      const error = repos[`${owner}/${repo}`.toLowerCase()]
+      if (error) throw error
+      return { fullName: `${owner}/${repo}`, private: true }
+    }),
+    revoke: jest.fn(async () => 0)
+  } satisfies GitHubApi
+  return { api, asked }
+}
+
+const check = (
+  api: GitHubApi,
+  targets: TokenTarget[] = app,
+  overrides: Record<string, unknown> = {},
+  limit = serial
+) => checkToken(inputs(overrides), targets, api, token, NOW, limit)
+
+const app = [target('app', [action('octo-org', 'app')])]
+
+beforeEach(() => core.resetCore())
+
+describe('checkToken: expiry', () => {
+  const expiring = (at: string) => fakeApi({ expiresAt: at }).api
+
+  it('refuses a token that expires in fewer than min-days-left days and reports the expiry', async () => {
+    const result = await check(expiring('2026-11-24 12:00:00 UTC'))
+    expect(result.expiresAt).toBe('2026-11-24T12:00:00Z')
+    expect(result.daysLeft).toBe(3)
+    expect(result.failures).toEqual([
+      expect.stringMatching(
+        /expires in 3 days, on 2026-11-24T12:00:00Z: fewer than min-days-left \(7\)/
+      )
+    ])
+  })
+
+  it('refuses a token that has already expired', async () => {
+    const result = await check(expiring('2026-11-20 12:00:00 UTC'))
+    expect(result.daysLeft).toBe(-1)
+    expect(result.failures).toEqual([expect.stringMatching(/expires in -1 days/)])
+  })
+
+  it('accepts exactly min-days-left days, with a warning under twice that', async () => {
+    const result = await check(expiring('2026-11-28 12:00:00 UTC'))
+    expect(result.daysLeft).toBe(7)
+    expect(result.failures).toEqual([])
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        /^the token expires in 7 days, on 2026-11-28T12:00:00Z: fewer than twice min-days-left \(14\)\. Plan its replacement now: once under 7 days this action refuses it$/
+      )
+    ])
+  })
+
+  it('says nothing at twice min-days-left or more', async () => {
+    const result = await check(expiring('2026-12-05 12:00:00 UTC'))
+    expect(result.daysLeft).toBe(14)
+    expect(result).toMatchObject({ failures: [], warnings: [], notices: [] })
+  })
+
+  it('converts an offset expiry to UTC before counting', async () => {
+    // 2026-11-28 20:00 +0900 is 11:00 UTC: 6 days and 23 hours away.
+    const result = await check(expiring('2026-11-28 20:00:00 +0900'))
+    expect(result.expiresAt).toBe('2026-11-28T11:00:00Z')
+    expect(result.daysLeft).toBe(6)
+    expect(result.failures).toHaveLength(1)
+  })
+
+  it('reads an expiry sent as an HTTP-date', async () => {
+    const result = await check(expiring('Sat, 05 Dec 2026 12:00:00 GMT'))
+    expect(result).toMatchObject({ expiresAt: '2026-12-05T12:00:00Z', daysLeft: 14, failures: [] })
+  })
+
+  it('min-days-left 0 turns the check off but still reports the expiry', async () => {
+    const result = await check(expiring('2026-11-22 12:00:00 UTC'), app, { minDaysLeft: 0 })
+    expect(result).toMatchObject({ daysLeft: 1, failures: [], warnings: [] })
+    const expired = await check(expiring('2026-11-01 12:00:00 UTC'), app, { minDaysLeft: 0 })
+    expect(expired).toMatchObject({ daysLeft: -20, failures: [], warnings: [] })
+  })
+
+  it('recommends an expiry for a token without one', async () => {
+    const result = await check(fakeApi({ expiresAt: null }).api)
+    expect(result).toMatchObject({ expiresAt: null, daysLeft: null, failures: [] })
+    expect(result.notices).toEqual([expect.stringMatching(/never expires.*RFC 6819 §5\.1\.5\.3/)])
+  })
+
+  // Changed: an unreadable expiry was a warning; with min-days-left > 0 it now refuses (fail closed).
+  it('refuses the token when the expiry cannot be read and min-days-left is set, quoting the header', async () => {
+    const result = await check(expiring('soon-ish'))
+    expect(result).toMatchObject({ expiresAt: null, daysLeft: null, warnings: [] })
+    expect(result.failures).toEqual([
+      "GitHub sent a token expiry this action cannot read (GitHub-Authentication-Token-Expiration: 'soon-ish'), so it cannot tell whether the token lasts min-days-left (7) more days: refused. Set min-days-left: 0 to rotate it without the expiry check"
+    ])
+  })
+
+  it('only warns about an unreadable expiry with min-days-left 0', async () => {
+    const result = await check(expiring('soon-ish'), app, { minDaysLeft: 0 })
+    expect(result).toMatchObject({ expiresAt: null, daysLeft: null, failures: [] })
+    expect(result.warnings).toEqual([
+      "GitHub sent a token expiry this action cannot read (GitHub-Authentication-Token-Expiration: 'soon-ish'): the expiry was not checked (min-days-left is 0)"
+    ])
+  })
+
+  it('quotes at most 80 characters of an unreadable header', async () => {
+    const long = `x${'y'.repeat(200)}`
+    const result = await check(expiring(long))
+    expect(result.failures[0]).toContain(`'${long.slice(0, 80)}'`)
+    expect(result.failures[0]).not.toContain(long.slice(0, 81))
+  })
+})
+
+describe('checkToken: the token and its scopes', () => {
+  it('refuses a token GitHub rejects with 401, without asking for repositories', async () => {
+    const { api } = fakeApi(
+      new GitHubError('GitHub answered GET /user with 401: Bad credentials', 401)
+    )
+    const result = await check(api)
+    expect(result.failures).toEqual([
+      'GitHub rejected the token: revoked, expired or mistyped (GET https://api.github.com/user answered 401): create a new token and update the secret'
+    ])
+    expect(api.getRepo).not.toHaveBeenCalled()
+    expect(describeCheck(result)).toBe('Token: not verified by GitHub')
+  })
+
+  it('explains a 403 on /user (not a personal access token)', async () => {
+    const { api } = fakeApi(
+      new GitHubError(
+        'GitHub answered GET /user with 403: Resource not accessible by integration',
+        403
+      )
+    )
+    const result = await check(api)
+    expect(result.failures).toEqual([
+      'the token could not be checked with GitHub: GitHub answered GET /user with 403: Resource not accessible by integration — is it a GitHub App or GITHUB_TOKEN? The pipelines need a personal access token'
+    ])
+  })
+
+  it.each([
+    [
+      'a rate limit it could not wait out',
+      new GitHubError(
+        'GitHub API rate limit is spent until 2026-11-21T13:00:00Z',
+        403,
+        undefined,
+        true
+      ),
+      'the token could not be checked with GitHub: GitHub API rate limit is spent until 2026-11-21T13:00:00Z'
+    ],
+    [
+      'a server error',
+      new GitHubError('GitHub answered GET /user with 503: Service Unavailable', 503),
+      'the token could not be checked with GitHub: GitHub answered GET /user with 503: Service Unavailable'
+    ],
+    [
+      'an error that is not from GitHub',
+      new TypeError('fetch failed'),
+      'the token could not be checked with GitHub: fetch failed'
+    ],
+    [
+      'a value that is not an Error',
+      'socket closed',
+      'the token could not be checked with GitHub: socket closed'
+    ]
+  ])(
+    'fails, without blaming the token, when GET /user fails with %s',
+    async (_, error, failure) => {
+      const { api } = fakeApi()
+      api.getUser.mockRejectedValue(error)
+      const result = await check(api)
+      expect(result.failures).toEqual([failure])
+      expect(result.login).toBeUndefined()
+      expect(api.getRepo).not.toHaveBeenCalled()
+    }
+  )
+
+  // Changed: the check keeps what GitHub said; core/log.ts redacts it when it is printed.
+  it('leaves a registered secret in an unexpected GET /user error to the printing, which redacts it', async () => {
+    const { registerValue } = await import('../src/core/redact.js')
+    registerValue('leaked-secret-value')
+    const { api } = fakeApi(new Error('proxy refused leaked-secret-value'))
+    const result = await check(api)
+    expect(result.failures).toEqual([
+      'the token could not be checked with GitHub: proxy refused leaked-secret-value'
+    ])
+    log.fail(result.failures)
+    expect(core.setFailed).toHaveBeenCalledWith(
+      'the token could not be checked with GitHub: proxy refused ***'
+    )
+  })
+
+  it('refuses a classic token without repo, naming the scopes it has', async () => {
+    const result = await check(fakeApi({ scopes: ['read:user', 'public_repo'] }).api)
+    expect(result.kind).toBe('classic')
+    expect(result.failures).toEqual([
+      expect.stringMatching(/lacks the `repo` scope \(it has: read:user, public_repo\)/)
+    ])
+  })
+
+  it('says "none" for a classic token with no scopes', async () => {
+    const result = await check(fakeApi({ scopes: [] }).api)
+    expect(result.failures).toEqual([expect.stringMatching(/\(it has: none\)/)])
+  })
+
+  it('only warns about a missing repo scope when no GitHub source or CodeBuild receives the token', async () => {
+    const result = await check(fakeApi({ scopes: ['gist'] }).api, [])
+    expect(result.failures).toEqual([])
+    expect(result.warnings).toEqual([expect.stringMatching(/lacks the `repo` scope/)])
+  })
+
+  it('refuses a missing repo scope when CodeBuild imports the token, even without pipelines', async () => {
+    const result = await check(fakeApi({ scopes: ['gist'] }).api, [], {
+      codebuild: {
+        mode: 'import',
+        serverType: 'GITHUB',
+        authType: 'PERSONAL_ACCESS_TOKEN',
+        username: undefined
+      }
+    })
+    expect(result.failures).toEqual([expect.stringMatching(/lacks the `repo` scope/)])
+    expect(result.warnings).toEqual([])
+  })
+
+  it('warns about admin:repo_hook only when an action relies on webhooks', async () => {
+    const polling = [target('poll', [action('o', 'r', true)])]
+    const webhook = [target('hook', [action('o', 'r', false, 'Checkout')], 'eu-west-1')]
+    const scopes = ['repo']
+    expect((await check(fakeApi({ scopes }).api, polling)).warnings).toEqual([])
+    const result = await check(fakeApi({ scopes }).api, webhook)
+    expect(result.failures).toEqual([])
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        /lacks the `admin:repo_hook` scope, but 1 GitHub action relies on webhooks \(PollForSourceChanges: false\): hook in eu-west-1 \(Source\/Checkout\)/
+      )
+    ])
+    const full = ['repo', 'admin:repo_hook']
+    expect((await check(fakeApi({ scopes: full }).api, webhook)).warnings).toEqual([])
+  })
+
+  it('counts the webhook actions in the admin:repo_hook warning', async () => {
+    const webhooks = [
+      target('a', [action('o', 'r', false), action('o', 's', false, 'Other')]),
+      target('b', [action('o', 'r', true)])
+    ]
+    const result = await check(fakeApi({ scopes: ['repo'] }).api, webhooks)
+    expect(result.warnings).toEqual([
+      expect.stringContaining(
+        'but 2 GitHub actions rely on webhooks (PollForSourceChanges: false): a in us-east-1 (Source/Source), a in us-east-1 (Source/Other) —'
+      )
+    ])
+  })
+
+  it('describes a classic token with no scopes and no repositories to check', async () => {
+    const result = await check(fakeApi({ scopes: [] }).api, [])
+    expect(describeCheck(result)).toBe(
+      'Token: classic token (scopes: none) of rotation-bot, no expiry, no repositories to check'
+    )
+  })
+
+  it('describes the expiry and the reachable repositories', async () => {
+    const result = await check(
+      fakeApi({ expiresAt: '2026-12-21 12:00:00 UTC' }, { 'o/b': new GitHubError('404', 404) }).api,
+      [target('p', [action('o', 'a'), action('o', 'b', true, 'B')])]
+    )
+    expect(describeCheck(result)).toBe(
+      'Token: classic token (scopes: repo, admin:repo_hook) of rotation-bot, expires 2026-12-21T12:00:00Z (30 days left), 1/2 repositories reachable'
+    )
+  })
+
+  it('describes an expiry whose days left are unknown as 0 days left', () => {
+    expect(
+      describeCheck({
+        login: 'x',
+        kind: 'fine-grained',
+        scopes: null,
+        expiresAt: '2026-12-01T00:00:00Z',
+        daysLeft: null,
+        enterpriseVersion: null,
+        repositories: [],
+        warnings: [],
+        notices: [],
+        failures: []
+      })
+    ).toBe(
+      'Token: fine-grained token of x, expires 2026-12-01T00:00:00Z (0 days left), no repositories to check'
+    )
+  })
+
+  it('treats a token without X-OAuth-Scopes as fine-grained and relies on the repository checks', async () => {
+    const webhook = [target('hook', [action('o', 'r', false)])]
+    const { api, asked } = fakeApi({ scopes: null })
+    const result = await check(api, webhook)
+    expect(result).toMatchObject({ kind: 'fine-grained', failures: [], warnings: [] })
+    expect(asked).toEqual(['o/r'])
+    expect(describeCheck(result)).toMatch(
+      /^Token: fine-grained token of rotation-bot, no expiry, 1\/1 repositories reachable$/
+    )
+  })
+
+  it('records the login, the scopes and the Enterprise Server version', async () => {
+    const result = await check(fakeApi({ login: 'octocat', enterpriseVersion: '3.18.2' }).api)
+    expect(result).toMatchObject({
+      login: 'octocat',
+      kind: 'classic',
+      scopes: ['repo', 'admin:repo_hook'],
+      enterpriseVersion: '3.18.2'
+    })
+  })
+
+  it('masks the Basic-auth form of the token with the login', async () => {
+    // A login no other test uses: each form is masked once per test file.
+    const basic = Buffer.from(`basic-auth-user:${TOKEN}`).toString('base64')
+    await check(fakeApi({ login: 'basic-auth-user' }).api)
+    expect(core.setSecret).toHaveBeenCalledWith(basic)
+    expect(redact(`Authorization: Basic ${basic}`)).toBe('Authorization: Basic ***')
+  })
+
+  it('registers no login form when GitHub names no login', async () => {
+    // A token no other test registered, so any registration would show.
+    const fresh = new Secret('fresh-token-without-login-0123')
+    await checkToken(inputs(), app, fakeApi({ login: '' }).api, fresh, NOW, serial)
+    expect(core.setSecret).not.toHaveBeenCalled()
+    await checkToken(inputs(), app, fakeApi({ login: 'someone' }).api, fresh, NOW, serial)
+    expect(core.setSecret).toHaveBeenCalledWith(
+      Buffer.from('someone:fresh-token-without-login-0123').toString('base64')
+    )
+  })
+})
+
+describe('checkToken: repositories', () => {
+  it('asks once per repository, whatever the case or the number of pipelines using it', async () => {
+    const targets = [
+      target('a', [action('Octo-Org', 'App'), action('octo-org', 'lib', true, 'Lib')]),
+      target('b', [action('octo-org', 'app')]),
+      target('a', [action('octo-org', 'APP')], 'eu-west-1')
+    ]
+    const { api, asked } = fakeApi()
+    const result = await check(api, targets)
+    expect(asked.sort()).toEqual(['Octo-Org/App', 'octo-org/lib'])
+    expect(result.repositories.find((r) => r.repository === 'Octo-Org/App')?.usedBy).toEqual([
+      "pipeline 'a' in eu-west-1 (Source/Source)",
+      "pipeline 'a' in us-east-1 (Source/Source)",
+      "pipeline 'b' in us-east-1 (Source/Source)"
+    ])
+  })
+
+  it('bounds the concurrency with the limit it is given', async () => {
+    const targets = Array.from({ length: 12 }, (_, i) => target(`p${i}`, [action('o', `r${i}`)]))
+    let running = 0
+    let peak = 0
+    const api: GitHubApi = {
+      getUser: async () => ({ login: 'x', scopes: null, expiresAt: null, enterpriseVersion: null }),
+      getRepo: async (owner, repo) => {
+        running++
+        peak = Math.max(peak, running)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        running--
+        return { fullName: `${owner}/${repo}`, private: false }
+      },
+      revoke: async () => 0
+    }
+    await check(api, targets, {}, createLimit(3))
+    expect(peak).toBe(3)
+  })
+
+  it('names the pipeline and the repository the token cannot see (404)', async () => {
+    const { api } = fakeApi({}, { 'octo-org/secret': new GitHubError('404', 404) })
+    const targets = [
+      target('app', [action('octo-org', 'app'), action('octo-org', 'secret', true, 'Secret')])
+    ]
+    const result = await check(api, targets)
+    expect(result.failures).toEqual([
+      "pipeline 'app' in us-east-1 (Source/Secret) builds octo-org/secret, which the token cannot see (GitHub answered 404): give the token access to octo-org/secret (a fine-grained token: add it under Repository access; a classic token: its user needs access), or fix Owner/Repo in the pipeline"
+    ])
+    expect(result.repositories.map((r) => r.status)).toEqual(['ok', 'failed'])
+  })
+
+  it('explains SAML SSO with the URL GitHub gives', async () => {
+    const sso = 'required; url=https://github.com/orgs/octo-org/sso?authorization_request=abc123'
+    const { api } = fakeApi({}, { 'octo-org/app': new GitHubError('403', 403, sso) })
+    const result = await check(api)
+    expect(result.failures).toEqual([
+      "pipeline 'app' in us-east-1 (Source/Source) builds octo-org/app, but the token is not authorized for the SAML single sign-on of organization octo-org: authorize it at https://github.com/orgs/octo-org/sso?authorization_request=abc123, then re-run"
+    ])
+  })
+
+  it('drops a trailing separator from the SSO URL', async () => {
+    const sso = 'required; url=https://github.com/orgs/o/sso?x=1;'
+    const result = await check(fakeApi({}, { 'o/r': new GitHubError('403', 403, sso) }).api, [
+      target('p', [action('o', 'r')])
+    ])
+    expect(result.failures[0]).toContain('authorize it at https://github.com/orgs/o/sso?x=1, then')
+  })
+
+  it('points to the SSO settings when GitHub names no authorization URL', async () => {
+    const error = new GitHubError('403', 403, 'partial-results; organizations=21955855')
+    const result = await check(fakeApi({}, { 'octo-org/app': error }).api)
+    expect(result.failures).toEqual([
+      "pipeline 'app' in us-east-1 (Source/Source) builds octo-org/app, but the token is not authorized for the SAML single sign-on of organization octo-org: authorize it under Settings → Developer settings → Personal access tokens → Configure SSO, then re-run"
+    ])
+  })
+
+  it('fails a repository it could not check for another reason, naming the reason', async () => {
+    const result = await check(fakeApi({}, { 'o/r': new TypeError('fetch failed') }).api, [
+      target('p', [action('o', 'r')])
+    ])
+    expect(result.failures).toEqual([
+      "pipeline 'p' in us-east-1 (Source/Source) builds o/r, which could not be checked: fetch failed"
+    ])
+    expect(result.repositories[0]?.status).toBe('failed')
+  })
+
+  it('names at most ten pipelines per repository, then counts the rest', async () => {
+    const many = Array.from({ length: 12 }, (_, i) =>
+      target(`p${String(i).padStart(2, '0')}`, [action('o', 'r')])
+    )
+    const result = await check(fakeApi({}, { 'o/r': new GitHubError('404', 404) }).api, many)
+    const first10 = many
+      .slice(0, 10)
+      .map((t) => `pipeline '${t.name}' in us-east-1 (Source/Source)`)
+    expect(result.failures).toEqual([
+      expect.stringMatching(/^pipeline 'p00' .* builds o\/r, which the token cannot see/)
+    ])
+    expect(result.failures[0]).toContain(`${first10.join(', ')} and 2 more builds o/r,`)
+    expect(result.failures[0]).not.toContain("'p10'")
+  })
+
+  it('passes on other refusals with what GitHub said', async () => {
+    const error = new GitHubError(
+      'GitHub answered GET /repos/o/r with 403: Forbidden by policy',
+      403
+    )
+    const result = await check(fakeApi({}, { 'o/r': error }).api, [target('p', [action('o', 'r')])])
+    expect(result.failures).toEqual([
+      expect.stringMatching(/builds o\/r, which the token cannot read: .*Forbidden by policy/)
+    ])
+  })
+
+  it('reports a token revoked during the repository checks once', async () => {
+    const revoked = new GitHubError('401', 401)
+    const targets = [target('a', [action('o', 'a')]), target('b', [action('o', 'b')])]
+    const result = await check(fakeApi({}, { 'o/a': revoked, 'o/b': revoked }).api, targets)
+    expect(result.failures).toEqual([
+      'GitHub rejected the token: revoked, expired or mistyped (during the repository checks): create a new token and update the secret'
+    ])
+    expect(result.repositories.map((r) => r.error)).toEqual([
+      'GitHub rejected the token while reading o/a',
+      'GitHub rejected the token while reading o/b'
+    ])
+  })
+
+  it('refuses an action without Owner or Repo', async () => {
+    const { api, asked } = fakeApi()
+    const result = await check(api, [target('p', [action('o', ''), action('', 'r', true, 'B')])])
+    expect(asked).toEqual([])
+    expect(result.failures).toEqual([
+      "pipeline 'p' in us-east-1 (Source/B) has no Owner or Repo in its configuration: fix the pipeline",
+      "pipeline 'p' in us-east-1 (Source/Source) has no Owner or Repo in its configuration: fix the pipeline"
+    ])
+  })
+
+  it.each([
+    ['..', 'app'],
+    ['.', 'app'],
+    ['octo-org', '..'],
+    ['octo-org', '.'],
+    ['octo-org', '...'],
+    ['octo/org', 'app'],
+    ['octo.org', 'app'],
+    ['octo-org', 'app/../../user'],
+    ['-octo', 'app'],
+    ['octo-', 'app'],
+    ['octo org', 'app'],
+    ['octo-org', 'app?x=1'],
+    ['octo-org', 'app#x'],
+    ['o'.repeat(101), 'app'],
+    ['octo-org', 'r'.repeat(101)]
+  ])('fails %j/%j as not a GitHub repository name, without any request', async (owner, repo) => {
+    const { api, asked } = fakeApi()
+    const result = await check(api, [
+      target('p', [action(owner, repo), action('good', 'repo', true, 'Good')])
+    ])
+    expect(asked).toEqual(['good/repo'])
+    expect(result.failures).toEqual([
+      `pipeline 'p' in us-east-1 (Source/Source) builds '${owner}/${repo}', which is not a GitHub repository name (Owner: letters, digits and -; Repo: letters, digits, '.', '-' and '_'): fix Owner/Repo in the pipeline`
+    ])
+    expect(result.repositories.find((r) => r.owner === owner)?.status).toBe('failed')
+  })
+
+  it.each([
+    ['octo-org', 'app'],
+    ['a', 'b'],
+    ['Octo_Org_emu', 'my.repo-name_2'],
+    ['octo-org', '.github'],
+    ['octo-org', 'a..b'],
+    ['o'.repeat(100), 'r'.repeat(100)]
+  ])('asks about the valid name %j/%j', async (owner, repo) => {
+    const { api, asked } = fakeApi()
+    const result = await check(api, [target('p', [action(owner, repo)])])
+    expect(asked).toEqual([`${owner}/${repo}`])
+    expect(result.failures).toEqual([])
+  })
+
+  it('lists every problem at once', async () => {
+    const { api } = fakeApi(
+      { scopes: ['gist'], expiresAt: '2026-11-22 12:00:00 UTC' },
+      { 'o/a': new GitHubError('404', 404) }
+    )
+    const result = await check(api, [target('a', [action('o', 'a')])])
+    expect(result.failures).toEqual([
+      expect.stringMatching(/lacks the `repo` scope/),
+      expect.stringMatching(/expires in 1 day, on/),
+      expect.stringMatching(/which the token cannot see/)
+    ])
+  })
+})
+
+describe('checkToken: skipped', () => {
+  const bitbucket = {
+    codebuild: { mode: 'import', serverType: 'BITBUCKET', authType: 'BASIC_AUTH', username: 'u' }
+  }
+
+  // Changed: Bitbucket with GitHub pipelines is now an input error (inputs/parse.ts); the check only skips.
+  it('skips every GitHub call for a Bitbucket app password, and says so', async () => {
+    const { api } = fakeApi()
+    const result = await check(api, [], bitbucket)
+    expect(result.skipped).toBe(
+      'codebuild-server-type is BITBUCKET: the token is a Bitbucket app password, so the GitHub checks are skipped'
+    )
+    expect(result).toMatchObject({
+      failures: [],
+      warnings: [],
+      notices: [],
+      expiresAt: null,
+      daysLeft: null
+    })
+    expect(api.getUser).not.toHaveBeenCalled()
+    const mixed = await check(api, app, bitbucket)
+    expect(mixed).toMatchObject({ failures: [], warnings: [], repositories: [] })
+    expect(api.getRepo).not.toHaveBeenCalled()
+    expect(describeCheck(result)).toBe(`Token: not checked (${result.skipped})`)
+  })
+
+  it('skips when verify-token is false', async () => {
+    const { api } = fakeApi()
+    const result = await check(api, app, { verifyToken: false })
+    expect(result.skipped).toBe('verify-token is false: the token was not checked with GitHub')
+    expect(api.getUser).not.toHaveBeenCalled()
+    expect(api.getRepo).not.toHaveBeenCalled()
+  })
+})
+
+describe('repositoriesOf', () => {
+  it('sorts and deduplicates', () => {
+    expect(
+      repositoriesOf([target('x', [action('b', 'r'), action('a', 'r'), action('B', 'R')])]).map(
+        (r) => r.repository
+      )
+    ).toEqual(['a/r', 'b/r'])
+  })
+
+  it('lists a pipeline once per action, however often the same action is given', () => {
+    const [repo] = repositoriesOf([
+      target('x', [action('o', 'r')]),
+      target('x', [action('o', 'r')])
+    ])
+    expect(repo?.usedBy).toEqual(["pipeline 'x' in us-east-1 (Source/Source)"])
+  })
+
+  it('checks names only, not what GitHub holds', () => {
+    const [repo] = repositoriesOf([target('x', [action('o', 'r')])])
+    expect(repo && invalidName(repo)).toBeUndefined()
+  })
+})
+
+describe('tokenSection', () => {
+  it('lists problems with the token first, then one row per repository', async () => {
+    const result = await check(
+      fakeApi({ scopes: ['gist'] }, { 'o/b': new GitHubError('404', 404) }).api,
+      [target('p', [action('o', 'a'), action('o', 'b', true, 'B')])]
+    )
+    const section = tokenSection(result)
+    expect(section.title).toBe('GitHub token check')
+    expect(section.headers).toEqual(['Repository', 'Used by', 'Status'])
+    expect(section.rows).toEqual([
+      ['(the token)', 'rotation-bot', expect.stringMatching(/^❌ the classic token lacks/)],
+      ['o/a', "pipeline 'p' in us-east-1 (Source/Source)", '✅ reachable'],
+      [
+        'o/b',
+        "pipeline 'p' in us-east-1 (Source/B)",
+        expect.stringMatching(/^❌ pipeline 'p' .* which the token cannot see/)
+      ]
+    ])
+  })
+
+  it('names at most five pipelines in a row', async () => {
+    const many = Array.from({ length: 7 }, (_, i) => target(`p${i}`, [action('o', 'r')]))
+    const section = tokenSection(await check(fakeApi().api, many))
+    expect(section.rows[0]?.[1]).toMatch(
+      /^pipeline 'p0' .*'p4' in us-east-1 \(Source\/Source\) and 2 more$/
+    )
+  })
+
+  it('shows a failed repository without a message as failed', () => {
+    const section = tokenSection({
+      login: 'x',
+      kind: 'fine-grained',
+      scopes: null,
+      expiresAt: null,
+      daysLeft: null,
+      enterpriseVersion: null,
+      repositories: [{ repository: 'o/r', owner: 'o', repo: 'r', usedBy: ['p'], status: 'failed' }],
+      warnings: [],
+      notices: [],
+      failures: []
+    })
+    expect(section.rows).toEqual([['o/r', 'p', '❌ failed']])
+  })
+
+  it('shows a dash for the login when GitHub refused the token', async () => {
+    const section = tokenSection(await check(fakeApi(new GitHubError('401', 401)).api))
+    expect(section.rows).toEqual([
+      ['(the token)', '–', expect.stringMatching(/^❌ GitHub rejected the token/)]
+    ])
+  })
+})

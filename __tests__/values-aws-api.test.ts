@@ -1,0 +1,411 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { AwsSettings } from '../src/aws/client.js'
+import { createCodeBuildApi } from '../src/stores/codebuild/api.js'
+import { createStacksApi } from '../src/stores/cloudformation/api.js'
+import { createSecretsApi } from '../src/stores/secrets-manager/api.js'
+import { createParametersApi } from '../src/stores/ssm/api.js'
+
+// A local server speaking the AWS JSON protocol (Secrets Manager, Parameter
+// Store, CodeBuild) and the query protocol (CloudFormation): the real SDK
+// clients talk to it through AWS_ENDPOINT_URL, so these tests see exactly
+// what each API module sends and how it reads the answers.
+interface Seen {
+  /** X-Amz-Target (JSON protocol) or the Action parameter (query protocol). */
+  target: string
+  body: string
+  headers: Record<string, string | string[] | undefined>
+}
+type Reply = { status?: number; body: string | object; type?: string; xml?: boolean }
+let replies: Array<(seen: Seen) => Reply> = []
+let seen: Seen[] = []
+let server: Server
+let endpoint = ''
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    req.on('end', () => {
+      const action = new URLSearchParams(body).get('Action')
+      const target = String(req.headers['x-amz-target'] ?? action ?? '')
+      const request = { target, body, headers: req.headers }
+      seen.push(request)
+      const next = replies.shift()
+      const reply: Reply = next
+        ? next(request)
+        : { status: 500, body: { __type: 'NoReply', message: 'no reply queued' } }
+      const headers: Record<string, string> = {
+        'content-type': reply.xml ? 'text/xml' : 'application/x-amz-json-1.1'
+      }
+      if (reply.type) headers['x-amzn-errortype'] = reply.type
+      res
+        .writeHead(reply.status ?? 200, headers)
+        .end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+beforeEach(() => {
+  replies = []
+  seen = []
+  process.env['AWS_ENDPOINT_URL'] = endpoint
+})
+
+const credentials = async () => ({ accessKeyId: 'unit', secretAccessKey: 'unit' })
+const settings: AwsSettings = { credentials, maxConcurrency: 4 }
+const sent = (i: number) => JSON.parse(seen[i]?.body ?? '{}') as Record<string, unknown>
+const form = (i: number) => Object.fromEntries(new URLSearchParams(seen[i]?.body ?? ''))
+
+const xml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+
+describe('createSecretsApi', () => {
+  it('describes, reads and writes a secret', async () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ci-AbCdEf'
+    replies.push(() => ({
+      body: {
+        ARN: arn,
+        PrimaryRegion: 'eu-west-1',
+        DeletedDate: 1700000000,
+        RotationEnabled: true,
+        OwningService: 'rds'
+      }
+    }))
+    replies.push(() => ({ body: { ARN: arn, VersionId: 'v1', SecretString: '{"a":1}' } }))
+    replies.push(() => ({ body: { ARN: arn, VersionId: 'v2' } }))
+    replies.push(() => ({ body: {} }))
+    replies.push(() => ({ body: {} }))
+    replies.push(() => ({ body: {} }))
+    const api = createSecretsApi(settings, 'us-east-1')
+    expect(await api.describeSecret('ci')).toEqual({
+      arn,
+      primaryRegion: 'eu-west-1',
+      deleted: true,
+      rotationEnabled: true,
+      owningService: 'rds'
+    })
+    expect(await api.getSecretString('ci')).toEqual({ arn, versionId: 'v1', text: '{"a":1}' })
+    expect(await api.putSecretString('ci', 'new-value')).toEqual({ arn, versionId: 'v2' })
+    expect(seen.slice(0, 3).map((s) => s.target)).toEqual([
+      'secretsmanager.DescribeSecret',
+      'secretsmanager.GetSecretValue',
+      'secretsmanager.PutSecretValue'
+    ])
+    expect(sent(0)).toEqual({ SecretId: 'ci' })
+    expect(sent(1)).toEqual({ SecretId: 'ci' })
+    const put = sent(2)
+    expect(put).toMatchObject({ SecretId: 'ci', SecretString: 'new-value' })
+    // A new AWSCURRENT version, the old one becoming AWSPREVIOUS: no stages named.
+    expect(put).not.toHaveProperty('VersionStages')
+
+    // Answers without ARNs fall back to the id asked for.
+    expect(await api.describeSecret('bare')).toEqual({
+      arn: 'bare',
+      primaryRegion: undefined,
+      deleted: false,
+      rotationEnabled: false,
+      owningService: undefined
+    })
+    expect(await api.getSecretString('bare')).toEqual({
+      arn: 'bare',
+      versionId: undefined,
+      text: undefined
+    })
+    expect(await api.putSecretString('bare', 'v')).toEqual({ arn: 'bare', versionId: undefined })
+  })
+
+  it('raises AWS errors by name', async () => {
+    replies.push(() => ({
+      status: 400,
+      type: 'ResourceNotFoundException',
+      body: { __type: 'ResourceNotFoundException', message: "can't find the secret" }
+    }))
+    await expect(createSecretsApi(settings, 'us-east-1').describeSecret('x')).rejects.toMatchObject(
+      { name: 'ResourceNotFoundException' }
+    )
+  })
+})
+
+describe('createCodeBuildApi', () => {
+  it('imports, lists and deletes source credentials', async () => {
+    const arn = 'arn:aws:codebuild:us-east-1:123456789012:token/github'
+    replies.push(() => ({ body: { arn } }))
+    replies.push(() => ({
+      body: {
+        sourceCredentialsInfos: [
+          { arn, serverType: 'GITHUB', authType: 'PERSONAL_ACCESS_TOKEN' },
+          {
+            arn: 'c',
+            serverType: 'GITHUB',
+            authType: 'SECRETS_MANAGER',
+            resource: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cb-AbCdEf'
+          },
+          {}
+        ]
+      }
+    }))
+    replies.push(() => ({ body: { arn } }))
+    const api = createCodeBuildApi(settings, 'us-east-1')
+    expect(
+      await api.importCredentials({
+        serverType: 'BITBUCKET',
+        authType: 'BASIC_AUTH',
+        token: 'unit-token-value',
+        username: 'builder',
+        shouldOverwrite: true
+      })
+    ).toBe(arn)
+    expect(sent(0)).toEqual({
+      serverType: 'BITBUCKET',
+      authType: 'BASIC_AUTH',
+      token: 'unit-token-value',
+      username: 'builder',
+      shouldOverwrite: true
+    })
+    expect(await api.listCredentials()).toEqual([
+      { arn, serverType: 'GITHUB', authType: 'PERSONAL_ACCESS_TOKEN' },
+      {
+        arn: 'c',
+        serverType: 'GITHUB',
+        authType: 'SECRETS_MANAGER',
+        resource: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cb-AbCdEf'
+      },
+      { arn: '', serverType: '', authType: '' }
+    ])
+    expect(await api.deleteCredentials(arn)).toBe(arn)
+    expect(sent(2)).toEqual({ arn })
+    expect(seen.map((s) => s.target)).toEqual([
+      'CodeBuild_20161006.ImportSourceCredentials',
+      'CodeBuild_20161006.ListSourceCredentials',
+      'CodeBuild_20161006.DeleteSourceCredentials'
+    ])
+  })
+
+  it('lists nothing when CodeBuild answers without a list', async () => {
+    replies.push(() => ({ body: {} }))
+    expect(await createCodeBuildApi(settings, 'us-east-1').listCredentials()).toEqual([])
+  })
+})
+
+describe('createParametersApi', () => {
+  const arn = 'arn:aws:ssm:us-east-1:123456789012:parameter/ci/token'
+
+  it('reads a parameter with decryption, by name or ARN, answering with its name', async () => {
+    replies.push(() => ({
+      body: {
+        Parameter: { Name: '/ci/token', ARN: arn, Type: 'SecureString', Value: 'v', Version: 4 }
+      }
+    }))
+    replies.push(() => ({ body: {} }))
+    const api = createParametersApi(settings, 'us-east-1')
+    expect(await api.getParameter(arn)).toEqual({
+      name: '/ci/token',
+      arn,
+      type: 'SecureString',
+      value: 'v',
+      version: 4
+    })
+    expect(seen[0]?.target).toBe('AmazonSSM.GetParameter')
+    expect(sent(0)).toEqual({ Name: arn, WithDecryption: true })
+    expect(await api.getParameter('/ci/other')).toEqual({
+      name: '/ci/other',
+      arn: undefined,
+      type: '',
+      value: '',
+      version: undefined
+    })
+  })
+
+  it('describes a parameter with every setting a write must keep', async () => {
+    replies.push(() => ({
+      body: {
+        Parameters: [
+          { Name: '/ci/token-old', Type: 'String' },
+          {
+            Name: '/ci/token',
+            Type: 'SecureString',
+            KeyId: 'alias/ci',
+            Tier: 'Advanced',
+            AllowedPattern: '^[\\w-]+$',
+            DataType: 'text',
+            Description: 'CI token',
+            Policies: [
+              { PolicyType: 'Expiration', PolicyText: '{}' },
+              { PolicyText: '{"Type":"NoChangeNotification"}' },
+              {}
+            ],
+            Version: 4
+          }
+        ]
+      }
+    }))
+    replies.push(() => ({ body: { Parameters: [{ Name: '/ci/token-old' }] } }))
+    replies.push(() => ({ body: { Parameters: [{ Name: '/ci/bare' }] } }))
+    const api = createParametersApi(settings, 'us-east-1')
+    expect(await api.describeParameter('/ci/token')).toEqual({
+      type: 'SecureString',
+      keyId: 'alias/ci',
+      tier: 'Advanced',
+      allowedPattern: '^[\\w-]+$',
+      dataType: 'text',
+      description: 'CI token',
+      policies: ['Expiration', '{"Type":"NoChangeNotification"}', ''],
+      version: 4
+    })
+    expect(seen[0]?.target).toBe('AmazonSSM.DescribeParameters')
+    expect(sent(0)).toEqual({
+      ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: ['/ci/token'] }]
+    })
+    // Listed under another name only: not the parameter asked for.
+    expect(await api.describeParameter('/ci/token')).toBeUndefined()
+    expect(await api.describeParameter('/ci/bare')).toEqual({
+      type: '',
+      keyId: undefined,
+      tier: undefined,
+      allowedPattern: undefined,
+      dataType: undefined,
+      description: undefined,
+      policies: [],
+      version: undefined
+    })
+  })
+
+  it('writes with Overwrite, sending every setting as it was but no policies', async () => {
+    replies.push(() => ({ body: { Version: 5, Tier: 'Advanced' } }))
+    const api = createParametersApi(settings, 'us-east-1')
+    expect(
+      await api.putParameter({
+        name: '/ci/token',
+        value: 'new-value',
+        type: 'SecureString',
+        keyId: 'alias/ci',
+        tier: 'Advanced',
+        allowedPattern: '^[\\w-]+$',
+        dataType: 'text',
+        description: 'CI token'
+      })
+    ).toBe(5)
+    expect(seen[0]?.target).toBe('AmazonSSM.PutParameter')
+    expect(sent(0)).toEqual({
+      Name: '/ci/token',
+      Value: 'new-value',
+      Overwrite: true,
+      Type: 'SecureString',
+      KeyId: 'alias/ci',
+      Tier: 'Advanced',
+      AllowedPattern: '^[\\w-]+$',
+      DataType: 'text',
+      Description: 'CI token'
+    })
+    expect(sent(0)).not.toHaveProperty('Policies')
+  })
+
+  it('sends no KeyId for a String, and leaves out settings the parameter does not have', async () => {
+    replies.push(() => ({ body: { Version: 2 } }))
+    replies.push(() => ({ body: {} }))
+    const api = createParametersApi(settings, 'us-east-1')
+    const request = {
+      name: '/ci/plain',
+      value: 'v',
+      type: 'String',
+      keyId: 'alias/ignored',
+      tier: undefined,
+      allowedPattern: undefined,
+      dataType: undefined,
+      description: undefined
+    }
+    expect(await api.putParameter(request)).toBe(2)
+    expect(sent(0)).toEqual({ Name: '/ci/plain', Value: 'v', Overwrite: true, Type: 'String' })
+    expect(
+      await api.putParameter({ ...request, type: 'SecureString', keyId: undefined })
+    ).toBeUndefined()
+    expect(sent(1)).toEqual({
+      Name: '/ci/plain',
+      Value: 'v',
+      Overwrite: true,
+      Type: 'SecureString'
+    })
+  })
+
+  it('raises ParameterNotFound by name', async () => {
+    replies.push(() => ({
+      status: 400,
+      type: 'ParameterNotFound',
+      body: { __type: 'ParameterNotFound', message: '' }
+    }))
+    await expect(
+      createParametersApi(settings, 'us-east-1').getParameter('/gone')
+    ).rejects.toMatchObject({ name: 'ParameterNotFound' })
+  })
+})
+
+describe('createStacksApi', () => {
+  it('reads the processed template', async () => {
+    const template = JSON.stringify({ Resources: { A: { Type: 'AWS::SNS::Topic' } } }, null, 2)
+    replies.push(() => ({
+      xml: true,
+      body: `<GetTemplateResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><GetTemplateResult><TemplateBody>${xml(template)}</TemplateBody></GetTemplateResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetTemplateResponse>`
+    }))
+    replies.push(() => ({
+      xml: true,
+      body: '<GetTemplateResponse><GetTemplateResult></GetTemplateResult></GetTemplateResponse>'
+    }))
+    const api = createStacksApi(settings, 'us-east-1')
+    expect(await api.getTemplate('ci-stack')).toBe(template)
+    expect(form(0)).toMatchObject({
+      Action: 'GetTemplate',
+      StackName: 'ci-stack',
+      TemplateStage: 'Processed'
+    })
+    expect(await api.getTemplate('empty')).toBe('')
+  })
+
+  it('describes a stack’s parameters and capabilities', async () => {
+    replies.push(() => ({
+      xml: true,
+      body: [
+        '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>',
+        '<StackName>ci-stack</StackName><CreationTime>2024-01-01T00:00:00Z</CreationTime><StackStatus>UPDATE_COMPLETE</StackStatus>',
+        '<Parameters>',
+        '<member><ParameterKey>GitHubToken</ParameterKey><ParameterValue>****</ParameterValue></member>',
+        '<member><ParameterKey>Env</ParameterKey><ParameterValue>prod</ParameterValue></member>',
+        '<member><ParameterKey>Unset</ParameterKey></member>',
+        '<member><ParameterValue>no key</ParameterValue></member>',
+        '</Parameters>',
+        '<Capabilities><member>CAPABILITY_IAM</member><member>CAPABILITY_AUTO_EXPAND</member></Capabilities>',
+        '</member></Stacks></DescribeStacksResult></DescribeStacksResponse>'
+      ].join('')
+    }))
+    replies.push(() => ({
+      xml: true,
+      body: '<DescribeStacksResponse><DescribeStacksResult><Stacks></Stacks></DescribeStacksResult></DescribeStacksResponse>'
+    }))
+    const api = createStacksApi(settings, 'us-east-1')
+    expect(await api.describeStack('ci-stack')).toEqual({
+      parameters: [
+        { key: 'GitHubToken', value: '****' },
+        { key: 'Env', value: 'prod' },
+        { key: 'Unset', value: undefined }
+      ],
+      capabilities: ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND']
+    })
+    expect(form(0)).toMatchObject({ Action: 'DescribeStacks', StackName: 'ci-stack' })
+    expect(await api.describeStack('none')).toEqual({ parameters: [], capabilities: [] })
+  })
+
+  it('raises CloudFormation errors by code', async () => {
+    replies.push(() => ({
+      xml: true,
+      status: 400,
+      body: '<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id gone does not exist</Message></Error><RequestId>r</RequestId></ErrorResponse>'
+    }))
+    await expect(createStacksApi(settings, 'us-east-1').getTemplate('gone')).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: 'Stack with id gone does not exist'
+    })
+  })
+})

@@ -1,0 +1,103 @@
+/**
+ * The run, in one place: plan every store (read-only) → let the gate check
+ * the token → apply (write and verify) → retire the old token → report.
+ * Nothing is written until every plan is complete and the gate is open
+ * (a store may write during its plan only when nothing is checked between:
+ * see the CodePipeline store's writeOnRead).
+ */
+import { emptyReport, publish, StepFailure, type Report } from './report.js'
+
+/** A place the token lives. */
+export interface Store {
+  /** Stores whose plans this one reads (it plans once they are done). */
+  readonly after?: readonly Store[]
+  /** Read-only: decide what will be written. */
+  plan(): Promise<void>
+  /** Write the token and verify it landed. Not called in a dry run. */
+  apply(): Promise<void>
+  report(): Report
+}
+
+/** What the gate decided about the token. */
+export interface Verdict {
+  open: boolean
+  /** GitHub confirmed the token (false when the check was skipped). */
+  confirmed: boolean
+  report: Report
+}
+
+/** The token check between plan and apply: it opens the run or stops it. */
+export interface Gate {
+  /** Called before the plans: a gate may start asking while they read. */
+  begin?(): void
+  check(): Promise<Verdict>
+}
+
+/** What the run achieved, for the step that retires the old token. */
+export interface Outcome {
+  dryRun: boolean
+  confirmed: boolean
+  failures: string[]
+  holdouts: string[]
+}
+
+export interface Retire {
+  run(outcome: Outcome): Promise<Report>
+}
+
+export interface Flow {
+  title: string
+  dryRun: boolean
+  regions: string[]
+  stores: Store[]
+  gate: Gate
+  retire?: Retire
+}
+
+function planAll(stores: Store[]): Promise<void[]> {
+  const planned = new Map<Store, Promise<void>>()
+  const planOf = (store: Store): Promise<void> => {
+    let promise = planned.get(store)
+    if (promise === undefined) {
+      promise = Promise.all((store.after ?? []).map(planOf)).then(() => store.plan())
+      planned.set(store, promise)
+    }
+    return promise
+  }
+  return Promise.all(stores.map(planOf))
+}
+
+export async function runFlow(flow: Flow): Promise<void> {
+  const intro = flow.dryRun ? ['**Dry run** — nothing was written; this is the plan.'] : []
+  flow.gate.begin?.()
+  await planAll(flow.stores)
+
+  const verdict = await flow.gate.check()
+  if (!verdict.open) {
+    const reports = [verdict.report, ...flow.stores.map((s) => s.report())]
+    await publish({
+      title: flow.title,
+      intro: ['**Nothing was written: GitHub refused the token.**', ...intro],
+      reports,
+      regions: flow.regions
+    }).catch(() => undefined)
+    const problems = reports.flatMap((r) => r.failures).map((f) => `- ${f}`)
+    throw new StepFailure(['The GitHub token was refused, so nothing was written:', ...problems])
+  }
+
+  if (!flow.dryRun) await Promise.all(flow.stores.map((store) => store.apply()))
+
+  const reports = [verdict.report, ...flow.stores.map((s) => s.report())]
+  const outcome: Outcome = {
+    dryRun: flow.dryRun,
+    confirmed: verdict.confirmed,
+    failures: reports.flatMap((r) => r.failures),
+    holdouts: reports.flatMap((r) => r.holdouts)
+  }
+  // Every target holds the new token: written (or already holding it), nothing
+  // failed, nothing left holding the old one.
+  const complete = !flow.dryRun && outcome.failures.length === 0 && outcome.holdouts.length === 0
+  reports.push(emptyReport({ outputs: { complete: String(complete) } }))
+  if (flow.retire) reports.push(await flow.retire.run(outcome))
+  await publish({ title: flow.title, intro, reports, regions: flow.regions })
+}

@@ -1,0 +1,15 @@
+/** Bounded concurrency: every AWS and GitHub call of a run goes through a Limit. */
+import pLimit from 'p-limit'
+
+export type Limit = <T>(task: () => Promise<T>) => Promise<T>
+
+export function createLimit(concurrency: number): Limit {
+  const limit = pLimit(concurrency)
+  return (task) => limit(task)
+}
+
+/** Calls `load` once, on first use, and shares its promise. */
+export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined
+  return () => (loaded ??= load())
+}

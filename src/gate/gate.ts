@@ -1,0 +1,71 @@
+/**
+ * The token check as the run's gate: between plan and apply it asks GitHub
+ * about the token and either opens the run or stops it before anything is
+ * written.
+ */
+import type { Gate, Verdict } from '../core/flow.js'
+import { createLimit } from '../core/limit.js'
+import * as log from '../core/log.js'
+import { emptyReport } from '../core/report.js'
+import type { Secret } from '../core/secret.js'
+import type { Inputs } from '../inputs/types.js'
+import type { GitHubApi } from '../github/api.js'
+import { startCheck, type CheckInProgress, type TokenCheck } from './check.js'
+import { describeCheck, tokenSection } from './render.js'
+import type { TokenTarget } from './repos.js'
+
+/** GitHub asks integrations not to fire many requests at once (secondary rate limits). */
+const GITHUB_CONCURRENCY = 4
+
+export interface TokenGateOptions {
+  github: GitHubApi
+  token: Secret
+  /** The planned pipelines: the repositories the token must reach. */
+  targets: () => TokenTarget[]
+  now?: () => Date
+}
+
+export interface TokenGate extends Gate {
+  /** A planned pipeline, whose repositories GitHub is asked about right away. */
+  consider(target: TokenTarget): void
+  /** The check's result, once made (the retire step reads it). */
+  result(): TokenCheck | undefined
+}
+
+export function tokenGate(inputs: Inputs, options: TokenGateOptions): TokenGate {
+  let result: TokenCheck | undefined
+  let started: CheckInProgress | undefined
+  const start = () =>
+    (started ??= startCheck(
+      inputs,
+      options.github,
+      options.token,
+      createLimit(Math.max(1, Math.min(inputs.maxConcurrency, GITHUB_CONCURRENCY)))
+    ))
+  return {
+    result: () => result,
+    // GitHub is asked while AWS is read: the answers are in when the plan is.
+    begin: () => void start(),
+    consider: (target) => start().consider(target),
+    async check(): Promise<Verdict> {
+      const check = await start().finish(options.targets(), (options.now ?? (() => new Date()))())
+      result = check
+      log.info(describeCheck(check))
+      return {
+        open: check.failures.length === 0,
+        confirmed: check.skipped === undefined && check.failures.length === 0,
+        report: emptyReport({
+          sections: [tokenSection(check)],
+          outputs: {
+            'token-expires-at': check.expiresAt ?? '',
+            'token-days-left': check.daysLeft === null ? '' : String(check.daysLeft)
+          },
+          failures: check.failures.map((f) => `GitHub token: ${f}`),
+          warnings: check.warnings.map((w) => `GitHub token: ${w}`),
+          notices: check.notices,
+          headline: describeCheck(check)
+        })
+      }
+    }
+  }
+}

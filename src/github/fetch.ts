@@ -1,0 +1,98 @@
+/*
+ * `fetch` and `ProxyAgent` for the GitHub calls, in place of undici.
+ * @actions/github and @actions/http-client import both from undici, which
+ * would be 400 KB of a 1.5 MB bundle (and most of its start-up time) for
+ * a handful of HTTPS requests. tsconfig.json's `paths` points their
+ * `import … from 'undici'` here when ncc bundles.
+ *
+ * Requests go through node:https with @actions/http-client's agent, which
+ * already honours HTTPS_PROXY / NO_PROXY (tunnelling through CONNECT): so
+ * the ProxyAgent that http-client builds for undici is only a marker, and
+ * the proxy is chosen the same way for GitHub as for every other Actions
+ * call. Redirects are followed as fetch does (same method for 307/308, GET
+ * for 303), without the Authorization header across origins.
+ */
+import { HttpClient } from '@actions/http-client'
+import * as http from 'node:http'
+import * as https from 'node:https'
+
+/** What @actions/http-client hands undici's fetch as a dispatcher; the agent below decides. */
+export class ProxyAgent {
+  constructor(readonly options: unknown) {}
+}
+
+const MAX_REDIRECTS = 5
+const NO_BODY = new Set([101, 204, 205, 304])
+// Built on first use: @actions/http-client imports this module while it loads.
+let client: HttpClient | undefined
+const agentFor = (url: string) =>
+  (client ??= new HttpClient('rotate-github-token-aws', [], { keepAlive: true })).getAgent(url)
+
+interface Init {
+  method?: string
+  headers?: Record<string, string> | [string, string][] | Headers
+  body?: string | Uint8Array | null
+  signal?: AbortSignal | null
+  redirect?: string
+}
+
+function send(url: URL, init: Init, headers: Headers): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(
+      url,
+      {
+        method: init.method ?? 'GET',
+        headers: Object.fromEntries(headers),
+        agent: agentFor(url.href),
+        ...(init.signal ? { signal: init.signal } : {})
+      },
+      (response) => {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => chunks.push(chunk))
+        response.on('error', reject)
+        response.on('end', () => {
+          const status = response.statusCode ?? 0
+          const answer = new Headers()
+          for (const [name, value] of Object.entries(response.headers)) {
+            for (const item of [value ?? []].flat()) answer.append(name, item)
+          }
+          const body = NO_BODY.has(status) ? null : Buffer.concat(chunks)
+          const result = new Response(body, {
+            status,
+            statusText: response.statusMessage ?? '',
+            headers: answer
+          })
+          Object.defineProperty(result, 'url', { value: url.href })
+          resolve(result)
+        })
+      }
+    )
+    request.on('error', reject)
+    request.end(init.body ?? undefined)
+  })
+}
+
+export async function fetch(input: string | URL, init: Init = {}): Promise<Response> {
+  let url = new URL(String(input))
+  let current = { ...init }
+  const headers = new Headers(init.headers)
+  for (let hops = 0; ; hops++) {
+    const response = await send(url, current, headers)
+    const location = response.headers.get('location')
+    if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response
+    if (current.redirect === 'manual' || current.redirect === 'error' || hops >= MAX_REDIRECTS) {
+      return response
+    }
+    const next = new URL(location, url)
+    if (next.origin !== url.origin) headers.delete('authorization')
+    if (
+      response.status === 303 ||
+      ((response.status === 301 || response.status === 302) && current.method === 'POST')
+    ) {
+      current = { ...current, method: 'GET', body: undefined }
+      headers.delete('content-type')
+      headers.delete('content-length')
+    }
+    url = next
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Reading a stack's template (pure): the pipeline's resource, its GitHub
+ * actions' OAuthToken, and where that value comes from — a dynamic
+ * reference to Secrets Manager or Parameter Store (which the rotation
+ * follows), a template parameter (which only a stack update changes), or the
+ * token written into the template itself.
+ */
+import { DEFAULT_SCHEMA, Type, load } from 'js-yaml'
+
+type Template = Record<string, unknown>
+
+/**
+ * CloudFormation's YAML short forms (!Ref, !Sub, !GetAtt …) as the JSON
+ * they stand for ("Intrinsic function reference", CloudFormation user guide).
+ */
+const SHORT_FORMS = [
+  'Base64',
+  'Cidr',
+  'FindInMap',
+  'GetAtt',
+  'GetAZs',
+  'ImportValue',
+  'Join',
+  'Select',
+  'Split',
+  'Sub',
+  'Transform',
+  'And',
+  'Equals',
+  'If',
+  'Not',
+  'Or',
+  'ToJsonString',
+  'Length'
+]
+
+function longForm(name: string, value: unknown): Record<string, unknown> {
+  if (name === 'Ref' || name === 'Condition') return { [name]: value }
+  if (name === 'GetAtt' && typeof value === 'string') {
+    const dot = value.indexOf('.')
+    return { 'Fn::GetAtt': dot < 0 ? [value] : [value.slice(0, dot), value.slice(dot + 1)] }
+  }
+  return { [`Fn::${name}`]: value }
+}
+
+const schema = DEFAULT_SCHEMA.extend(
+  ['Ref', 'Condition', ...SHORT_FORMS].flatMap((name) =>
+    (['scalar', 'sequence', 'mapping'] as const).map(
+      (kind) => new Type(`!${name}`, { kind, construct: (value: unknown) => longForm(name, value) })
+    )
+  )
+)
+
+/** A template body as GetTemplate returns it: JSON, or YAML with short forms. */
+export function parseTemplate(body: string): Template {
+  const trimmed = body.trimStart()
+  const parsed: unknown = trimmed.startsWith('{')
+    ? JSON.parse(body)
+    : load(body, { schema, json: true })
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error('the template is not an object')
+  }
+  return parsed as Template
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+function resources(template: Template): [string, Record<string, unknown>][] {
+  const all = template['Resources']
+  if (!isRecord(all)) return []
+  return Object.entries(all).filter((entry): entry is [string, Record<string, unknown>] =>
+    isRecord(entry[1])
+  )
+}
+
+/**
+ * The pipeline's resource: by its logical ID (the aws:cloudformation:logical-id
+ * tag), else the AWS::CodePipeline::Pipeline whose Name is the pipeline's,
+ * else the template's only pipeline.
+ */
+export function findPipelineResource(
+  template: Template,
+  logicalId: string | undefined,
+  pipelineName: string
+): { logicalId: string; resource: Record<string, unknown> } | undefined {
+  const pipelines = resources(template).filter(
+    ([, r]) => r['Type'] === 'AWS::CodePipeline::Pipeline'
+  )
+  const pick =
+    (logicalId ? pipelines.find(([id]) => id === logicalId) : undefined) ??
+    pipelines.find(
+      ([, r]) => isRecord(r['Properties']) && r['Properties']['Name'] === pipelineName
+    ) ??
+    (pipelines.length === 1 ? pipelines[0] : undefined)
+  return pick ? { logicalId: pick[0], resource: pick[1] } : undefined
+}
+
+export type TokenSource =
+  | { kind: 'secret'; id: string; key: string | undefined; pinned: string | undefined }
+  | { kind: 'ssm'; name: string; pinned: string | undefined }
+  | { kind: 'parameter'; name: string }
+  | { kind: 'literal' }
+  | { kind: 'unknown'; what: string }
+
+export interface ActionSource {
+  /** "Stage/Action" as the template names them. */
+  action: string
+  source: TokenSource
+  /** The template's text for the token, when it is one (a literal): to mask. */
+  literal?: string
+}
+
+const DYNAMIC = /\{\{resolve:(secretsmanager|ssm|ssm-secure):([^}]*)\}\}/
+
+/**
+ * A dynamic reference ("Get values stored in other services using dynamic
+ * references", CloudFormation user guide):
+ * {{resolve:secretsmanager:secret-id:SecretString:json-key:version-stage:version-id}}
+ * (secret-id a name or a full ARN, every later part optional) or
+ * {{resolve:ssm:parameter-name:version}} / {{resolve:ssm-secure:…}}.
+ */
+export function parseDynamicReference(text: string): TokenSource | undefined {
+  const match = DYNAMIC.exec(text)
+  if (!match) return undefined
+  const [, service, rest = ''] = match
+  const parts = rest.split(':')
+  const idLength = parts[0] === 'arn' ? (service === 'secretsmanager' ? 7 : 6) : 1
+  const id = parts.slice(0, idLength).join(':')
+  const after = parts.slice(idLength)
+  if (service === 'secretsmanager') {
+    const [, key, stage, versionId] = after
+    const pinned = versionId
+      ? `version id ${versionId}`
+      : stage && stage !== 'AWSCURRENT'
+        ? `version stage ${stage}`
+        : undefined
+    return { kind: 'secret', id, key: key || undefined, pinned }
+  }
+  const [version] = after
+  return { kind: 'ssm', name: id, pinned: version ? `version ${version}` : undefined }
+}
+
+function sourceOf(value: unknown): { source: TokenSource; literal?: string } {
+  if (typeof value === 'string') {
+    const reference = parseDynamicReference(value)
+    if (reference) return { source: reference }
+    return { source: { kind: 'literal' }, literal: value }
+  }
+  if (isRecord(value)) {
+    if (typeof value['Ref'] === 'string')
+      return { source: { kind: 'parameter', name: value['Ref'] } }
+    const sub = value['Fn::Sub']
+    if (typeof sub === 'string' && !sub.includes('${')) return sourceOf(sub)
+    return { source: { kind: 'unknown', what: Object.keys(value).join(', ') || 'an empty object' } }
+  }
+  return { source: { kind: 'unknown', what: value === undefined ? 'no OAuthToken' : typeof value } }
+}
+
+const isGitHubV1 = (type: unknown) =>
+  isRecord(type) &&
+  type['Category'] === 'Source' &&
+  type['Owner'] === 'ThirdParty' &&
+  type['Provider'] === 'GitHub' &&
+  String(type['Version']) === '1'
+
+/** Where each GitHub (version 1) source action of the resource takes its OAuthToken. */
+export function tokenSources(resource: Record<string, unknown>): ActionSource[] {
+  const properties = isRecord(resource['Properties']) ? resource['Properties'] : {}
+  const stages = Array.isArray(properties['Stages']) ? properties['Stages'] : []
+  const found: ActionSource[] = []
+  for (const stage of stages.filter(isRecord)) {
+    const actions = Array.isArray(stage['Actions']) ? stage['Actions'] : []
+    for (const action of actions.filter(isRecord)) {
+      if (!isGitHubV1(action['ActionTypeId'])) continue
+      const config = isRecord(action['Configuration']) ? action['Configuration'] : {}
+      found.push({
+        action: `${String(stage['Name'] ?? '?')}/${String(action['Name'] ?? '?')}`,
+        ...sourceOf(config['OAuthToken'])
+      })
+    }
+  }
+  return found
+}
+
+/** The Type of a template parameter (e.g. AWS::SSM::Parameter::Value<String>). */
+export function parameterType(template: Template, name: string): string | undefined {
+  const parameters = template['Parameters']
+  const parameter = isRecord(parameters) ? parameters[name] : undefined
+  return isRecord(parameter) && typeof parameter['Type'] === 'string'
+    ? parameter['Type']
+    : undefined
+}
+
+/** Whether the template uses a transform (then GetTemplate's Processed stage is what runs). */
+export function hasTransform(template: Template): boolean {
+  return template['Transform'] !== undefined
+}

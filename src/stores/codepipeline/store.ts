@@ -1,0 +1,208 @@
+/** CodePipeline as a store: GitHub (version 1) source actions' OAuthToken, in every region. */
+import type { Store } from '../../core/flow.js'
+import { createLimit, type Limit } from '../../core/limit.js'
+import { sortByRegion } from '../../core/order.js'
+import { countStatuses, emptyReport, type Report } from '../../core/report.js'
+import type { Secret } from '../../core/secret.js'
+import type { Inputs } from '../../inputs/types.js'
+import type { PipelineApi } from './api.js'
+import { attempt, rotateTarget, type WriteContext } from './apply.js'
+import { runningFor } from './executions.js'
+import { forgiveMissingNames, pipelineRegions, planRegion } from './plan.js'
+import { pipelineLines, pipelineSection } from './render.js'
+import { realClock, type Clock, type PipelineResult, type PipelineTarget } from './types.js'
+
+export interface PipelineStoreOptions {
+  apiFor: (region: string) => PipelineApi
+  limit: Limit
+  token: Secret
+  /**
+   * Write each pipeline as soon as it has been read, in plan(), instead of
+   * waiting in apply() for every read. Only for runs where nothing is checked
+   * between the two (no dry run, no token check): AWS throttles each API on
+   * its own, so reads and writes side by side rotate a throttled fleet in
+   * about half the time.
+   */
+  writeOnRead: boolean
+  clock?: Clock
+  /** See WriteContext.freshMs. */
+  freshMs?: number
+  /** Told about each target as soon as it is planned (the token check starts on it). */
+  onPlanned?: (target: PipelineTarget) => void
+}
+
+/** A pipeline a CloudFormation stack owns, for the stack store to follow. */
+export interface OwnedPipeline {
+  region: string
+  pipeline: string
+  stack: string
+  logicalId: string | undefined
+  result: PipelineResult
+}
+
+export interface PipelineStore extends Store {
+  /** The targets, once planned: what the token check reads. */
+  targets(): PipelineTarget[]
+  /** The planned pipelines a stack owns. */
+  owned(): OwnedPipeline[]
+}
+
+function stackWarning(result: PipelineResult): string {
+  return `Pipeline '${result.pipeline}' in ${result.region} belongs to CloudFormation stack '${result.stack}': update the template's token source too (a NoEcho parameter or a {{resolve:secretsmanager:...}} dynamic reference — see the secrets input), or the next stack update brings the old token back.`
+}
+
+function busyNote(inputs: Inputs, target: PipelineTarget, now: number): void {
+  const runs = target.check?.runs ?? []
+  const { result } = target
+  if (runs.length === 0) {
+    result.runs = { outcome: 'idle', executions: [] }
+    return
+  }
+  const { mode, timeoutMinutes } = inputs.inProgress
+  const described = runs.map((r) => `${r.id} (${r.status} ${runningFor(r, now)})`).join(', ')
+  const choices = {
+    wait:
+      timeoutMinutes === 0
+        ? 'wait would fail it at once (in-progress-timeout 0)'
+        : `wait would write it once that ends (up to ${timeoutMinutes} min)`,
+    skip: 'skip would leave it for a later run',
+    proceed: 'proceed would write now, which stops that run, then start it again'
+  }
+  const others = (Object.keys(choices) as (keyof typeof choices)[]).filter((m) => m !== mode)
+  result.runs = { outcome: 'busy', executions: runs.map((r) => r.id) }
+  result.note = `${described} in flight: in-progress ${choices[mode]} (this run); ${others.map((m) => choices[m]).join('; ')}`
+}
+
+/** A look of the plan younger than this counts as "right before" the write (see WriteContext.freshMs). */
+const FRESH_MS = 5_000
+
+export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): PipelineStore {
+  const clock = options.clock ?? realClock
+  const followUps = createLimit(inputs.maxConcurrency)
+  const contextFor = (region: string): WriteContext => ({
+    api: options.apiFor(region),
+    limit: options.limit,
+    followUps,
+    token: options.token,
+    inProgress: inputs.inProgress,
+    clock,
+    freshMs: options.freshMs ?? FRESH_MS
+  })
+  let targets: PipelineTarget[] = []
+  let results: PipelineResult[] = []
+  const warnings: string[] = []
+  const writes: Promise<void>[] = []
+  const sorted = () => sortByRegion(results, inputs.regions, (r) => r.pipeline)
+
+  return {
+    async plan() {
+      if (inputs.pipelines.length === 0) return
+      const plans = await Promise.all(
+        pipelineRegions(inputs).map((region) =>
+          planRegion(region, inputs, options.apiFor(region), options.limit, {
+            now: () => clock.now(),
+            inSlot: async (target) => {
+              options.onPlanned?.(target)
+              if (inputs.dryRun) busyNote(inputs, target, clock.now())
+              // With nothing checked between reading and writing, the write
+              // takes the read's slot, so reads and writes run side by side
+              // (each on its own API quota); waits and the look after the
+              // write go on outside it.
+              if (!options.writeOnRead) return
+              const ctx = contextFor(region)
+              const first = await attempt(target, ctx, true)
+              writes.push(rotateTarget(target, ctx, first))
+            }
+          })
+        )
+      )
+      targets = plans.flatMap((p) => p.targets)
+      results = plans.flatMap((p) => p.results)
+      forgiveMissingNames(
+        inputs,
+        plans.flatMap((p) => p.missing),
+        results
+      )
+      for (const plan of plans) warnings.push(...plan.warnings)
+      if (!inputs.followStacks) {
+        for (const target of sortByRegion(targets, inputs.regions, (t) => t.name)) {
+          if (target.result.stack) warnings.push(stackWarning(target.result))
+        }
+      }
+    },
+
+    async apply() {
+      if (options.writeOnRead) {
+        await Promise.all(writes)
+        return
+      }
+      await Promise.all(
+        targets
+          .filter((t) => t.result.status === 'planned')
+          .map((t) => rotateTarget(t, contextFor(t.region)))
+      )
+    },
+
+    targets: () => targets.filter((t) => t.result.status !== 'failed'),
+
+    owned: () =>
+      targets.flatMap((t) =>
+        t.result.stack
+          ? [
+              {
+                region: t.region,
+                pipeline: t.name,
+                stack: t.result.stack,
+                logicalId: t.logicalId,
+                result: t.result
+              }
+            ]
+          : []
+      ),
+
+    report(): Report {
+      const all = sorted()
+      if (inputs.pipelines.length === 0)
+        return emptyReport({ outputs: { report: [], updated: [] } })
+      const holdouts = [
+        ...all
+          .filter((r) => r.status === 'skipped' && r.runs?.outcome === 'skipped')
+          .map(
+            (r) =>
+              `pipeline ${r.pipeline} in ${r.region} was skipped while a run was in flight and still holds the old token`
+          ),
+        ...targets
+          .filter((t) => t.result.stack && !inputs.followStacks)
+          .map(
+            (t) =>
+              `pipeline ${t.name} in ${t.region} belongs to stack ${t.result.stack}, whose template was not followed (follow-stacks: false) and may bring the old token back`
+          ),
+        ...targets
+          .filter((t) => t.ownerUnknown)
+          .map(
+            (t) =>
+              `whether a CloudFormation stack owns pipeline ${t.name} in ${t.region} is not known (its tags could not be read)`
+          )
+      ]
+      return emptyReport({
+        sections: [pipelineSection(all)],
+        lines: pipelineLines(all),
+        outputs: {
+          report: all,
+          updated: all.filter((r) => r.status === 'updated').map((r) => r.arn ?? r.pipeline)
+        },
+        failures: all
+          .filter((r) => r.status === 'failed')
+          .map((r) => `${r.region} pipeline ${r.pipeline}: ${r.error}`),
+        warnings: [
+          ...warnings,
+          ...all
+            .filter((r) => r.runs?.outcome === 'skipped')
+            .map((r) => `${r.region} pipeline ${r.pipeline}: ${r.note}`)
+        ],
+        headline: `Pipelines: ${countStatuses(all)}`,
+        holdouts
+      })
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/** What the CodePipeline store plans, writes and reports. */
+import type { Execution } from './api.js'
+import type { Restart } from './executions.js'
+import type { GitHubSourceAction, JsonObject } from './pipeline-json.js'
+
+export type PipelineStatus = 'updated' | 'planned' | 'skipped' | 'failed'
+
+/** What the rotation did about runs in flight (the `runs` member of a report entry). */
+export interface RunsReport {
+  /**
+   * idle: written at once; busy: runs in flight (dry run); waited: written
+   * once they ended; skipped: not written (in-progress: skip); timed-out:
+   * still busy after in-progress-timeout; restarted: the write stopped runs,
+   * started again.
+   */
+  outcome: 'idle' | 'busy' | 'waited' | 'skipped' | 'timed-out' | 'restarted'
+  /** The runs found in flight, oldest first. */
+  executions: string[]
+  waitedSeconds?: number
+  restarts?: Restart[]
+}
+
+/** One entry of the `report` output. */
+export interface PipelineResult {
+  region: string
+  pipeline: string
+  arn?: string
+  status: PipelineStatus
+  /** The GitHub source actions patched (or to patch), as "Stage/Action". */
+  githubActions: string[]
+  /** Owner/Repo of those actions. */
+  repositories: string[]
+  versionBefore?: number
+  versionAfter?: number
+  /** The CloudFormation stack that owns the pipeline (its aws:cloudformation:stack-name tag). */
+  stack?: string
+  runs?: RunsReport
+  error?: string
+  note?: string
+}
+
+/** A pipeline that holds a GitHub OAuth token and will be rotated. */
+export interface PipelineTarget {
+  region: string
+  name: string
+  pipeline: JsonObject
+  actions: GitHubSourceAction[]
+  result: PipelineResult
+  /** The stack's logical ID of the pipeline, from its aws:cloudformation:logical-id tag. */
+  logicalId?: string
+  /** ListTagsForResource was refused: whether a stack owns it is not known. */
+  ownerUnknown?: boolean
+  /** The plan's look at runs in flight, and when it was taken. */
+  check?: { at: number; runs: Execution[] }
+}
+
+/** Time, injectable: the waits of `in-progress: wait` are minutes long. */
+export interface Clock {
+  now(): number
+  sleep(ms: number): Promise<void>
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+}
