@@ -16,9 +16,10 @@ export const notice = jest.fn<typeof Core.notice>()
 export const error = jest.fn<typeof Core.error>()
 export const getIDToken = jest.fn<typeof Core.getIDToken>()
 export const group = jest.fn(async <T>(_name: string, fn: () => Promise<T>) => fn())
+/** @public the modules under test read their inputs through the mocked @actions/core */
 export const getInput = actual.getInput
+/** @public likewise */
 export const getBooleanInput = actual.getBooleanInput
-export const getMultilineInput = actual.getMultilineInput
 
 const written: string[] = []
 export const summary = {

@@ -8,20 +8,14 @@ import type {
   Execution,
   PipelineApi,
   StackOwner,
+  StageRun,
   StartRequest
 } from '../src/stores/codepipeline/api.js'
-import type { JsonObject } from '../src/stores/codepipeline/pipeline-json.js'
+import { executionMode, type JsonObject } from '../src/stores/codepipeline/pipeline-json.js'
 import type { Clock } from '../src/stores/codepipeline/types.js'
 import { ACCOUNT, pipeline as declaration } from '../test-support/pipelines.js'
 
-export {
-  ACCOUNT,
-  MASKED,
-  buildAction,
-  connectionSource,
-  githubSource,
-  s3Source
-} from '../test-support/pipelines.js'
+export { githubSource } from '../test-support/pipelines.js'
 
 /** test-support's pipeline(), version 3 unless told otherwise. */
 export function pipeline(name: string, sources: JsonObject[], version = 3): JsonObject {
@@ -48,11 +42,18 @@ export function run(
 type Failing =
   'list' | 'get' | 'update' | 'tags' | 'owners' | 'executions' | 'state' | 'variables' | 'start'
 
+const IN_FLIGHT = ['InProgress', 'Stopping']
+
 /**
  * One region of CodePipeline in memory. UpdatePipeline stops the runs in
- * flight as AWS does (they end Cancelled; with `stopDelay` they show
- * Stopping for that many ListPipelineExecutions calls first), and
- * StartPipelineExecution starts a run. `calls` records every call in order.
+ * flight as AWS does (they end Cancelled, stamped with AWS's time of the
+ * write; with `stopDelay` they show Stopping for that many
+ * ListPipelineExecutions calls first) and answers with a Date header (whole
+ * seconds of AWS's clock: `clock` moved by `skewMs`), and
+ * StartPipelineExecution starts a run. GetPipelineState shows each run in
+ * flight as the latest run of a stage — except in a PARALLEL pipeline, whose
+ * side-by-side runs it does not list — unless `states` says what it shows.
+ * `calls` records every call in order.
  */
 export class FakeRegion implements PipelineApi {
   readonly pipelines = new Map<string, JsonObject>()
@@ -75,16 +76,33 @@ export class FakeRegion implements PipelineApi {
   beforeUpdate: ((name: string) => void) | undefined
   /** Called before each ListPipelineExecutions answers, with how many came before. */
   onList: ((name: string, call: number) => void) | undefined
+  /** What GetPipelineState shows of a pipeline, instead of what its runs make it show. */
+  readonly states = new Map<string, StageRun[]>()
+  /** Called before each GetPipelineState answers. */
+  onState: ((name: string) => void) | undefined
   /** How many ListPipelineExecutions calls after a write still show its runs Stopping. */
   stopDelay = 0
+  /** How far AWS's clock is ahead of `clock` (the runner's). */
+  skewMs = 0
+  /** Whether UpdatePipeline's answer has a Date header. */
+  dateHeader = true
   versionBump = 1
   attempts = 1
   #lists = new Map<string, number>()
-  #stopping = new Map<string, { ids: string[]; remaining: number }>()
+  #stopping = new Map<string, { ids: string[]; remaining: number; at: number }>()
   #started = 0
 
-  constructor(readonly region: string) {
+  constructor(
+    readonly region: string,
+    /** The runner's clock; AWS's is `skewMs` ahead of it. */
+    readonly clock: { now(): number } = { now: () => Date.now() }
+  ) {
     this.arnFor = (name) => arnOf(region, name)
+  }
+
+  /** AWS's clock, now. */
+  awsNow(): number {
+    return this.clock.now() + this.skewMs
   }
 
   add(p: JsonObject, tags: Record<string, string> = {}, runs: Execution[] = []): this {
@@ -120,19 +138,20 @@ export class FakeRegion implements PipelineApi {
     this.#fail('update')
     this.writes.push(p)
     this.beforeUpdate?.(name)
-    const stopped = (this.runs.get(name) ?? []).filter(
-      (r) => r.status === 'InProgress' || r.status === 'Stopping'
-    )
+    const stopped = (this.runs.get(name) ?? []).filter((r) => IN_FLIGHT.includes(r.status))
+    const at = this.awsNow()
     if (this.stopDelay > 0) {
       for (const r of stopped) r.status = 'Stopping'
-      this.#stopping.set(name, { ids: stopped.map((r) => r.id), remaining: this.stopDelay })
+      this.#stopping.set(name, { ids: stopped.map((r) => r.id), remaining: this.stopDelay, at })
     } else {
-      for (const r of stopped) r.status = 'Cancelled'
+      for (const r of stopped) cancel(r, at)
     }
     const before = p['version']
     const version = typeof before === 'number' ? before + this.versionBump : 1
     this.pipelines.set(name, { ...p, version })
-    return { version, attempts: this.attempts }
+    // The Date header has whole seconds.
+    const answeredAt = this.dateHeader ? new Date(Math.floor(at / 1000) * 1000) : undefined
+    return { version, attempts: this.attempts, answeredAt }
   }
 
   async listTags(arn: string) {
@@ -167,7 +186,7 @@ export class FakeRegion implements PipelineApi {
       if (stopping.remaining > 0) stopping.remaining--
       else {
         for (const r of this.runs.get(name) ?? []) {
-          if (stopping.ids.includes(r.id)) r.status = 'Cancelled'
+          if (stopping.ids.includes(r.id)) cancel(r, stopping.at)
         }
         this.#stopping.delete(name)
       }
@@ -175,10 +194,23 @@ export class FakeRegion implements PipelineApi {
     return structuredClone(this.runs.get(name) ?? [])
   }
 
-  async pipelineState(name: string) {
+  async pipelineState(name: string): Promise<StageRun[]> {
     this.calls.push(`state ${name}`)
+    this.onState?.(name)
     this.#fail('state')
-    return []
+    const shown = this.states.get(name)
+    if (shown) return structuredClone(shown)
+    const p = this.pipelines.get(name)
+    const runs = this.runs.get(name) ?? []
+    // GetPipelineState does not list a PARALLEL pipeline's side-by-side runs.
+    if (p && executionMode(p) === 'PARALLEL') return []
+    const busy = runs.filter((r) => IN_FLIGHT.includes(r.status))
+    const latest = busy.length > 0 ? busy : runs.slice(0, 1)
+    return latest.map((r, i) => ({
+      stage: `Stage${i + 1}`,
+      latest: { executionId: r.id, status: r.status },
+      inbound: []
+    }))
   }
 
   async executionVariables(name: string, id: string) {
@@ -197,6 +229,12 @@ export class FakeRegion implements PipelineApi {
     this.runs.get(name)?.unshift(run(id))
     return id
   }
+}
+
+/** How AWS ends a run an UpdatePipeline stopped: Cancelled, at the write's time. */
+function cancel(r: Execution, at: number): void {
+  r.status = 'Cancelled'
+  r.lastUpdateTime = new Date(at)
 }
 
 /** A clock that only moves when the code under test sleeps (or a test moves it). */

@@ -15,7 +15,15 @@ interface Seen {
   body: string
   headers: Record<string, string | string[] | undefined>
 }
-type Reply = { status?: number; body: unknown; type?: string }
+type Reply = {
+  status?: number
+  body: unknown
+  type?: string
+  /** Extra headers (a `date` replaces the one node:http sends). */
+  headers?: Record<string, string>
+  /** false: no Date header at all. */
+  sendDate?: boolean
+}
 let replies: Array<(seen: Seen) => Reply> = []
 let seen: Seen[] = []
 let server: Server
@@ -32,8 +40,12 @@ beforeAll(async () => {
       const reply = next
         ? next(request)
         : { status: 500, body: { __type: 'NoReply', message: 'no reply queued' } }
-      const headers: Record<string, string> = { 'content-type': 'application/x-amz-json-1.1' }
+      const headers: Record<string, string> = {
+        'content-type': 'application/x-amz-json-1.1',
+        ...reply.headers
+      }
       if (reply.type) headers['x-amzn-errortype'] = reply.type
+      res.sendDate = reply.sendDate ?? true
       res.writeHead(reply.status ?? 200, headers).end(JSON.stringify(reply.body))
     })
   })
@@ -103,12 +115,17 @@ describe('createPipelineApi', () => {
     )
   })
 
-  it('sends UpdatePipeline as {pipeline} byte for byte, and reads the new version', async () => {
+  it('sends UpdatePipeline as {pipeline} byte for byte, and reads the new version and the Date', async () => {
     replies.push(({ body }) => ({
-      body: { pipeline: { ...JSON.parse(body).pipeline, version: 4 } }
+      body: { pipeline: { ...JSON.parse(body).pipeline, version: 4 } },
+      headers: { date: 'Tue, 01 Dec 2026 09:40:54 GMT' }
     }))
     const result = await createPipelineApi(settings(), 'us-east-1').updatePipeline(PIPELINE)
-    expect(result).toEqual({ version: 4, attempts: 1 })
+    expect(result).toEqual({
+      version: 4,
+      attempts: 1,
+      answeredAt: new Date(Date.UTC(2026, 11, 1, 9, 40, 54))
+    })
     expect(seen[0]?.target).toBe('CodePipeline_20150709.UpdatePipeline')
     expect(seen[0]?.body).toBe(JSON.stringify({ pipeline: PIPELINE }))
     expect(Number(seen[0]?.headers['content-length'])).toBe(Buffer.byteLength(seen[0]?.body ?? ''))
@@ -137,7 +154,7 @@ describe('createPipelineApi', () => {
     )
     results.forEach(({ read, written }, i) => {
       expect(read).toEqual({ name: `p${i}`, version: 1, marker: `p${i}-1` })
-      expect(written).toEqual({ version: 20 + i, attempts: 1 })
+      expect(written).toEqual({ version: 20 + i, attempts: 1, answeredAt: expect.any(Date) })
     })
     const updates = seen.filter((s) => s.target.endsWith('UpdatePipeline')).map((s) => s.body)
     expect(updates.sort()).toEqual(
@@ -153,8 +170,31 @@ describe('createPipelineApi', () => {
     replies.push(() => ({ body: { pipeline: { name: 'app' } } }))
     replies.push(() => ({ body: {} }))
     const api = createPipelineApi(settings(), 'us-east-1')
-    expect(await api.updatePipeline(PIPELINE)).toEqual({ version: undefined, attempts: 1 })
-    expect(await api.updatePipeline(PIPELINE)).toEqual({ version: undefined, attempts: 1 })
+    const before = Math.floor(Date.now() / 1000) * 1000
+    const first = await api.updatePipeline(PIPELINE)
+    expect(first).toEqual({ version: undefined, attempts: 1, answeredAt: expect.any(Date) })
+    // node:http's own Date header: now, in whole seconds.
+    expect(first.answeredAt?.getTime()).toBeGreaterThanOrEqual(before)
+    expect(first.answeredAt?.getTime()).toBeLessThanOrEqual(Date.now())
+    expect(first.answeredAt?.getMilliseconds()).toBe(0)
+    expect(await api.updatePipeline(PIPELINE)).toMatchObject({ version: undefined, attempts: 1 })
+  })
+
+  it('has no answer time when UpdatePipeline answers without a Date header, or an unreadable one', async () => {
+    replies.push(() => ({ body: { pipeline: { version: 4 } }, sendDate: false }))
+    replies.push(() => ({ body: { pipeline: { version: 5 } }, headers: { date: 'yesterday' } }))
+    const api = createPipelineApi(settings(), 'us-east-1')
+    expect(await api.updatePipeline(PIPELINE)).toEqual({
+      version: 4,
+      attempts: 1,
+      answeredAt: undefined
+    })
+    expect(seen).toHaveLength(1)
+    expect(await api.updatePipeline(PIPELINE)).toEqual({
+      version: 5,
+      attempts: 1,
+      answeredAt: undefined
+    })
   })
 
   it('follows ListPipelines and ListTagsForResource pagination', async () => {
@@ -313,7 +353,7 @@ describe('createPipelineApi', () => {
     expect(await api.listExecutions('app')).toEqual([])
   })
 
-  it("reads each stage's latest run", async () => {
+  it("reads each stage's latest run and the runs waiting to enter it", async () => {
     replies.push(() => ({
       body: {
         stageStates: [
@@ -322,17 +362,30 @@ describe('createPipelineApi', () => {
             latestExecution: { pipelineExecutionId: 'e1', status: 'Succeeded' }
           },
           { stageName: 'Build', latestExecution: { pipelineExecutionId: 'e2' } },
-          { stageName: 'Deploy' },
-          { latestExecution: { pipelineExecutionId: 'e3', status: 'InProgress' } }
+          {
+            stageName: 'Deploy',
+            inboundExecution: { pipelineExecutionId: 'q1', status: 'InProgress' },
+            inboundExecutions: [
+              { pipelineExecutionId: 'q2', status: 'InProgress' },
+              { status: 'InProgress' }
+            ]
+          },
+          { stageName: 'Test', inboundExecutions: [{ pipelineExecutionId: 'q3' }] },
+          { latestExecution: { pipelineExecutionId: 'e3', status: 'InProgress' } },
+          { stageName: 'Nameless', latestExecution: { status: 'InProgress' } }
         ]
       }
     }))
     replies.push(() => ({ body: {} }))
     const api = createPipelineApi(settings(), 'us-east-1')
     expect(await api.pipelineState('app')).toEqual([
-      { stage: 'Source', executionId: 'e1', status: 'Succeeded' },
-      { stage: 'Build', executionId: 'e2', status: '' },
-      { stage: '', executionId: 'e3', status: 'InProgress' }
+      { stage: 'Source', latest: { executionId: 'e1', status: 'Succeeded' }, inbound: [] },
+      { stage: 'Build', latest: { executionId: 'e2', status: '' }, inbound: [] },
+      { stage: 'Deploy', latest: undefined, inbound: ['q1', 'q2'] },
+      { stage: 'Test', latest: undefined, inbound: ['q3'] },
+      { stage: '', latest: { executionId: 'e3', status: 'InProgress' }, inbound: [] },
+      // A latest run without an ID names nothing to wait for.
+      { stage: 'Nameless', latest: undefined, inbound: [] }
     ])
     expect(seen[0]?.target).toBe('CodePipeline_20150709.GetPipelineState')
     expect(sent(0)).toEqual({ name: 'app' })

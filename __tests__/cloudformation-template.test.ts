@@ -55,15 +55,23 @@ function pipelineResource(actions: unknown[], name?: string) {
 }
 
 describe('parseTemplate', () => {
-  it('reads a JSON template as GetTemplate returns it', () => {
+  it('reads a JSON template as GetTemplate returns it', async () => {
     const body = `\n  ${JSON.stringify({ Resources: { P: { Type: 'AWS::CodePipeline::Pipeline' } } })}`
-    expect(parseTemplate(body)).toEqual({
+    expect(await parseTemplate(body)).toEqual({
       Resources: { P: { Type: 'AWS::CodePipeline::Pipeline' } }
     })
   })
 
-  it('reads a YAML template with the short forms as the JSON they stand for', () => {
-    const template = parseTemplate(
+  it('reads a flow-style YAML template that starts with a brace', async () => {
+    expect(
+      await parseTemplate('{Resources: {P: {Type: !Sub "AWS::CodePipeline::Pipeline"}}}')
+    ).toEqual({
+      Resources: { P: { Type: { 'Fn::Sub': 'AWS::CodePipeline::Pipeline' } } }
+    })
+  })
+
+  it('reads a YAML template with the short forms as the JSON they stand for', async () => {
+    const template = await parseTemplate(
       [
         'AWSTemplateFormatVersion: "2010-09-09"',
         'Conditions:',
@@ -129,8 +137,8 @@ describe('parseTemplate', () => {
     })
   })
 
-  it('keeps a YAML template’s long forms and a dynamic reference as they are', () => {
-    const template = parseTemplate(
+  it('keeps a YAML template’s long forms and a dynamic reference as they are', async () => {
+    const template = await parseTemplate(
       [
         'Resources:',
         '  P:',
@@ -155,13 +163,13 @@ describe('parseTemplate', () => {
     ['a YAML list', '- a\n- b'],
     ['a YAML scalar', 'just text'],
     ['an empty body', '']
-  ])('refuses %s: a template is an object', (_what, body) => {
-    expect(() => parseTemplate(body)).toThrow('the template is not an object')
+  ])('refuses %s: a template is an object', async (_what, body) => {
+    await expect(parseTemplate(body)).rejects.toThrow('the template is not an object')
   })
 
-  it('throws on a body that is neither JSON nor YAML', () => {
-    expect(() => parseTemplate('{"Resources": ')).toThrow()
-    expect(() => parseTemplate('Resources: [unclosed')).toThrow()
+  it('throws on a body that is neither JSON nor YAML', async () => {
+    await expect(parseTemplate('{"Resources": ')).rejects.toThrow()
+    await expect(parseTemplate('Resources: [unclosed')).rejects.toThrow()
   })
 })
 

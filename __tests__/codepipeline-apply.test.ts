@@ -3,8 +3,14 @@ import { FakeClock, FakeRegion, arnOf, awsError, run } from '../__fixtures__/pip
 import { createLimit, type Limit } from '../src/core/limit.js'
 import { Secret } from '../src/core/secret.js'
 import type { InProgressMode } from '../src/inputs/types.js'
-import { rotateTarget, verifyVersion, type WriteContext } from '../src/stores/codepipeline/apply.js'
+import {
+  attempt,
+  rotateTarget,
+  verifyVersion,
+  type WriteContext
+} from '../src/stores/codepipeline/apply.js'
 import type { Execution } from '../src/stores/codepipeline/api.js'
+import { inFlight } from '../src/stores/codepipeline/executions.js'
 import {
   findGitHubSourceActions,
   type JsonObject
@@ -49,6 +55,7 @@ function context(
   return {
     api,
     limit: now,
+    followUps: now,
     token: new Secret(TOKEN),
     inProgress: { mode, timeoutMinutes },
     clock,
@@ -63,7 +70,7 @@ const count = (call: string) => api.calls.filter((c) => c === call).length
 
 beforeEach(() => {
   clock = new FakeClock()
-  api = new FakeRegion('us-east-1')
+  api = new FakeRegion('us-east-1', clock)
     .add(pipeline('app', [githubSource('App', 'app'), githubSource('Lib', 'lib')], 3))
     .add(pipeline('busy', [githubSource('App', 'app')], 3), {}, [
       run('run-1', 'InProgress', clock.ago(300), [{ actionName: 'App', revisionId: 'c1' }]),
@@ -104,20 +111,34 @@ describe('rotateTarget: writing', () => {
     expect(target.result.status).toBe('failed')
     expect(target.result.error).toMatch(/needs permission iam:PassRole/)
     // Nothing written, so nothing to look at after it.
-    expect(api.calls).toEqual(['executions app', 'update app'])
+    expect(api.calls).toEqual(['state app', 'update app'])
   })
 
-  it('fails, unwritten, when the runs cannot be listed before the write', async () => {
-    api.failures.executions = awsError(
-      'AccessDeniedException',
-      'not authorized to perform: codepipeline:ListPipelineExecutions'
-    )
+  it('fails, unwritten, when GetPipelineState fails before the write', async () => {
+    api.failures.state = awsError('AccessDeniedException', 'denied')
     const target = targetOf('app')
     await rotateTarget(target, context())
     expect(target.result).toMatchObject({
       status: 'failed',
+      error:
+        "AccessDeniedException: denied — the role needs permission codepipeline:GetPipelineState (see the README's IAM policy)"
+    })
+    expect(api.calls).toEqual(['state app'])
+    expect(api.writes).toEqual([])
+  })
+
+  it('fails, unwritten, when the runs GetPipelineState showed cannot be listed', async () => {
+    api.failures.executions = awsError(
+      'AccessDeniedException',
+      'User: x is not authorized to perform: codepipeline:ListPipelineExecutions'
+    )
+    const target = targetOf('busy')
+    await rotateTarget(target, context('proceed'))
+    expect(target.result).toMatchObject({
+      status: 'failed',
       error: expect.stringMatching(/needs permission codepipeline:ListPipelineExecutions/)
     })
+    expect(api.calls).toEqual(['state busy', 'executions busy'])
     expect(api.writes).toEqual([])
   })
 
@@ -140,7 +161,8 @@ describe('rotateTarget: runs in flight', () => {
     const target = targetOf('app')
     await rotateTarget(target, context('wait'))
     expect(target.result.runs).toEqual({ outcome: 'idle', executions: [] })
-    expect(api.calls).toEqual(['executions app', 'update app', 'executions app'])
+    // An idle pipeline: GetPipelineState alone before the write, the runs listed after it.
+    expect(api.calls).toEqual(['state app', 'update app', 'executions app'])
     expect(clock.sleeps).toEqual([])
   })
 
@@ -155,6 +177,9 @@ describe('rotateTarget: runs in flight', () => {
     expect(clock.sleeps).toEqual([5000, 7500, 11250])
     expect(api.writes).toHaveLength(1)
     expect(count('update busy')).toBe(1)
+    // Each look: GetPipelineState shows the run, ListPipelineExecutions names it.
+    expect(count('state busy')).toBe(4)
+    expect(count('executions busy')).toBe(5)
     expect(target.result).toMatchObject({
       status: 'updated',
       runs: { outcome: 'waited', executions: ['run-1'], waitedSeconds: 24 }
@@ -168,7 +193,7 @@ describe('rotateTarget: runs in flight', () => {
       ;(runsOf('busy')[0] as Execution).status = 'Succeeded'
     }
     // Stale (freshMs 0): taken again, and the run has ended by then.
-    const target = targetOf('busy', { at, runs: structuredClone(runsOf('busy')) })
+    const target = targetOf('busy', { at, runs: inFlight(structuredClone(runsOf('busy'))) })
     await rotateTarget(target, context('wait'))
     expect(target.result.runs).toEqual({ outcome: 'idle', executions: [] })
 
@@ -177,7 +202,7 @@ describe('rotateTarget: runs in flight', () => {
       if (call >= 2) (runsOf('busy')[0] as Execution).status = 'Succeeded'
     }
     ;(runsOf('busy')[0] as Execution).status = 'InProgress'
-    const fresh = targetOf('busy', { at, runs: structuredClone(runsOf('busy')) })
+    const fresh = targetOf('busy', { at, runs: inFlight(structuredClone(runsOf('busy'))) })
     await rotateTarget(fresh, context('wait', 30, { freshMs: 60_000 }))
     expect(fresh.result.runs).toEqual({
       outcome: 'waited',
@@ -329,6 +354,53 @@ describe('rotateTarget: runs in flight', () => {
     expect(target.result.runs).toEqual({ outcome: 'idle', executions: [] })
   })
 
+  it('does not start again a run a previous rotation stopped, a minute before', async () => {
+    const first = targetOf('busy')
+    await rotateTarget(first, context('proceed'))
+    expect(first.result.runs?.restarts).toEqual([
+      { stopped: ['run-1'], started: 'restart-1', revisions: 'latest' }
+    ])
+    // The restart ended; run-1 is still listed, Cancelled by the first write.
+    const restarted = runsOf('busy')[0] as Execution
+    expect(restarted.id).toBe('restart-1')
+    restarted.status = 'Succeeded'
+    clock.time += 60_000
+    const second = targetOf('busy')
+    second.result.versionBefore = 4
+    await rotateTarget(second, context('proceed'))
+    expect(second.result).toMatchObject({ status: 'updated', versionAfter: 5 })
+    expect(second.result.runs).toEqual({ outcome: 'idle', executions: [] })
+    expect(runsOf('busy').find((r) => r.id === 'run-1')?.status).toBe('Cancelled')
+    expect(api.starts).toHaveLength(1)
+  })
+
+  it("times the write by AWS's Date header, whatever the runner's clock says", async () => {
+    // AWS's clock is 10 min ahead of the runner's: the run it stopped is
+    // stamped on AWS's clock, and so is the answer.
+    api.skewMs = 600_000
+    const target = targetOf('busy')
+    await rotateTarget(target, context('proceed'))
+    expect(target.result.runs?.restarts).toEqual([
+      { stopped: ['run-1'], started: 'restart-1', revisions: 'latest' }
+    ])
+    // Without the header the runner's clock times it, and AWS's stamp falls
+    // outside the window: a run known to be in flight at the write still
+    // counts once Cancelled (it can only have been this write).
+    ;(runsOf('busy')[0] as Execution).status = 'Succeeded'
+    api.dateHeader = false
+    runsOf('busy').unshift(run('run-2', 'InProgress', clock.ago(10)))
+    const again = targetOf('busy')
+    again.result.versionBefore = 4
+    await rotateTarget(again, context('proceed'))
+    expect(runsOf('busy').find((r) => r.id === 'run-2')?.status).toBe('Cancelled')
+    expect(api.starts).toHaveLength(2)
+    expect(again.result.runs).toMatchObject({
+      outcome: 'restarted',
+      restarts: [{ stopped: ['run-2'] }]
+    })
+    expect(again.result.note).toBeUndefined()
+  })
+
   it('looks again at a run AWS is still stopping right after the write', async () => {
     api.stopDelay = 1
     const target = targetOf('busy')
@@ -384,24 +456,255 @@ describe('rotateTarget: runs in flight', () => {
     expect(target.result.runs?.restarts?.[0]?.error).toMatch(/^ConflictException: busy/)
   })
 
+  it('still looks after a write whose version check failed, and starts the run it stopped again', async () => {
+    api.versionBump = 2
+    const target = targetOf('busy')
+    await rotateTarget(target, context('proceed'))
+    expect(target.result.status).toBe('failed')
+    expect(target.result.error).toMatch(/^the token was written, but the version went from 3 to 5/)
+    expect(target.result.runs).toEqual({
+      outcome: 'restarted',
+      executions: ['run-1'],
+      restarts: [{ stopped: ['run-1'], started: 'restart-1', revisions: 'latest' }]
+    })
+    expect(target.result.note).toBeUndefined()
+    expect(api.calls.at(-1)).toBe('start busy')
+  })
+
   it('still counts the pipeline updated when the look after the write fails, with a note', async () => {
-    api.onList = (_name, call) => {
-      if (call > 0) throw awsError('ThrottlingException', 'Rate exceeded')
+    let written = false
+    api.beforeUpdate = () => (written = true)
+    api.onList = () => {
+      if (written) throw awsError('ThrottlingException', 'Rate exceeded')
     }
     const target = targetOf('app')
     target.result.note = 'earlier note'
     await rotateTarget(target, context('wait'))
     expect(api.writes).toHaveLength(1)
+    expect(api.calls).toEqual(['state app', 'update app', 'executions app'])
     expect(target.result.status).toBe('updated')
     expect(target.result.note).toBe(
       "earlier note; written, but whether it stopped a run could not be checked: ThrottlingException: Rate exceeded — AWS kept throttling after retries: re-run, or lower max-concurrency — look at the pipeline's history and start it again if a run was cancelled"
     )
-    // With in-progress: proceed, the run it stopped is not started again blindly.
+    expect(target.result.runs).toEqual({ outcome: 'idle', executions: [] })
+    // With in-progress: proceed, the run it stopped is not started again
+    // blindly, and the note says only that it could not be checked.
+    written = false
+    api.calls.length = 0
     const busy = targetOf('busy')
     await rotateTarget(busy, context('proceed'))
+    expect(api.calls).toEqual(['state busy', 'executions busy', 'update busy', 'executions busy'])
     expect(api.starts).toEqual([])
     expect(busy.result.status).toBe('updated')
-    expect(busy.result.note).toMatch(/^written, but whether it stopped a run could not be checked/)
+    expect(busy.result.note).toBe(
+      "written, but whether it stopped a run could not be checked: ThrottlingException: Rate exceeded — AWS kept throttling after retries: re-run, or lower max-concurrency — look at the pipeline's history and start it again if a run was cancelled"
+    )
+    expect(busy.result.runs).toEqual({ outcome: 'restarted', executions: ['run-1'], restarts: [] })
+  })
+})
+
+describe('rotateTarget: the look after the write', () => {
+  /** busy (proceed) stopped a run AWS keeps showing Stopping; other waits for a slot meanwhile. */
+  async function writesDuringSettle(shared: boolean): Promise<string[][]> {
+    api.stopDelay = Infinity
+    const limit = createLimit(1)
+    const followUps = shared ? limit : createLimit(1)
+    const busy = targetOf('busy')
+    const other = targetOf('other')
+    const seen: string[][] = []
+    let otherRotation: Promise<void> | undefined
+    clock.onSleep = async () => {
+      otherRotation ??= rotateTarget(other, context('proceed', 30, { limit, followUps }))
+      for (let i = 0; i < 50 && api.writes.length < 2; i++) await new Promise(setImmediate)
+      seen.push(api.writes.map((w) => String(w['name'])))
+    }
+    await rotateTarget(busy, context('proceed', 30, { limit, followUps }))
+    await otherRotation
+    expect(api.writes.map((w) => w['name']).sort()).toEqual(['busy', 'other'])
+    expect(other.result.status).toBe('updated')
+    return seen
+  }
+
+  it('runs outside the write slots: a write goes on while it waits for AWS to stop a run', async () => {
+    // Three settle looks, 2 s apart; the other pipeline was written during the first.
+    expect(await writesDuringSettle(false)).toEqual([
+      ['busy', 'other'],
+      ['busy', 'other'],
+      ['busy', 'other']
+    ])
+    expect(clock.sleeps).toEqual([2000, 2000, 2000])
+  })
+
+  it('would hold the other write back if it took a write slot (the contrast)', async () => {
+    expect(await writesDuringSettle(true)).toEqual([['busy'], ['busy'], ['busy']])
+  })
+
+  it('makes the look after the write, and the restart, inside a follow-up slot', async () => {
+    const inside: string[][] = []
+    const followUps: Limit = async (task) => {
+      const from = api.calls.length
+      try {
+        return await task()
+      } finally {
+        inside.push(api.calls.slice(from))
+      }
+    }
+    const target = targetOf('busy')
+    await rotateTarget(target, context('proceed', 30, { followUps }))
+    expect(inside).toEqual([['executions busy', 'start busy']])
+    expect(api.calls).toEqual([
+      'state busy',
+      'executions busy',
+      'update busy',
+      'executions busy',
+      'start busy'
+    ])
+    // A write that failed has nothing to follow up.
+    inside.length = 0
+    api.failures.update = awsError('InternalFailure', 'boom', 500)
+    await rotateTarget(targetOf('other'), context('wait', 30, { followUps }))
+    expect(inside).toEqual([])
+  })
+})
+
+describe('attempt', () => {
+  const fresh = (runs: Execution[] = []) => ({ at: clock.now(), runs })
+
+  it("takes the plan's look while it is at most freshMs old, and looks again after that", async () => {
+    const ctx = context('wait', 30, { freshMs: 5000 })
+    const target = targetOf('app', fresh())
+    clock.time += 5000
+    expect(await attempt(target, ctx, true)).toMatchObject({ kind: 'written', busy: [] })
+    expect(api.calls).toEqual(['update app'])
+
+    api.calls.length = 0
+    const stale = targetOf('app', fresh())
+    clock.time += 5001
+    expect(await attempt(stale, ctx, true)).toMatchObject({ kind: 'written' })
+    expect(api.calls).toEqual(['state app', 'update app'])
+  })
+
+  it('looks again when told not to reuse the plan, however fresh it is', async () => {
+    const target = targetOf('app', fresh())
+    await attempt(target, context('wait', 30, { freshMs: 60_000 }), false)
+    expect(api.calls).toEqual(['state app', 'update app'])
+  })
+
+  it('looks when the plan made no look', async () => {
+    await attempt(targetOf('app'), context('wait', 30, { freshMs: 60_000 }), true)
+    expect(api.calls).toEqual(['state app', 'update app'])
+  })
+
+  it("is busy, without a call, on the plan's fresh look at a run; proceed writes anyway", async () => {
+    const busyRuns = inFlight(structuredClone(runsOf('busy')))
+    const ctx = context('wait', 30, { freshMs: 5000 })
+    expect(await attempt(targetOf('busy', fresh(busyRuns)), ctx, true)).toEqual({
+      kind: 'busy',
+      busy: busyRuns
+    })
+    expect(api.calls).toEqual([])
+    const step = await attempt(
+      targetOf('busy', fresh(busyRuns)),
+      context('proceed', 30, { freshMs: 5000 }),
+      true
+    )
+    expect(step).toMatchObject({ kind: 'written', busy: busyRuns })
+    expect(api.calls).toEqual(['update busy'])
+  })
+
+  it('is busy when its own look sees a run, and says which', async () => {
+    const step = await attempt(targetOf('busy'), context('skip'), true)
+    expect(step).toEqual({ kind: 'busy', busy: [expect.objectContaining({ id: 'run-1' })] })
+    expect(api.calls).toEqual(['state busy', 'executions busy'])
+    expect(api.writes).toEqual([])
+  })
+
+  it("dates the write by the answer's Date header (AWS's clock), widened by the call's duration", async () => {
+    api.skewMs = 600_000 // AWS 10 min ahead
+    const sent = clock.now()
+    api.beforeUpdate = () => (clock.time += 3_400)
+    const step = await attempt(
+      targetOf('app', fresh()),
+      context('wait', 30, { freshMs: 60_000 }),
+      true
+    )
+    // AWS answered at sent + 3.4 s on its clock; the header says whole seconds.
+    const header = Math.floor((sent + 3_400 + 600_000) / 1000) * 1000
+    expect(step).toEqual({
+      kind: 'written',
+      busy: [],
+      window: { from: header + 1000 - 3_400 - 1000, to: header + 1000 }
+    })
+  })
+
+  it("dates the write by the runner's clock when the answer has no Date header", async () => {
+    api.dateHeader = false
+    api.skewMs = 600_000
+    const sent = clock.now()
+    api.beforeUpdate = () => (clock.time += 2_000)
+    const step = await attempt(targetOf('app'), context(), true)
+    expect(step).toEqual({
+      kind: 'written',
+      busy: [],
+      window: { from: sent - 1000, to: sent + 2_000 }
+    })
+  })
+
+  it('fails the target and writes nothing when the look or the token cannot be done', async () => {
+    api.failures.state = awsError('ThrottlingException', 'Rate exceeded')
+    const target = targetOf('app')
+    expect(await attempt(target, context(), true)).toEqual({ kind: 'failed' })
+    expect(target.result).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^ThrottlingException: Rate exceeded/)
+    })
+    expect(api.writes).toEqual([])
+  })
+})
+
+describe('rotateTarget: an attempt already made', () => {
+  it('goes on from a written attempt: the look after the write, no second look or write', async () => {
+    const target = targetOf('busy')
+    const ctx = context('proceed')
+    const first = await attempt(target, ctx, true)
+    expect(first.kind).toBe('written')
+    api.calls.length = 0
+    await rotateTarget(target, ctx, first)
+    expect(api.calls).toEqual(['executions busy', 'start busy'])
+    expect(api.writes).toHaveLength(1)
+    expect(target.result.runs).toMatchObject({ outcome: 'restarted', executions: ['run-1'] })
+  })
+
+  it('waits after a busy attempt and looks again itself, not from the plan', async () => {
+    const busyRuns = inFlight(structuredClone(runsOf('busy')))
+    const target = targetOf('busy', { at: clock.now() - 2_000, runs: busyRuns })
+    const ctx = context('wait', 30, { freshMs: 3_600_000 })
+    const first = await attempt(target, ctx, true)
+    expect(first.kind).toBe('busy')
+    clock.onSleep = () => {
+      ;(runsOf('busy')[0] as Execution).status = 'Succeeded'
+    }
+    await rotateTarget(target, ctx, first)
+    expect(clock.sleeps).toEqual([5000])
+    expect(api.calls).toEqual(['state busy', 'update busy', 'executions busy'])
+    // The wait counts from the plan's look, which first saw the run.
+    expect(target.result.runs).toEqual({
+      outcome: 'waited',
+      executions: ['run-1'],
+      waitedSeconds: 7
+    })
+  })
+
+  it('stops at a failed attempt', async () => {
+    api.failures.update = awsError('InternalFailure', 'boom', 500)
+    const target = targetOf('app')
+    const ctx = context()
+    const first = await attempt(target, ctx, true)
+    api.calls.length = 0
+    await rotateTarget(target, ctx, first)
+    expect(api.calls).toEqual([])
+    expect(target.result).toMatchObject({ status: 'failed' })
+    expect(target.result).not.toHaveProperty('runs')
   })
 })
 
@@ -416,16 +719,19 @@ describe('rotateTarget: the check right before the write', () => {
   it('takes an older check again', async () => {
     const target = targetOf('app', { at: clock.now() - 10_000, runs: [] })
     await rotateTarget(target, context('wait', 30, { freshMs: 5000 }))
-    expect(api.calls).toEqual(['executions app', 'update app', 'executions app'])
+    expect(api.calls).toEqual(['state app', 'update app', 'executions app'])
   })
 
   it('takes the check again after a wait, whatever its age', async () => {
-    const target = targetOf('busy', { at: clock.now(), runs: structuredClone(runsOf('busy')) })
+    const target = targetOf('busy', {
+      at: clock.now(),
+      runs: inFlight(structuredClone(runsOf('busy')))
+    })
     api.onList = () => {
       ;(runsOf('busy')[0] as Execution).status = 'Succeeded'
     }
     await rotateTarget(target, context('wait', 30, { freshMs: 3_600_000 }))
-    expect(api.calls).toEqual(['executions busy', 'update busy', 'executions busy'])
+    expect(api.calls).toEqual(['state busy', 'executions busy', 'update busy', 'executions busy'])
     expect(clock.sleeps).toEqual([5000])
   })
 

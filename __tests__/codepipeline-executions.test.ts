@@ -5,9 +5,12 @@ import {
   restartRuns,
   revisionOverrides,
   runningFor,
+  runsInFlight,
+  stateShowsRuns,
   stillStopping,
   stoppedBy
 } from '../src/stores/codepipeline/executions.js'
+import type { StageRun } from '../src/stores/codepipeline/api.js'
 import type { JsonObject } from '../src/stores/codepipeline/pipeline-json.js'
 import { realClock } from '../src/stores/codepipeline/types.js'
 import {
@@ -60,25 +63,167 @@ describe('inFlight', () => {
   })
 })
 
+describe('stateShowsRuns', () => {
+  const stage = (latest?: [string, string], inbound: string[] = []): StageRun => ({
+    stage: 'Build',
+    latest: latest && { executionId: latest[0], status: latest[1] },
+    inbound
+  })
+
+  it('sees a run that is the latest of a stage and still InProgress or Stopping', () => {
+    expect(stateShowsRuns([stage(['a', 'InProgress'])])).toBe(true)
+    expect(stateShowsRuns([stage(['a', 'Stopping'])])).toBe(true)
+    expect(stateShowsRuns([stage(['old', 'Succeeded']), stage(['a', 'InProgress'])])).toBe(true)
+  })
+
+  it('sees a run waiting at a stage’s inbound transition, whatever the latest run did', () => {
+    expect(stateShowsRuns([stage(undefined, ['queued'])])).toBe(true)
+    expect(stateShowsRuns([stage(['old', 'Succeeded'], ['queued'])])).toBe(true)
+  })
+
+  it('sees nothing in a pipeline whose latest runs all ended, or that never ran', () => {
+    const ended = ['Succeeded', 'Failed', 'Stopped', 'Cancelled', 'Superseded', '']
+    expect(stateShowsRuns(ended.map((status, i) => stage([`r${i}`, status])))).toBe(false)
+    expect(stateShowsRuns([stage()])).toBe(false)
+    expect(stateShowsRuns([])).toBe(false)
+  })
+})
+
+describe('runsInFlight', () => {
+  const at0 = at(0)
+  function region(mode?: string) {
+    const extra: Declaration = mode ? { executionMode: mode } : {}
+    return new FakeRegion('us-east-1').add(
+      pipeline('app', [githubSource('App', 'app')], { version: 3, extra }),
+      {},
+      [run('done', 'Succeeded', at0)]
+    )
+  }
+
+  it.each([undefined, 'SUPERSEDED', 'QUEUED'])(
+    'asks only GetPipelineState about an idle pipeline (%s)',
+    async (mode) => {
+      const api = region(mode)
+      expect(await runsInFlight(api, 'app', mode ?? 'SUPERSEDED')).toEqual([])
+      expect(api.calls).toEqual(['state app'])
+    }
+  )
+
+  it.each(['SUPERSEDED', 'QUEUED'])(
+    'lists the runs when GetPipelineState shows one (%s), and returns only those in flight',
+    async (mode) => {
+      const api = region(mode)
+      api.runs.get('app')?.unshift(run('b', 'Stopping', at(2)), run('a', 'InProgress', at(1)))
+      const runs = await runsInFlight(api, 'app', mode)
+      expect(runs.map((r) => `${r.id} ${r.status}`)).toEqual(['b Stopping', 'a InProgress'])
+      expect(api.calls).toEqual(['state app', 'executions app'])
+    }
+  )
+
+  it('lists the runs for a run waiting at a transition, and finds none once it has ended', async () => {
+    const api = region()
+    api.states.set('app', [
+      { stage: 'Deploy', latest: { executionId: 'done', status: 'Succeeded' }, inbound: ['q'] }
+    ])
+    // The run GetPipelineState saw ended before ListPipelineExecutions answered.
+    expect(await runsInFlight(api, 'app', 'SUPERSEDED')).toEqual([])
+    expect(api.calls).toEqual(['state app', 'executions app'])
+  })
+
+  it('always lists the runs of a PARALLEL pipeline, whose runs GetPipelineState does not show', async () => {
+    const api = region('PARALLEL')
+    expect(await runsInFlight(api, 'app', 'PARALLEL')).toEqual([])
+    expect(api.calls).toEqual(['executions app'])
+    api.runs.get('app')?.unshift(run('side-1', 'InProgress', at(1)), run('side-2', 'InProgress'))
+    expect(await api.pipelineState('app')).toEqual([])
+    api.calls.length = 0
+    const runs = await runsInFlight(api, 'app', 'PARALLEL')
+    expect(runs.map((r) => r.id)).toEqual(['side-1', 'side-2'])
+    expect(api.calls).toEqual(['executions app'])
+  })
+
+  it('passes on a failure of either call', async () => {
+    const denied = awsError('AccessDeniedException', 'no state')
+    const api = region()
+    api.failures.state = denied
+    await expect(runsInFlight(api, 'app', 'SUPERSEDED')).rejects.toBe(denied)
+    const throttled = awsError('ThrottlingException', 'Rate exceeded')
+    const busy = region()
+    busy.runs.get('app')?.unshift(run('a', 'InProgress', at(1)))
+    busy.failures.executions = throttled
+    await expect(runsInFlight(busy, 'app', 'QUEUED')).rejects.toBe(throttled)
+    expect(busy.calls).toEqual(['state app', 'executions app'])
+  })
+})
+
 describe('stoppedBy', () => {
-  it('is the runs Cancelled after the write that were in flight before it', () => {
-    const before = [run('a', 'InProgress'), run('b', 'Stopping'), run('c', 'InProgress')]
-    const after = [run('a', 'Cancelled'), run('b', 'Cancelled'), run('c', 'Succeeded')]
-    expect(stoppedBy(before, after).map((r) => r.id)).toEqual(['a', 'b'])
+  // The write was answered between 12:00:10 and 12:00:11 on AWS's clock.
+  const from = Date.UTC(2025, 0, 1, 12, 0, 10)
+  const window = { from, to: from + 1000 }
+  const cancelledAt = (id: string, ms: number | undefined, status = 'Cancelled') => ({
+    ...run(id, status, at(0)),
+    lastUpdateTime: ms === undefined ? undefined : new Date(ms)
   })
 
-  it('counts a run not listed before the write (it started in between)', () => {
-    expect(stoppedBy([], [run('new', 'Cancelled')]).map((r) => r.id)).toEqual(['new'])
+  it('is the runs Cancelled while the write was being answered, whenever they started', () => {
+    const after = [
+      cancelledAt('during', from + 500),
+      cancelledAt('at-start', from),
+      cancelledAt('at-end', from + 1000),
+      // Started between the look and the write: no earlier list names it, it still counts.
+      { ...cancelledAt('late', from + 200), startTime: new Date(from - 100) }
+    ]
+    expect(stoppedBy(after, window).map((r) => r.id)).toEqual([
+      'during',
+      'at-start',
+      'at-end',
+      'late'
+    ])
   })
 
-  it('does not count a run that was already Cancelled, or one that ended otherwise', () => {
-    const before = [run('old', 'Cancelled'), run('done', 'Succeeded'), run('failed', 'Failed')]
-    const after = [run('old', 'Cancelled'), run('done', 'Cancelled'), run('failed', 'Failed')]
-    expect(stoppedBy(before, after)).toEqual([])
+  it('allows 2 s of slack either side for the clocks, and no more', () => {
+    const after = [
+      cancelledAt('early-in', from - 2000),
+      cancelledAt('early-out', from - 2001),
+      cancelledAt('late-in', from + 1000 + 2000),
+      cancelledAt('late-out', from + 1000 + 2001)
+    ]
+    expect(stoppedBy(after, window).map((r) => r.id)).toEqual(['early-in', 'late-in'])
   })
 
-  it('does not count a run still in flight after the write', () => {
-    expect(stoppedBy([run('a')], [run('a', 'Stopping'), run('b')])).toEqual([])
+  it("does not count a run Cancelled before the write (a previous rotation's), or without a time", () => {
+    const after = [
+      cancelledAt('previous-rotation', from - 3_600_000),
+      cancelledAt('minute-ago', from - 60_000),
+      cancelledAt('undated', undefined),
+      cancelledAt('now', from + 100)
+    ]
+    expect(stoppedBy(after, window).map((r) => r.id)).toEqual(['now'])
+  })
+
+  it('counts a run known to be in flight at the write once it is Cancelled, whenever AWS stamped it', () => {
+    const known = run('known', 'InProgress', at(0))
+    const after = [
+      cancelledAt('known', from + 30_000),
+      cancelledAt('unknown-late', from + 30_000),
+      cancelledAt('known-but-succeeded', from + 500, 'Succeeded')
+    ]
+    expect(
+      stoppedBy(after, window, [known, run('known-but-succeeded', 'InProgress', at(0))]).map(
+        (r) => r.id
+      )
+    ).toEqual(['known'])
+  })
+
+  it('does not count a run that ended otherwise, or is still in flight, inside the window', () => {
+    const statuses = ['Succeeded', 'Failed', 'Stopped', 'Superseded', 'InProgress', 'Stopping']
+    expect(
+      stoppedBy(
+        statuses.map((status) => cancelledAt(status, from + 500, status)),
+        window
+      )
+    ).toEqual([])
+    expect(stoppedBy([], window)).toEqual([])
   })
 })
 

@@ -1,10 +1,10 @@
-import { jest, describe, it, expect, beforeEach } from '@jest/globals'
+import { jest, describe, it, expect, beforeEach, afterEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
-import { FakeClock, FakeRegion, arnOf, awsError } from '../__fixtures__/pipelines.js'
+import { FakeClock, FakeRegion, arnOf, awsError, run } from '../__fixtures__/pipelines.js'
 import { connectionSource, githubSource, pipeline } from '../test-support/pipelines.js'
-import type { Limit } from '../src/core/limit.js'
+import { createLimit, type Limit } from '../src/core/limit.js'
 import type { StackOwner } from '../src/stores/codepipeline/api.js'
-import type { PipelineResult } from '../src/stores/codepipeline/types.js'
+import type { PipelineResult, PipelineTarget } from '../src/stores/codepipeline/types.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { selectCandidates, pipelineRegions, planRegion, forgiveMissingNames } =
@@ -115,6 +115,9 @@ describe('pipelineRegions', () => {
 
 describe('planning', () => {
   it('plans GitHub pipelines, skips the rest, warns for stacks, and reads nothing it need not', async () => {
+    // Busy: only the target's runs are listed.
+    east.runs.set('prod-conn', [run('conn-run')])
+    east.runs.set('dev-app', [run('dev-run')])
     const s = store({
       pipelines: 'prod-*\ndev-app',
       regions: 'us-east-1,eu-west-1',
@@ -143,10 +146,24 @@ describe('planning', () => {
     expect(warnings).toMatch(/skipped 1 matching pipeline\(s\).*prod-conn/)
     expect(warnings).toMatch(/CloudFormation stack 'dev-stack'.*old token back/)
     // Read-only: no write, no start, no per-pipeline tag read (one owner lookup
-    // per region), and runs are looked at for the targets only.
+    // per region). GetPipelineState is asked beside every GetPipeline; the runs
+    // are listed only for a target it shows busy.
     expect(
       [...east.calls, ...west.calls].filter((c) => !/^(get|list|owners)/.test(c)).sort()
-    ).toEqual(['executions dev-app', 'executions prod-app', 'executions prod-app'])
+    ).toEqual([
+      'executions dev-app',
+      'state dev-app',
+      'state dev-app',
+      'state prod-app',
+      'state prod-app',
+      'state prod-conn'
+    ])
+    expect(
+      s
+        .targets()
+        .find((t) => t.name === 'dev-app')
+        ?.check?.runs.map((r) => r.id)
+    ).toEqual(['dev-run'])
     expect(east.calls.filter((c) => c === 'owners')).toHaveLength(1)
     expect(west.calls.filter((c) => c === 'owners')).toHaveLength(1)
   })
@@ -317,6 +334,7 @@ describe('planning', () => {
   })
 
   it('uses the ARN region and refuses an ARN of another account', async () => {
+    east.runs.set('prod-app', [run('busy-run')])
     const s = store({
       pipelines: `${arnOf('eu-west-1', 'prod-app')}\n${arnOf('us-east-1', 'prod-app', '999999999999')}`,
       regions: ''
@@ -423,16 +441,25 @@ describe('planning', () => {
 })
 
 describe('planRegion', () => {
-  it('hands each target to onTarget once it is read, before the stack lookup answers', async () => {
+  const hooks = (inSlot: (target: PipelineTarget) => Promise<void> = async () => {}) => ({
+    inSlot,
+    now: () => 1_234
+  })
+
+  it('hands each target to inSlot once it is read, before the stack lookup answers', async () => {
     let answer: (owners: Map<string, StackOwner>) => void = () => {}
     east.owners = () => new Promise((resolve) => (answer = resolve))
     const seen: string[] = []
     let done = false
-    const planning = planRegion('us-east-1', setup({ pipelines: '*' }), east, now, {
-      onTarget: async (target) => {
+    const planning = planRegion(
+      'us-east-1',
+      setup({ pipelines: '*' }),
+      east,
+      now,
+      hooks(async (target) => {
         seen.push(target.name)
-      }
-    }).finally(() => (done = true))
+      })
+    ).finally(() => (done = true))
     for (let i = 0; i < 50 && seen.length < 2; i++) await new Promise(setImmediate)
     expect(seen.sort()).toEqual(['dev-app', 'prod-app'])
     expect(done).toBe(false)
@@ -445,6 +472,167 @@ describe('planRegion', () => {
     ])
     expect(plan.results).toHaveLength(3)
     expect(plan.missing).toEqual([])
+  })
+
+  it('calls inSlot inside the target’s slot: the next read waits for it', async () => {
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const order: string[] = []
+    const planning = planRegion(
+      'us-east-1',
+      setup({ pipelines: 'dev-app, prod-app' }),
+      east,
+      createLimit(1),
+      hooks(async (target) => {
+        order.push(`inSlot ${target.name}`)
+        if (target.name === 'dev-app') await held
+      })
+    )
+    for (let i = 0; i < 20; i++) await new Promise(setImmediate)
+    expect(order).toEqual(['inSlot dev-app'])
+    expect(east.calls.filter((c) => c.startsWith('get'))).toEqual(['get dev-app'])
+    release()
+    await planning
+    expect(order).toEqual(['inSlot dev-app', 'inSlot prod-app'])
+    expect(east.calls.filter((c) => c.startsWith('get'))).toEqual(['get dev-app', 'get prod-app'])
+  })
+
+  it('hands inSlot only the targets still planned', async () => {
+    east.onState = (name) => {
+      if (name === 'prod-app') throw awsError('ThrottlingException', 'Rate exceeded')
+    }
+    const seen: string[] = []
+    const plan = await planRegion(
+      'us-east-1',
+      setup({ pipelines: '*' }),
+      east,
+      now,
+      hooks(async (target) => {
+        seen.push(target.name)
+      })
+    )
+    expect(seen).toEqual(['dev-app'])
+    expect(plan.targets.find((t) => t.name === 'prod-app')?.result.status).toBe('failed')
+  })
+})
+
+describe('planRegion: the look at runs in flight', () => {
+  const hooks = { inSlot: async () => {}, now: () => 1_234 }
+  const plan = (pipelines: string, api: FakeRegion = east) =>
+    planRegion(api.region, setup({ pipelines }), api, now, hooks)
+  const rejections: unknown[] = []
+  const onRejection = (reason: unknown) => rejections.push(reason)
+  beforeEach(() => {
+    rejections.length = 0
+    process.on('unhandledRejection', onRejection)
+  })
+  afterEach(() => {
+    process.off('unhandledRejection', onRejection)
+  })
+  /** Lets any unhandled rejection surface. */
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0))
+  }
+
+  it('asks GetPipelineState beside GetPipeline for every candidate, before knowing it is a target', async () => {
+    const original = east.getPipeline.bind(east)
+    east.getPipeline = async (name) => {
+      if (name === 'broken') throw awsError('InternalError', 'boom')
+      return original(name)
+    }
+    await plan('*, missing, broken')
+    const asked = (name: string) => east.calls.filter((c) => c.endsWith(` ${name}`))
+    for (const name of ['dev-app', 'prod-app', 'prod-conn']) {
+      expect(asked(name).slice(0, 2)).toEqual([`state ${name}`, `get ${name}`])
+    }
+    // Named but absent, or unreadable: asked all the same.
+    expect(east.calls).toContain('state missing')
+    expect(east.calls).toContain('state broken')
+  })
+
+  it('fills each target’s check with the time and the runs in flight only', async () => {
+    east.runs.set('prod-app', [
+      run('b', 'Stopping'),
+      run('a', 'InProgress'),
+      run('done', 'Succeeded')
+    ])
+    east.runs.set('dev-app', [run('old', 'Succeeded')])
+    const { targets } = await plan('prod-app, dev-app')
+    const check = (name: string) => targets.find((t) => t.name === name)?.check
+    expect(check('prod-app')?.at).toBe(1_234)
+    expect(check('prod-app')?.runs.map((r) => r.id)).toEqual(['b', 'a'])
+    expect(check('dev-app')).toEqual({ at: 1_234, runs: [] })
+    expect(east.calls.filter((c) => c.startsWith('executions'))).toEqual(['executions prod-app'])
+  })
+
+  it('always lists the runs of a PARALLEL target, and needs no GetPipelineState for it', async () => {
+    east.add(
+      pipeline('side', [githubSource('App', 'app')], {
+        version: 3,
+        extra: { executionMode: 'PARALLEL' }
+      }),
+      {},
+      [run('side-1'), run('side-2', 'Succeeded')]
+    )
+    east.failures.state = awsError('AccessDeniedException', 'denied')
+    const { targets } = await plan('side')
+    expect(targets[0]?.result.status).toBe('planned')
+    expect(targets[0]?.check?.runs.map((r) => r.id)).toEqual(['side-1'])
+    expect(east.calls).toContain('executions side')
+    await settle()
+    expect(rejections).toEqual([])
+  })
+
+  it('ignores a GetPipelineState failure of a pipeline that turns out to be no target', async () => {
+    east.onState = (name) => {
+      if (name !== 'dev-app') throw awsError('AccessDeniedException', 'denied')
+    }
+    const original = east.getPipeline.bind(east)
+    east.getPipeline = async (name) => {
+      if (name === 'broken') throw awsError('InternalError', 'boom')
+      return original(name)
+    }
+    const result = await plan('prod-conn, missing, broken, dev-app')
+    const status = Object.fromEntries(result.results.map((r) => [r.pipeline, r.status]))
+    expect(status).toEqual({
+      'prod-conn': 'skipped',
+      missing: 'failed',
+      broken: 'failed',
+      'dev-app': 'planned'
+    })
+    expect(result.results.find((r) => r.pipeline === 'broken')?.error).toBe('InternalError: boom')
+    expect(result.missing.map((m) => m.name)).toEqual(['missing'])
+    await settle()
+    expect(rejections).toEqual([])
+  })
+
+  it('fails a target whose GetPipelineState fails, naming the permission, and no other', async () => {
+    east.onState = (name) => {
+      if (name === 'prod-app') throw awsError('AccessDeniedException', 'denied')
+    }
+    const { targets, results: planned } = await plan('prod-app, dev-app')
+    expect(planned.find((r) => r.pipeline === 'prod-app')).toMatchObject({
+      status: 'failed',
+      error:
+        "AccessDeniedException: denied — the role needs permission codepipeline:GetPipelineState (see the README's IAM policy)"
+    })
+    expect(targets.find((t) => t.name === 'prod-app')?.check).toBeUndefined()
+    expect(planned.find((r) => r.pipeline === 'dev-app')?.status).toBe('planned')
+    expect(east.calls.filter((c) => c.startsWith('executions'))).toEqual([])
+  })
+
+  it('fails a target whose runs GetPipelineState showed cannot be listed', async () => {
+    east.runs.set('prod-app', [run('a')])
+    east.failures.executions = awsError(
+      'AccessDeniedException',
+      'User: x is not authorized to perform: codepipeline:ListPipelineExecutions'
+    )
+    const { results: planned } = await plan('prod-app, dev-app')
+    expect(planned.find((r) => r.pipeline === 'prod-app')).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/needs permission codepipeline:ListPipelineExecutions/)
+    })
+    expect(planned.find((r) => r.pipeline === 'dev-app')?.status).toBe('planned')
   })
 })
 

@@ -2,7 +2,7 @@ import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
 import { FakeClock, FakeRegion, arnOf, awsError, run } from '../__fixtures__/pipelines.js'
 import { connectionSource, githubSource, pipeline } from '../test-support/pipelines.js'
-import type { Limit } from '../src/core/limit.js'
+import { createLimit, type Limit } from '../src/core/limit.js'
 import type { PipelineResult } from '../src/stores/codepipeline/types.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
@@ -56,13 +56,15 @@ async function until(done: () => boolean): Promise<void> {
 beforeEach(() => {
   core.resetCore()
   clock = new FakeClock()
-  east = new FakeRegion('us-east-1')
+  east = new FakeRegion('us-east-1', clock)
     .add(pipeline('prod-app', [githubSource('App', 'app'), githubSource('Lib', 'lib')], 3))
     .add(pipeline('prod-conn', [connectionSource('Conn')], 3))
     .add(pipeline('dev-app', [githubSource('App', 'app')], 3), {
       'aws:cloudformation:stack-name': 'dev-stack'
     })
-  west = new FakeRegion('eu-west-1').add(pipeline('prod-app', [githubSource('App', 'app')], 9))
+  west = new FakeRegion('eu-west-1', clock).add(
+    pipeline('prod-app', [githubSource('App', 'app')], 9)
+  )
 })
 
 describe('pipelineStore', () => {
@@ -116,9 +118,9 @@ describe('pipelineStore', () => {
     expect(east.calls).toEqual([])
   })
 
-  // Changed on purpose: the write takes its own concurrency slot (with the
-  // check right before it), queued once the read is done, rather than the
-  // read's slot; and the runs are looked at before and after it.
+  // Changed on purpose: the write takes the read's slot again (with the
+  // plan's look, fresh, as the check right before it); the look after the
+  // write goes on outside it, under the follow-up slots.
   it('writes each pipeline as soon as it is read with writeOnRead, and never twice', async () => {
     // One call at a time, so the order is the order of the work.
     let chain: Promise<unknown> = Promise.resolve()
@@ -139,43 +141,141 @@ describe('pipelineStore', () => {
     await until(() => east.writes.length === 2)
     answer()
     await planning
-    expect(east.calls.filter((c) => c !== 'owners')).toEqual([
+    // In the slots, one at a time: each read, its look and its write.
+    expect(east.calls.filter((c) => c !== 'owners' && !c.startsWith('executions'))).toEqual([
       'list',
+      'state dev-app',
       'get dev-app',
-      'get prod-app',
-      'get prod-conn',
-      'executions dev-app',
       'update dev-app',
-      'executions dev-app',
-      'executions prod-app',
+      'state prod-app',
+      'get prod-app',
       'update prod-app',
-      'executions prod-app'
+      'state prod-conn',
+      'get prod-conn'
     ])
     await s.apply()
+    // Outside them, after each write: the look at what it stopped.
+    for (const name of ['dev-app', 'prod-app']) {
+      expect(east.calls.filter((c) => c === `executions ${name}`)).toHaveLength(1)
+      expect(east.calls.indexOf(`executions ${name}`)).toBeGreaterThan(
+        east.calls.indexOf(`update ${name}`)
+      )
+    }
     expect(east.writes.map((w) => w['name'])).toEqual(['dev-app', 'prod-app'])
     expect(s.report().outputs['updated']).toHaveLength(2)
     expect(s.report().headline).toBe('Pipelines: 2 updated, 1 skipped')
   })
 
-  it('with writeOnRead, apply() waits for the writes plan() started', async () => {
+  // Changed on purpose: plan() makes the first write itself (in the read's
+  // slot); apply() waits for the rest of each rotation, the look after it.
+  it('with writeOnRead, apply() waits for the rotations plan() started', async () => {
     let release: () => void = () => {}
     const held = new Promise<void>((resolve) => (release = resolve))
-    const update = east.updatePipeline.bind(east)
-    east.updatePipeline = async (p) => {
+    const list = east.listExecutions.bind(east)
+    east.listExecutions = async (name) => {
       await held
-      return update(p)
+      return list(name)
     }
     const s = store({ pipelines: 'prod-app' }, { writeOnRead: true })
     await s.plan()
-    expect(resultOf(s, 'prod-app')?.status).toBe('planned')
+    expect(east.writes).toHaveLength(1)
+    expect(resultOf(s, 'prod-app')?.status).toBe('updated')
+    expect(resultOf(s, 'prod-app')?.runs).toBeUndefined()
     let applied = false
     const applying = s.apply().then(() => (applied = true))
     for (let i = 0; i < 10; i++) await new Promise(setImmediate)
     expect(applied).toBe(false)
     release()
     await applying
-    expect(resultOf(s, 'prod-app')?.status).toBe('updated')
+    expect(resultOf(s, 'prod-app')?.runs).toEqual({ outcome: 'idle', executions: [] })
     expect(east.writes).toHaveLength(1)
+  })
+
+  it('with writeOnRead, writes the first pipelines before the last is read, when slots are fewer', async () => {
+    for (const n of [1, 2, 3, 4, 5]) east.add(pipeline(`app-${n}`, [githubSource('App', 'app')], 3))
+    const s = store({ pipelines: 'app-*' }, { writeOnRead: true, limit: createLimit(2) })
+    await s.plan()
+    await s.apply()
+    const at = (call: string) => east.calls.indexOf(call)
+    expect(east.writes.map((w) => w['name']).sort()).toEqual([
+      'app-1',
+      'app-2',
+      'app-3',
+      'app-4',
+      'app-5'
+    ])
+    // Reads and writes interleave: app-1 and app-2 are written before app-5 is read…
+    expect(at('update app-1')).toBeLessThan(at('get app-5'))
+    expect(at('update app-2')).toBeLessThan(at('get app-5'))
+    // …and each is written only after its own read.
+    for (const n of [1, 2, 3, 4, 5])
+      expect(at(`update app-${n}`)).toBeGreaterThan(at(`get app-${n}`))
+    // Without writeOnRead every read comes first.
+    east.calls.length = 0
+    const later = store({ pipelines: 'app-*' }, { limit: createLimit(2) })
+    await later.plan()
+    await later.apply()
+    expect(at('update app-1')).toBeGreaterThan(at('get app-5'))
+  })
+
+  it('with writeOnRead, waits outside the read slots for a busy pipeline, and apply() waits for it', async () => {
+    east.runs.set('prod-app', [run('busy-run', 'InProgress', clock.ago(60))])
+    clock.onSleep = () => {
+      const first = east.runs.get('prod-app')?.[0]
+      if (first) first.status = 'Succeeded'
+    }
+    const s = store(
+      { pipelines: 'prod-app, dev-app' },
+      { writeOnRead: true, limit: createLimit(1) }
+    )
+    await s.plan()
+    expect(east.writes.map((w) => w['name'])).toContain('dev-app')
+    await s.apply()
+    expect(east.writes.map((w) => w['name']).sort()).toEqual(['dev-app', 'prod-app'])
+    expect(resultOf(s, 'prod-app')).toMatchObject({
+      status: 'updated',
+      runs: { outcome: 'waited', executions: ['busy-run'] }
+    })
+    expect(clock.sleeps).toEqual([expect.any(Number)])
+  })
+
+  it('tells onPlanned about each planned target, in its slot, before it is written', async () => {
+    east.onState = (name) => {
+      if (name === 'dev-app') throw awsError('ThrottlingException', 'Rate exceeded')
+    }
+    east.add(pipeline('other-app', [githubSource('App', 'other')], 3))
+    const told: string[] = []
+    const s = pipelineStore(setup({ pipelines: '*' }), {
+      apiFor,
+      limit: now,
+      token: new Secret(TOKEN),
+      writeOnRead: true,
+      clock,
+      onPlanned: (target) => {
+        const written = east.writes.some((w) => w['name'] === target.name)
+        told.push(`${target.name} ${target.result.status}${written ? ' written' : ''}`)
+      }
+    })
+    await s.plan()
+    await s.apply()
+    // dev-app failed its look, prod-conn holds no token: neither is a planned target.
+    expect(told.sort()).toEqual(['other-app planned', 'prod-app planned'])
+    expect(east.writes.map((w) => w['name']).sort()).toEqual(['other-app', 'prod-app'])
+
+    // A dry run tells it too (the token check reads the targets it is told of).
+    told.length = 0
+    east.writes.length = 0
+    const dry = pipelineStore(setup({ pipelines: '*', 'dry-run': 'true' }), {
+      apiFor,
+      limit: now,
+      token: new Secret(TOKEN),
+      writeOnRead: false,
+      clock,
+      onPlanned: (target) => told.push(target.name)
+    })
+    await dry.plan()
+    expect(told.sort()).toEqual(['other-app', 'prod-app'])
+    expect(east.writes).toEqual([])
   })
 
   it('reports a write that fails during writeOnRead like one in apply', async () => {
@@ -282,6 +382,31 @@ describe('pipelineStore: runs in flight', () => {
 
   it('fails only the pipeline whose runs cannot be listed at plan', async () => {
     east.onList = (name) => {
+      if (name === 'prod-app') {
+        throw awsError(
+          'AccessDeniedException',
+          'User: x is not authorized to perform: codepipeline:ListPipelineExecutions'
+        )
+      }
+    }
+    const s = store({ pipelines: 'prod-app, dev-app' })
+    await s.plan()
+    expect(resultOf(s, 'prod-app')).toMatchObject({
+      status: 'failed',
+      error:
+        "AccessDeniedException: User: x is not authorized to perform: codepipeline:ListPipelineExecutions — the role needs permission codepipeline:ListPipelineExecutions (see the README's IAM policy)"
+    })
+    expect(s.targets().map((t) => t.name)).toEqual(['dev-app'])
+    await s.apply()
+    expect(east.writes.map((w) => w['name'])).toEqual(['dev-app'])
+    expect(resultOf(s, 'dev-app')?.status).toBe('updated')
+    expect(s.report().failures).toEqual([
+      expect.stringMatching(/^us-east-1 pipeline prod-app: AccessDeniedException: User: x/)
+    ])
+  })
+
+  it('fails only the pipeline whose GetPipelineState fails at plan', async () => {
+    east.onState = (name) => {
       if (name === 'prod-app') throw awsError('AccessDeniedException', 'denied')
     }
     const s = store({ pipelines: 'prod-app, dev-app' })
@@ -289,14 +414,23 @@ describe('pipelineStore: runs in flight', () => {
     expect(resultOf(s, 'prod-app')).toMatchObject({
       status: 'failed',
       error:
-        "AccessDeniedException: denied — the role needs permission codepipeline:ListPipelineExecutions (see the README's IAM policy)"
+        "AccessDeniedException: denied — the role needs permission codepipeline:GetPipelineState (see the README's IAM policy)"
     })
-    expect(s.targets().map((t) => t.name)).toEqual(['dev-app'])
     await s.apply()
     expect(east.writes.map((w) => w['name'])).toEqual(['dev-app'])
-    expect(resultOf(s, 'dev-app')?.status).toBe('updated')
-    expect(s.report().failures).toEqual([
-      expect.stringMatching(/^us-east-1 pipeline prod-app: AccessDeniedException: denied/)
+  })
+
+  it('says in a dry run which runs are in flight from the plan’s look alone', async () => {
+    east.runs.get('prod-app')?.unshift(run('queued', 'InProgress', clock.ago(5)))
+    const s = store({ pipelines: 'prod-app', 'dry-run': 'true' })
+    await s.plan()
+    expect(resultOf(s, 'prod-app')?.runs).toEqual({
+      outcome: 'busy',
+      executions: ['queued', '0123456789abcdef']
+    })
+    expect(east.calls.filter((c) => !c.startsWith('get') && c !== 'owners')).toEqual([
+      'state prod-app',
+      'executions prod-app'
     ])
   })
 
@@ -347,24 +481,45 @@ describe('pipelineStore: freshMs', () => {
       freshMs: 60_000
     })
     await reused.plan()
+    clock.time += 60_000
     await reused.apply()
     expect(east.calls.filter((c) => c.endsWith('prod-app') && !c.startsWith('get'))).toEqual([
-      'executions prod-app',
+      'state prod-app',
       'update prod-app',
       'executions prod-app'
     ])
-    // Without freshMs (0) the check is taken again right before the write, once time has moved.
+    // Older than freshMs, the check is taken again right before the write.
     east.calls.length = 0
-    const again = store({ pipelines: 'prod-app' })
+    const again = pipelineStore(setup({ pipelines: 'prod-app' }), {
+      apiFor,
+      limit: now,
+      token: new Secret(TOKEN),
+      writeOnRead: false,
+      clock,
+      freshMs: 0
+    })
     await again.plan()
     clock.time += 1
     await again.apply()
     expect(east.calls.filter((c) => c.endsWith('prod-app') && !c.startsWith('get'))).toEqual([
-      'executions prod-app',
-      'executions prod-app',
+      'state prod-app',
+      'state prod-app',
       'update prod-app',
       'executions prod-app'
     ])
+  })
+
+  it('counts a look of 5 s or less as fresh by default', async () => {
+    const calls = async (age: number) => {
+      east.calls.length = 0
+      const s = store({ pipelines: 'prod-app' })
+      await s.plan()
+      clock.time += age
+      await s.apply()
+      return east.calls.filter((c) => c === 'state prod-app').length
+    }
+    expect(await calls(5000)).toBe(1)
+    expect(await calls(5001)).toBe(2)
   })
 })
 

@@ -531,6 +531,66 @@ describe('the scenario is read on every request', () => {
   })
 })
 
+describe('delayMs: a slow GitHub', () => {
+  const DELAY = 300
+  const timed = async <T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> => {
+    const started = performance.now()
+    const value = await work()
+    return { value, ms: performance.now() - started }
+  }
+  const oidc = (github: FakeGitHub) =>
+    fetch(`${github.oidcRequestUrl}&audience=sts.amazonaws.com`, {
+      headers: { authorization: `Bearer ${github.oidcRequestToken}` }
+    })
+
+  it('delays every REST answer, errors included', async () => {
+    const github = await start({ delayMs: DELAY })
+    const user = await timed(() => get(`${github.url}/user`, `token ${CLASSIC}`))
+    expect(user.value.status).toBe(200)
+    // Timers may fire a millisecond early.
+    expect(user.ms).toBeGreaterThanOrEqual(DELAY - 5)
+    const repo = await timed(() => get(`${github.url}/repos/octo-org/gone`, `token ${CLASSIC}`))
+    expect(repo.value.status).toBe(404)
+    expect(repo.ms).toBeGreaterThanOrEqual(DELAY - 5)
+    const revoked = await timed(() => get(`${github.url}/user`, `token ${REVOKED}`))
+    expect(revoked.value.status).toBe(401)
+    expect(revoked.ms).toBeGreaterThanOrEqual(DELAY - 5)
+  })
+
+  it('does not delay the OIDC token service: it answers while a REST request still waits', async () => {
+    const github = await start({ delayMs: DELAY })
+    const done: string[] = []
+    const rest = get(`${github.url}/user`, `token ${CLASSIC}`).then((answer) => {
+      done.push('rest')
+      return answer
+    })
+    // The REST request has long arrived when the OIDC one is sent; a delayed
+    // OIDC answer would come after the REST one.
+    await new Promise((resolve) => setTimeout(resolve, DELAY / 3))
+    const token = await timed(() => oidc(github))
+    done.push('oidc')
+    expect(token.value.status).toBe(200)
+    expect(token.ms).toBeLessThan(DELAY)
+    expect((await rest).status).toBe(200)
+    expect(done).toEqual(['oidc', 'rest'])
+    // Records are kept as each answer is sent.
+    expect(github.requests.map((r) => r.path)).toEqual(['/_oidc/token', '/user'])
+  })
+
+  it('is read on every request', async () => {
+    const live: FakeGitHubScenario = { ...scenario, delayMs: DELAY }
+    const github = await startFakeGitHub(live)
+    servers.push(github)
+    expect(
+      (await timed(() => get(`${github.url}/user`, `token ${CLASSIC}`))).ms
+    ).toBeGreaterThanOrEqual(DELAY - 5)
+    live.delayMs = 0
+    expect((await timed(() => get(`${github.url}/user`, `token ${CLASSIC}`))).ms).toBeLessThan(
+      DELAY
+    )
+  })
+})
+
 describe('hostile answers', () => {
   const HOSTILE = 'fake-hostile-token-for-tests/+?&="\\ü'
   const MESSAGE = 'Bad things\n::error::happened %0A here\r\n::add-mask::nothing'

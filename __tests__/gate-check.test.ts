@@ -2,7 +2,7 @@ import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { checkToken } = await import('../src/gate/check.js')
+const { checkToken, startCheck } = await import('../src/gate/check.js')
 const { describeCheck, tokenSection } = await import('../src/gate/render.js')
 const { repositoriesOf, invalidName } = await import('../src/gate/repos.js')
 const { GitHubError } = await import('../src/github/api.js')
@@ -607,6 +607,172 @@ describe('checkToken: skipped', () => {
     expect(result.skipped).toBe('verify-token is false: the token was not checked with GitHub')
     expect(api.getUser).not.toHaveBeenCalled()
     expect(api.getRepo).not.toHaveBeenCalled()
+  })
+})
+
+describe('startCheck', () => {
+  /** Lets pending promise callbacks run. */
+  const ticks = async (n = 10) => {
+    for (let i = 0; i < n; i++) await new Promise(setImmediate)
+  }
+  /** A promise the test settles by hand. */
+  function deferred<T>() {
+    let resolve: (value: T) => void = () => {}
+    let reject: (error: unknown) => void = () => {}
+    const promise = new Promise<T>((yes, no) => {
+      resolve = yes
+      reject = no
+    })
+    return { promise, resolve, reject }
+  }
+  const me: GitHubUser = {
+    login: 'rotation-bot',
+    scopes: ['repo', 'admin:repo_hook'],
+    expiresAt: null,
+    enterpriseVersion: null
+  }
+
+  it('asks GET /user at once, before any pipeline is planned or the check finishes', async () => {
+    const { api } = fakeApi()
+    const started = startCheck(inputs(), api, token, serial)
+    expect(api.getUser).toHaveBeenCalledTimes(1)
+    expect(api.getRepo).not.toHaveBeenCalled()
+    const result = await started.finish(app, NOW)
+    // Finishing does not ask again.
+    expect(api.getUser).toHaveBeenCalledTimes(1)
+    expect(result).toMatchObject({ login: 'rotation-bot', failures: [] })
+  })
+
+  it('asks about a considered repository before finish, once GET /user accepted the token', async () => {
+    const user = deferred<GitHubUser>()
+    const { api, asked } = fakeApi()
+    api.getUser.mockImplementation(() => user.promise)
+    const started = startCheck(inputs(), api, token, serial)
+    started.consider(target('app', [action('octo-org', 'app')]))
+    await ticks()
+    // Not before GitHub accepted the token.
+    expect(asked).toEqual([])
+    user.resolve(me)
+    await ticks()
+    expect(asked).toEqual(['octo-org/app'])
+    const result = await started.finish(app, NOW)
+    expect(asked).toEqual(['octo-org/app'])
+    expect(result.repositories).toEqual([
+      expect.objectContaining({ repository: 'octo-org/app', status: 'ok' })
+    ])
+  })
+
+  it('asks about a repository once, however often and in whatever case it is considered', async () => {
+    const { api, asked } = fakeApi()
+    const started = startCheck(inputs(), api, token, serial)
+    started.consider(target('a', [action('Octo-Org', 'App')]))
+    started.consider(target('b', [action('octo-org', 'app'), action('OCTO-ORG', 'APP', true, 'B')]))
+    await ticks()
+    expect(asked).toEqual(['Octo-Org/App'])
+    const targets = [
+      target('a', [action('Octo-Org', 'App')]),
+      target('b', [action('octo-org', 'app'), action('OCTO-ORG', 'APP', true, 'B')])
+    ]
+    const result = await started.finish(targets, NOW)
+    expect(asked).toEqual(['Octo-Org/App'])
+    expect(result.repositories).toHaveLength(1)
+    expect(result.repositories[0]?.usedBy).toEqual([
+      "pipeline 'a' in us-east-1 (Source/Source)",
+      "pipeline 'b' in us-east-1 (Source/B)",
+      "pipeline 'b' in us-east-1 (Source/Source)"
+    ])
+  })
+
+  it('asks nothing about repositories when GET /user refused the token', async () => {
+    const { api, asked } = fakeApi(new GitHubError('401', 401))
+    const started = startCheck(inputs(), api, token, serial)
+    started.consider(target('app', [action('octo-org', 'app')]))
+    await ticks()
+    const result = await started.finish(app, NOW)
+    expect(asked).toEqual([])
+    expect(result.failures).toEqual([expect.stringMatching(/^GitHub rejected the token/)])
+    expect(result.repositories).toEqual([])
+  })
+
+  it('never asks about a name that is not a GitHub repository name', async () => {
+    const { api, asked } = fakeApi()
+    const started = startCheck(inputs(), api, token, serial)
+    const odd = target('p', [action('..', 'app'), action('good', 'repo', true, 'Good')])
+    started.consider(odd)
+    await ticks()
+    expect(asked).toEqual(['good/repo'])
+    const result = await started.finish([odd], NOW)
+    expect(asked).toEqual(['good/repo'])
+    expect(result.failures).toEqual([
+      expect.stringMatching(/which is not a GitHub repository name/)
+    ])
+  })
+
+  it('asks nothing, not even GET /user, when the check is skipped', async () => {
+    const { api } = fakeApi()
+    const started = startCheck(inputs({ verifyToken: false }), api, token, serial)
+    started.consider(target('app', [action('octo-org', 'app')]))
+    await ticks()
+    expect(api.getUser).not.toHaveBeenCalled()
+    expect(api.getRepo).not.toHaveBeenCalled()
+    expect((await started.finish(app, NOW)).skipped).toMatch(/^verify-token is false/)
+  })
+
+  it('reports on the final targets: one considered but gone is not reported, one never considered is asked at finish', async () => {
+    const { api, asked } = fakeApi({}, { 'octo-org/late': new GitHubError('404', 404) })
+    const started = startCheck(inputs(), api, token, serial)
+    started.consider(target('gone', [action('octo-org', 'gone')]))
+    await ticks()
+    expect(asked).toEqual(['octo-org/gone'])
+    const result = await started.finish(
+      [target('late', [action('octo-org', 'late')], 'eu-west-1')],
+      NOW
+    )
+    expect(asked).toEqual(['octo-org/gone', 'octo-org/late'])
+    expect(result.repositories.map((r) => `${r.repository} ${r.status}`)).toEqual([
+      'octo-org/late failed'
+    ])
+    expect(result.failures).toEqual([
+      expect.stringMatching(/^pipeline 'late' in eu-west-1 .* which the token cannot see/)
+    ])
+  })
+
+  it('reports an answer that came in before finish, and keeps early lookups within the limit', async () => {
+    let running = 0
+    let peak = 0
+    const { api } = fakeApi({}, { 'o/r3': new GitHubError('404', 404) })
+    const getRepo = api.getRepo.getMockImplementation()
+    api.getRepo.mockImplementation(async (owner, repo) => {
+      running++
+      peak = Math.max(peak, running)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      running--
+      return (getRepo as NonNullable<typeof getRepo>)(owner, repo)
+    })
+    const started = startCheck(inputs(), api, token, createLimit(2))
+    const targets = Array.from({ length: 6 }, (_, i) => target(`p${i}`, [action('o', `r${i}`)]))
+    for (const t of targets) started.consider(t)
+    const answered = () => api.getRepo.mock.calls.length === 6 && running === 0
+    for (let i = 0; i < 400 && !answered(); i++) await new Promise((r) => setTimeout(r, 5))
+    // Every lookup answered before finish was called.
+    expect(api.getRepo).toHaveBeenCalledTimes(6)
+    expect(running).toBe(0)
+    const result = await started.finish(targets, NOW)
+    expect(api.getRepo).toHaveBeenCalledTimes(6)
+    expect(peak).toBe(2)
+    expect(result.failures).toEqual([
+      expect.stringMatching(/builds o\/r3, which the token cannot see/)
+    ])
+  })
+
+  it('is what checkToken does at once', async () => {
+    const { api, asked } = fakeApi({ expiresAt: '2026-12-01 12:00:00 UTC' })
+    const targets = [target('a', [action('o', 'a')]), target('b', [action('o', 'b', false)])]
+    const started = startCheck(inputs(), api, token, serial)
+    const stepwise = await started.finish(targets, NOW)
+    const whole = await check(fakeApi({ expiresAt: '2026-12-01 12:00:00 UTC' }).api, targets)
+    expect(stepwise).toEqual(whole)
+    expect(asked.sort()).toEqual(['o/a', 'o/b'])
   })
 })
 

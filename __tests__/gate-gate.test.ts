@@ -253,6 +253,46 @@ describe('tokenGate', () => {
     }
   )
 
+  it('begins asking GitHub on begin(), once however often it is called, and check() finishes it', async () => {
+    const api = fakeApi()
+    const gate = gateWith(api)
+    expect(api.getUser).not.toHaveBeenCalled()
+    gate.begin?.()
+    gate.begin?.()
+    expect(api.getUser).toHaveBeenCalledTimes(1)
+    const verdict = await gate.check()
+    expect(api.getUser).toHaveBeenCalledTimes(1)
+    expect(verdict).toMatchObject({ open: true, confirmed: true })
+    gate.begin?.()
+    expect(api.getUser).toHaveBeenCalledTimes(1)
+  })
+
+  it('asks about a considered pipeline’s repositories before check(), and not again in it', async () => {
+    const api = fakeApi()
+    const gate = gateWith(api)
+    gate.begin?.()
+    gate.consider(app[0] as TokenTarget)
+    for (let i = 0; i < 10 && api.getRepo.mock.calls.length === 0; i++) {
+      await new Promise(setImmediate)
+    }
+    expect(api.getRepo).toHaveBeenCalledWith('octo-org', 'app')
+    const verdict = await gate.check()
+    expect(api.getRepo).toHaveBeenCalledTimes(1)
+    expect(verdict.report.sections[0]?.rows).toEqual([
+      ['octo-org/app', "pipeline 'app' in us-east-1 (Source/Source)", '✅ reachable']
+    ])
+  })
+
+  it('starts the check on consider() or check() alone, without begin()', async () => {
+    const api = fakeApi()
+    const gate = gateWith(api)
+    gate.consider(app[0] as TokenTarget)
+    expect(api.getUser).toHaveBeenCalledTimes(1)
+    await gate.check()
+    expect(api.getUser).toHaveBeenCalledTimes(1)
+    expect(api.getRepo).toHaveBeenCalledTimes(1)
+  })
+
   it('uses the real clock by default', async () => {
     const gate = tokenGate(inputs(), {
       github: fakeApi({ expiresAt: '2999-01-01 00:00:00 UTC' }),

@@ -108,11 +108,13 @@ describe('retireStep: dry run', () => {
           {
             title: 'Previous token',
             headers: ['Status'],
-            rows: [['➖ kept: dry run: it would be revoked now (everything holds the new token)']]
+            rows: [
+              ['📝 planned: dry run: it would be revoked now (everything holds the new token)']
+            ]
           }
         ],
         outputs: { 'previous-token-revoked': 'false' },
-        headline: 'Previous token: kept'
+        headline: 'Previous token: planned'
       })
     )
     expect(core.info).toHaveBeenCalledWith(
@@ -129,9 +131,7 @@ describe('retireStep: dry run', () => {
     })
     expect(calls).toEqual([])
     expect(rows(report)).toEqual([
-      [
-        '➖ kept: dry run: it would not be revoked: 1 target failed, so not everything holds the new token'
-      ]
+      ['📝 planned: dry run: it would not be revoked: 1 target failed']
     ])
     expect(report.warnings).toEqual([])
     expect(report.outputs).toEqual({ 'previous-token-revoked': 'false' })
@@ -145,11 +145,7 @@ describe('retireStep: not everything holds the new token', () => {
       { confirmed: false },
       'GitHub did not confirm the new token (verify-token is false, or the check was skipped)'
     ],
-    [
-      'a target failed',
-      { failures: ['a', 'b'] },
-      '2 targets failed, so not everything holds the new token'
-    ],
+    ['a target failed', { failures: ['a', 'b'] }, '2 targets failed'],
     [
       'a place still holds the old token',
       { holdouts: ['pipeline app was skipped: a run was in flight', 'secret ci/token'] },

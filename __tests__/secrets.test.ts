@@ -5,8 +5,8 @@ import type { SecretsApi } from '../src/stores/secrets-manager/api.js'
 import { ACCOUNT, FakeSecrets, actionDefaults, awsError, limit } from './values-fakes.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { secretsStore, entryRegions, entryRefs } =
-  await import('../src/stores/secrets-manager/store.js')
+const { secretsStore } = await import('../src/stores/secrets-manager/store.js')
+const { entryRegions, entryRefs } = await import('../src/inputs/refs.js')
 const { textOf } = await import('../src/stores/secrets-manager/plan.js')
 const { ValueShapeError } = await import('../src/core/json-edit.js')
 const { parseInputs } = await import('../src/inputs/parse.js')

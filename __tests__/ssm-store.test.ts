@@ -483,7 +483,7 @@ describe('parameterStore: answers without a version or an ARN', () => {
     east.add('/ci/unversioned', OLD, { version: undefined, arn: undefined })
     const dry = await rotate({ parameters: '/ci/unversioned', 'dry-run': 'true' })
     expect(lines(dry.report)).toEqual([
-      'planned  parameter /ci/unversioned v– — would write version 1; keeps SecureString, KMS key alias/ci-tokens, Standard tier'
+      'planned  parameter /ci/unversioned — would write version 1; keeps SecureString, KMS key alias/ci-tokens, Standard tier'
     ])
     const { report, outputs } = await rotate({ parameters: '/ci/unversioned' })
     expect(report.failures).toEqual([])
@@ -629,7 +629,7 @@ describe('parameter report', () => {
       ['us-east-1', '/x', '(whole value)', '–', '–', '❌ failed: boom']
     ])
     expect(parameterLines([failed])).toEqual([
-      { region: 'us-east-1', line: 'failed   parameter /x v– — boom' }
+      { region: 'us-east-1', line: 'failed   parameter /x — boom' }
     ])
   })
 })

@@ -5,9 +5,12 @@
  *
  *   npm run bench -- [--pipelines N] [--runs K] [--seed-sample S]
  *                    [--throttle-pipelines M] [--throttle-rps R] [--throttle-runs T]
- *                    [--cold-runs J] [--no-node24] [--no-throttle]
+ *                    [--cold-runs J] [--latency-ms L] [--no-node24] [--no-throttle]
  * (or BENCH_PIPELINES, BENCH_RUNS, ... in the environment)
  *
+ * The emulator answers every AWS call after L ms (--latency-ms, default 25: AWS's round trip
+ * from a runner in the region is tens of milliseconds), so the floor and the action pay the
+ * same round trips, as against AWS; --latency-ms 0 measures the emulator's CPU alone.
  * Per run, in the same emulator and the same minute, so the ratios compare like with like:
  *   action  `node dist/index.js` as the runner starts it (INPUT_* variables with action.yml's
  *           defaults: only token, pipelines, regions and github-api-url are given, so the
@@ -100,6 +103,10 @@ const R = int('throttle-rps', 10)
 const THROTTLE_RUNS = int('throttle-runs', 3)
 const WITH_THROTTLE = !flag('no-throttle') && M > 0 && R > 0 && THROTTLE_RUNS > 0
 const WITH_NODE24 = !flag('no-node24')
+// AWS answers in tens of milliseconds; the local emulator in tenths of one. Without a
+// round trip the floor is the emulator's CPU alone (0.1 s for 200 pipelines), and the
+// benchmark would weigh the action's process start, not the calls it makes.
+const LATENCY_MS = int('latency-ms', 25)
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`)
 const seconds = (ms: number | undefined) => ((ms ?? NaN) / 1000).toFixed(2)
@@ -246,10 +253,10 @@ async function throttledRuns(
 async function main(): Promise<void> {
   const distBytes = statSync(BUNDLE).size // fails early without a bundle: run `npm run bundle`
   log(
-    `${N} pipelines, ${RUNS} runs, concurrency ${C}, node ${process.version}, ${os.cpus().length} CPUs`
+    `${N} pipelines, ${RUNS} runs, concurrency ${C}, AWS latency ${LATENCY_MS} ms, node ${process.version}, ${os.cpus().length} CPUs`
   )
   const scenario: FakeGitHubScenario = { tokens: {} }
-  const emulator = await startEmulator()
+  const emulator = await startEmulator({ args: ['--latency-ms', String(LATENCY_MS)] })
   const github = await startFakeGitHub(scenario)
   const bench: Bench = { emulator, github, scenario }
   try {
@@ -300,6 +307,7 @@ async function main(): Promise<void> {
         pipelines: N,
         runs: RUNS,
         concurrency: C,
+        latencyMs: LATENCY_MS,
         seedSample: SEED_SAMPLE,
         distBytes,
         ...(WITH_NODE24 && { node24Version: nodeVersionOf(node24Path()) }),

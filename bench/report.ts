@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-export const TARGETS = {
+const TARGETS = {
   floorRatio: 1.3,
   seedSpeedup: 50,
   coldStartMs: 150,
@@ -46,6 +46,8 @@ export interface BenchSettings {
   pipelines: number
   runs: number
   concurrency: number
+  /** How long the emulator waits before each AWS answer. */
+  latencyMs: number
   seedSample: number
   distBytes: number
   /** `node --version` of the Node 24 binary, when it was measured. */
@@ -59,6 +61,7 @@ export interface BenchResult {
   pipelines: number
   runs: number
   concurrency: number
+  latencyMs: number
   floorMs: number
   actionMs: number
   ratio: number
@@ -89,7 +92,7 @@ export interface BenchResult {
   }
 }
 
-export function median(values: readonly (number | undefined)[]): number {
+function median(values: readonly (number | undefined)[]): number {
   const sorted = values
     .filter((v): v is number => v !== undefined && Number.isFinite(v))
     .sort((a, b) => a - b)
@@ -100,8 +103,7 @@ export function median(values: readonly (number | undefined)[]): number {
     : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2
 }
 
-export const round = (value: number, digits = 3): number =>
-  Math.round(value * 10 ** digits) / 10 ** digits
+const round = (value: number, digits = 3): number => Math.round(value * 10 ** digits) / 10 ** digits
 
 /** The medians of the samples, and the targets they meet. */
 export function summarize(settings: BenchSettings, samples: Samples): BenchResult {
@@ -118,6 +120,7 @@ export function summarize(settings: BenchSettings, samples: Samples): BenchResul
     pipelines: settings.pipelines,
     runs: settings.runs,
     concurrency: settings.concurrency,
+    latencyMs: settings.latencyMs,
     floorMs: round(median(fleet.map((r) => r.floorMs)), 0),
     actionMs: round(median(fleet.map((r) => r.actionMs)), 0),
     ratio: round(median(fleet.map((r) => r.ratio)), 3),
@@ -249,7 +252,7 @@ export function printTable(r: BenchResult): void {
       .join('  ')
       .trimEnd()
   console.log(
-    `\nBenchmark ${r.date}: ${r.pipelines} pipelines, concurrency ${r.concurrency}, ${r.runs} runs (medians), ` +
+    `\nBenchmark ${r.date}: ${r.pipelines} pipelines, concurrency ${r.concurrency}, AWS latency ${r.latencyMs} ms, ${r.runs} runs (medians), ` +
       `${r.machine.cpus} CPUs, ${r.machine.node}`
   )
   console.log(line(['', 'measured', 'target', '']))

@@ -94,9 +94,9 @@ describe('rotation through the bundled action', () => {
 
     // The report: a summary table, a log group per region, a warning for the skip.
     expect(result.summary).toMatch(
-      /\| us-east-1 \| full-v2 \| Source\/App, Source\/Lib \| 1 → 2 \| ✅ updated/
+      /\| us-east-1 \| full-v2 \| Source\/App, Source\/Lib \| 1 → 2 \| none in flight \| ✅ updated/
     )
-    expect(result.summary).toMatch(/\| us-east-1 \| connections-only \| – \| 1 \| ⏭️ skipped/)
+    expect(result.summary).toMatch(/\| us-east-1 \| connections-only \| – \| 1 \| – \| ⏭️ skipped/)
     expect(result.stdout).toContain('::group::Region us-east-1')
     expect(result.stdout).toContain('::group::Region eu-west-1')
     expect(result.stdout).toMatch(
@@ -146,16 +146,16 @@ describe('rotation through the bundled action', () => {
     expect(report(result).map((e) => e.status)).toEqual(['planned', 'planned'])
     expect(result.summary).toMatch(/Dry run/)
     expect(result.summary).toMatch(
-      /\| us-east-1 \| full-v2 \| Source\/App, Source\/Lib \| 1 → 2 \| 📝 planned/
+      /\| us-east-1 \| full-v2 \| Source\/App, Source\/Lib \| 1 → 2 \| none in flight \| 📝 planned/
     )
     expect(result.outputs['updated']).toBe('[]')
     expect(await writeCalls(emulator)).toEqual([])
     expect(await storedPipeline(emulator, 'us-east-1', 'full-v2')).toEqual(before)
   })
 
-  it('warns that a CloudFormation stack owns a pipeline, and still rotates it', async () => {
+  it('with follow-stacks false, warns that a CloudFormation stack owns a pipeline, and still rotates it', async () => {
     await tagAsStack(emulator, 'us-east-1', 'classic-v1', 'ci-stack')
-    const result = await run({ pipelines: 'classic-v1' })
+    const result = await run({ pipelines: 'classic-v1', 'follow-stacks': 'false' })
     expect(result.code).toBe(0)
     expect(entry(result, 'us-east-1', 'classic-v1')).toMatchObject({
       status: 'updated',
@@ -217,11 +217,88 @@ describe('bad input is refused before any AWS call', () => {
       /Input 'pipelines' entry .* is not a pipeline ARN/
     ],
     [{ 'dry-run': 'maybe' }, /Input 'dry-run' expected true or false, got 'maybe'/],
-    [{ pipelines: '' }, /Input 'pipelines' nothing to do/]
+    [{ pipelines: '' }, /Input 'pipelines' nothing to do/],
+    // A Bitbucket app password in a GitHub pipeline would break it.
+    [
+      { 'codebuild-server-type': 'BITBUCKET', codebuild: 'import' },
+      /Input 'pipelines' must be empty with codebuild-server-type: BITBUCKET/
+    ],
+    // The partition must be the region's: no other pipeline may be read as this one.
+    [
+      { pipelines: 'arn:aws-cn:codepipeline:us-east-1:123456789012:full-v2' },
+      /Input 'pipelines' entry .* names partition 'aws-cn', but region us-east-1 is in partition 'aws'/
+    ],
+    [
+      { pipelines: 'arn::codepipeline:us-east-1:123456789012:full-v2' },
+      /Input 'pipelines' entry .* names no partition, but region us-east-1 is in partition 'aws'/
+    ],
+    [
+      { pipelines: 'arn:aws:codepipeline:cn-north-1:123456789012:full-v2' },
+      /Input 'pipelines' entry .* region cn-north-1 is in partition 'aws-cn'/
+    ],
+    [
+      { secrets: 'arn:aws-us-gov:secretsmanager:us-east-1:123456789012:secret:ci/token' },
+      /Input 'secrets' entry .* names partition 'aws-us-gov'/
+    ],
+    [
+      { regions: 'us-east-1, cn-north-1' },
+      /Input 'regions' the regions and ARNs span the partitions aws and aws-cn/
+    ],
+    // The token goes to github-api-url: never in clear, never with a user name, query or fragment.
+    [
+      { 'github-api-url': 'http://github.example.com/api/v3' },
+      /Input 'github-api-url' must be an https:\/\/ URL/
+    ],
+    [
+      { 'github-api-url': 'https://user:pass@github.example.com/api/v3' },
+      /Input 'github-api-url' must be a plain API base URL without user name, password, query or fragment/
+    ],
+    [
+      { 'github-api-url': 'https://github.example.com/api/v3?x=1' },
+      /Input 'github-api-url' must be a plain API base URL/
+    ],
+    [
+      { 'github-api-url': 'https://github.example.com/api/v3#top' },
+      /Input 'github-api-url' must be a plain API base URL/
+    ],
+    // Characters no token has: refused, the value never printed.
+    [
+      { token: `${TOKEN}\u200b` },
+      /Input 'token' contains a character that cannot be in a token \(U\+200B at position/
+    ],
+    [
+      { token: `e2e\u0001${TOKEN}` },
+      /Input 'token' contains a character that cannot be in a token \(U\+0001 at position 4\)/
+    ],
+    [{ 'previous-token': TOKEN }, /Input 'previous-token' is the same as token/],
+    [
+      { parameters: 'ci/github token' },
+      /Input 'parameters' entry 'ci\/github token' is not a parameter name or ARN/
+    ],
+    [
+      { 'in-progress': 'later' },
+      /Input 'in-progress' expected one of wait, skip, proceed, got 'later'/
+    ],
+    [
+      { 'in-progress-timeout': '-1' },
+      /Input 'in-progress-timeout' expected a whole number from 0 to 360, got '-1'/
+    ]
   ])('%j', async (inputs, message) => {
     const result = await run({ pipelines: 'full-v2', ...inputs })
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(new RegExp(`::error::${message.source}`))
+    expect(await calls(emulator)).toEqual([])
+  })
+
+  it('refuses a missing GITHUB_OUTPUT file before anything is read or written', async () => {
+    const result = await run(
+      { pipelines: 'full-v2' },
+      { env: { GITHUB_OUTPUT: '/nonexistent/github_output' } }
+    )
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /::error::GITHUB_OUTPUT is set to '\/nonexistent\/github_output', which does not exist or cannot be written: nothing was read or written/
+    )
     expect(await calls(emulator)).toEqual([])
   })
 })

@@ -5,7 +5,11 @@
  * (0 AWS write calls); an accepted one is rotated and its expiry reported.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { createServer, type Server } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import {
@@ -272,13 +276,44 @@ describe('accepted tokens are rotated', () => {
     expect(result.outputs['token-days-left']).toBe('')
   })
 
-  it('behind an HTTP proxy, asks GitHub through it', async () => {
-    // Self-hosted runners often reach GitHub only through a proxy (HTTP_PROXY).
+  it('behind an HTTP proxy, asks GitHub through it, over HTTPS', async () => {
+    // Self-hosted runners often reach GitHub only through a proxy (HTTPS_PROXY).
     // @actions/http-client bypasses the proxy for loopback addresses, so the
-    // API URL names a host only the proxy knows; it tunnels to the fake GitHub.
-    github = await startFakeGitHub({
-      tokens: { [TOKEN]: { scopes: null, expiresAt: expiration(inDays(60)), repos: REPOS } }
-    })
+    // API URL names a host only the proxy knows; it tunnels (CONNECT) to the
+    // fake GitHub, which serves HTTPS with a certificate made for this test
+    // and trusted through NODE_EXTRA_CA_CERTS (the API URL must be https).
+    const certs = mkdtempSync(path.join(tmpdir(), 'rotate-e2e-tls-'))
+    const host = 'github.proxied.test'
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        path.join(certs, 'key.pem'),
+        '-out',
+        path.join(certs, 'cert.pem'),
+        '-subj',
+        `/CN=${host}`,
+        '-addext',
+        `subjectAltName=DNS:${host}`
+      ],
+      { stdio: 'ignore' }
+    )
+    github = await startFakeGitHub(
+      { tokens: { [TOKEN]: { scopes: null, expiresAt: expiration(inDays(60)), repos: REPOS } } },
+      {
+        tls: {
+          key: readFileSync(path.join(certs, 'key.pem'), 'utf8'),
+          cert: readFileSync(path.join(certs, 'cert.pem'), 'utf8')
+        }
+      }
+    )
     const upstream = new URL(github.url)
     const tunnels: string[] = []
     const proxy: Server = createServer((_req, res) => res.writeHead(405).end())
@@ -297,15 +332,21 @@ describe('accepted tokens are rotated', () => {
       const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
       const result = await runAction({
         inputs: { token: TOKEN, pipelines: '*', regions: 'us-east-1' },
-        githubApiUrl: `http://github.proxied.test:${upstream.port}`,
-        env: { AWS_ENDPOINT_URL: emulator.url, HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl }
+        githubApiUrl: `https://${host}:${upstream.port}`,
+        env: {
+          AWS_ENDPOINT_URL: emulator.url,
+          HTTP_PROXY: proxyUrl,
+          HTTPS_PROXY: proxyUrl,
+          NODE_EXTRA_CA_CERTS: path.join(certs, 'cert.pem')
+        }
       })
       expect(findLeaks(result, [TOKEN])).toEqual([])
       await expectRotated(result)
       expectCheckedOnce()
       expect(tunnels.length).toBeGreaterThan(0)
-      expect(new Set(tunnels)).toEqual(new Set([`github.proxied.test:${upstream.port}`]))
+      expect(new Set(tunnels)).toEqual(new Set([`${host}:${upstream.port}`]))
     } finally {
+      rmSync(certs, { recursive: true, force: true })
       proxy.closeAllConnections()
       await new Promise((resolve) => proxy.close(resolve))
     }

@@ -219,6 +219,8 @@ const SCENARIOS: {
   env?: Record<string, string>
   seen: RegExp
   allUpdated?: boolean
+  /** The client timed out and retried (the same call shows twice in the log). */
+  timedOut?: boolean
 }[] = [
   {
     name: 'HTTP 500 and 503 on GetPipeline and UpdatePipeline',
@@ -242,14 +244,16 @@ const SCENARIOS: {
     seen: /reset/
   },
   {
+    // Slower than the SDK's 10 s request timeout (src/aws/client.ts): the
+    // client gives up and retries while the first attempt may still land.
     name: 'answers slower than the client timeout',
-    env: { ROTATE_REQUEST_TIMEOUT_MS: '500' },
     faults: [
-      { action: 'GetPipeline', kind: 'delay', when: 'before', delayMs: 1500, every: 4 },
-      { action: 'UpdatePipeline', kind: 'delay', when: 'after', delayMs: 1500, every: 3 },
-      { action: 'UpdatePipeline', kind: 'delay', when: 'before', delayMs: 1500, every: 5 }
+      { action: 'GetPipeline', kind: 'delay', when: 'before', delayMs: 10_500, every: 5 },
+      { action: 'UpdatePipeline', kind: 'delay', when: 'after', delayMs: 10_500, every: 4 },
+      { action: 'UpdatePipeline', kind: 'delay', when: 'before', delayMs: 10_500, every: 6 }
     ],
-    seen: /delay/
+    seen: /delay/,
+    timedOut: true
   },
   {
     name: 'throttling bursts on UpdatePipeline only',
@@ -293,6 +297,13 @@ describe.each(MODES)('faults (%s)', (mode) => {
         lateWrites: scenario.faults.some((f) => f.kind === 'delay' && f.when === 'before')
       })
       if (scenario.allUpdated) expect(outcome).toMatchObject({ updated: fleet.length, failed: 0 })
+      if (scenario.timedOut) {
+        // Each delayed UpdatePipeline that landed was retried: the retry finds the
+        // version two ahead and says the SDK's retry explains it.
+        expect(
+          report(result).some((e) => /the SDK retried UpdatePipeline/.test(e.note ?? ''))
+        ).toBe(true)
+      }
       if (scenario.seen.source === 'throttle') {
         expect(result.stdout).toMatch(/AWS is throttling UpdatePipeline\S* in us-east-1/)
         expect(result.stdout).not.toMatch(/AWS is throttling GetPipeline/)

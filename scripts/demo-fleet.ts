@@ -3,7 +3,12 @@
  * the AWS emulator, and a fake GitHub that knows the token as a classic token
  * with the scopes the action wants, expiring in 60 days.
  */
-import { createPipeline, createServiceRole, type EmulatorLike } from '../test-support/emulator.js'
+import {
+  awsJson,
+  createPipeline,
+  createServiceRole,
+  type EmulatorLike
+} from '../test-support/emulator.js'
 import { expirationHeader, type FakeGitHubScenario } from '../test-support/fake-github.js'
 import {
   ACCOUNT,
@@ -71,17 +76,33 @@ export async function seedDemoPipelines(emulator: EmulatorLike): Promise<[string
   return fleet.map(([region, declaration]) => [region, String(declaration['name'])])
 }
 
-/** A fake GitHub scenario in which `token` is a classic token expiring in 60 days, seeing every repository. */
-export function demoGitHub(token: string): FakeGitHubScenario {
-  return {
-    tokens: {
-      [token]: {
-        login: 'demo-user',
-        scopes: 'repo, admin:repo_hook',
-        // An hour more, so the days left read 60 rather than 59 by the time the action looks.
-        expiresAt: expirationHeader(new Date(Date.now() + 60 * 86_400_000 + 3_600_000)),
-        repos: '*'
-      }
-    }
+/** The SSM parameter the demo also keeps the token in (a SecureString under its own key). */
+export const DEMO_PARAMETER = '/ci/github-token'
+
+/** In both demo regions: a parameter name is updated in every region listed. */
+export async function seedDemoParameter(emulator: EmulatorLike): Promise<void> {
+  for (const region of ['us-east-1', 'eu-west-1']) {
+    await awsJson(emulator, region, 'AmazonSSM.PutParameter', {
+      Name: DEMO_PARAMETER,
+      Value: OLD_TOKEN,
+      Type: 'SecureString',
+      KeyId: 'alias/ci-tokens'
+    })
   }
+}
+
+/**
+ * A fake GitHub scenario in which `token` is a classic token expiring in 60
+ * days, seeing every repository, and `previous` (optional) the token it
+ * replaces, of the same account, which the demo revokes.
+ */
+export function demoGitHub(token: string, previous?: string): FakeGitHubScenario {
+  const behaviour = {
+    login: 'demo-user',
+    scopes: 'repo, admin:repo_hook',
+    // An hour more, so the days left read 60 rather than 59 by the time the action looks.
+    expiresAt: expirationHeader(new Date(Date.now() + 60 * 86_400_000 + 3_600_000)),
+    repos: '*' as const
+  }
+  return { tokens: { [token]: behaviour, ...(previous ? { [previous]: behaviour } : {}) } }
 }

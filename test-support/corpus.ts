@@ -46,7 +46,7 @@ const build = (name: string, input: string, extra: JsonObject = {}) =>
  * roleArn/region/namespace, two GitHub sources beside an S3 source, a custom
  * action with its own secret, and members no SDK knows at every level.
  */
-export function fullV2(roleArn: string) {
+function fullV2(roleArn: string) {
   return {
     name: 'full-v2',
     roleArn,
@@ -167,7 +167,7 @@ export function classicV1(roleArn: string, name = 'classic-v1', repo = 'classic'
   })
 }
 
-export function connectionsOnly(roleArn: string) {
+function connectionsOnly(roleArn: string) {
   return pipeline('connections-only', [connectionSource('Source', { output: 'SourceOut' })], {
     roleArn,
     build: [build('Build', 'SourceOut')],
@@ -187,7 +187,7 @@ export function connectionsOnly(roleArn: string) {
 }
 
 /** The custom action type whose ApiKey property is secret (so AWS masks it). */
-export async function createCustomActionType(emulator: EmulatorLike, region: string) {
+async function createCustomActionType(emulator: EmulatorLike, region: string) {
   await awsJson(emulator, region, 'CodePipeline_20150709.CreateCustomActionType', {
     category: 'Deploy',
     provider: 'AcmeDeploy',

@@ -14,7 +14,7 @@ export { ACCOUNT }
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 /** The launcher script; ROTATE_EMULATOR_LAUNCHER points at another copy of it. */
-export const LAUNCHER =
+const LAUNCHER =
   process.env['ROTATE_EMULATOR_LAUNCHER'] ?? path.join(here, 'emulator', 'launcher.py')
 
 /** Anything with the emulator's base URL: an Emulator, or `{ url }`. */
@@ -102,7 +102,7 @@ const SIGNING_NAMES: [prefix: string, service: string][] = [
   ['AWSSecurityTokenServiceV', 'sts']
 ]
 
-export function signingNameOf(target: string): string {
+function signingNameOf(target: string): string {
   return SIGNING_NAMES.find(([prefix]) => target.startsWith(prefix))?.[1] ?? 'unknown'
 }
 
@@ -328,13 +328,13 @@ export async function tagAsStack(
 
 // ------------------------------------------------------------------ config
 
-export interface ThrottleConfig {
+interface ThrottleConfig {
   rps: number
   burst?: number
   actions?: string[] | null
 }
 
-export interface FaultRule {
+interface FaultRule {
   action?: string
   service?: string
   kind: 'status' | 'reset' | 'delay' | 'throttle'

@@ -23,20 +23,21 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 
 /**
  * How the token sees a repository. Repositories not listed answer 404;
  * `error` answers 500 (with the token's `message`, if it has one).
  */
-export type RepoAccess = 'ok' | 'missing' | 'sso' | 'private-ok' | 'error'
+type RepoAccess = 'ok' | 'missing' | 'sso' | 'private-ok' | 'error'
 
 /**
  * The forms in which an error answer echoes the token presented: as is;
  * base64; base64 of `x-access-token:TOKEN` (HTTP Basic as git uses it);
  * encodeURIComponent; escaped as inside a JSON string (no quotes).
  */
-export type EchoForm = 'raw' | 'base64' | 'basic' | 'url' | 'json'
+type EchoForm = 'raw' | 'base64' | 'basic' | 'url' | 'json'
 
 export interface TokenBehaviour {
   /** The account the token belongs to, any string. Default: `rotation-bot`. */
@@ -96,9 +97,11 @@ export interface FakeGitHubOptions {
   enterprise?: { version: string }
   /** The port to listen on (on 127.0.0.1); 0, the default, picks a free one. */
   port?: number
+  /** Serve HTTPS with this key and certificate (PEM), as GitHub does; `url` then starts https://. */
+  tls?: { key: string; cert: string }
 }
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string
   /** The path as requested, without the query string, e.g. `/repos/octo-org/app`. */
   path: string
@@ -771,7 +774,9 @@ export async function startFakeGitHub(
     req.resume()
   }
 
-  const server = createServer((req, res) => void handle(req, res))
+  const server = options.tls
+    ? createHttpsServer(options.tls, (req, res) => void handle(req, res))
+    : createServer((req, res) => void handle(req, res))
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -781,7 +786,7 @@ export async function startFakeGitHub(
     })
   })
   const { port } = server.address() as AddressInfo
-  const origin = `http://127.0.0.1:${port}`
+  const origin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`
 
   return {
     url: enterprise === undefined ? origin : `${origin}${ENTERPRISE_PREFIX}`,

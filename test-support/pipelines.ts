@@ -6,13 +6,13 @@
  * masked `****` GetPipeline shows when no token is given.
  */
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 export type JsonObject = { [key: string]: Json }
 
 /** The account moto (and the launcher) use unless told otherwise. */
 export const ACCOUNT = '123456789012'
 /** How GetPipeline shows a secret action property. */
-export const MASKED = '****'
+const MASKED = '****'
 
 export interface GitHubSourceOptions {
   /** The OAuthToken. Default: `****`, the form GetPipeline returns (CreatePipeline refuses it). */

@@ -60,7 +60,7 @@ export interface RunOptions {
 }
 
 /** Parses GITHUB_OUTPUT's `name<<DELIMITER ... DELIMITER` records. */
-export function parseOutputFile(text: string): Record<string, string> {
+function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {}
   const lines = text.split(/\r?\n/)
   for (let i = 0; i < lines.length; i++) {
@@ -82,7 +82,7 @@ function walk(dir: string): string[] {
 }
 
 /** The INPUT_* variables the runner sets: action.yml's defaults, then `given`. */
-export function inputEnv(
+function inputEnv(
   given: Record<string, string>,
   githubApiUrl = 'https://api.github.com'
 ): Record<string, string> {
@@ -185,7 +185,7 @@ const unpadded = (text: string): string => text.replace(/=+$/, '')
  * encodeURIComponent; and escaped as inside a JSON string. Labelled, so a
  * leak report says which form it found without showing it.
  */
-export function labelledForms(
+function labelledForms(
   secret: string,
   usernames: readonly string[] = []
 ): { form: string; value: string }[] {

@@ -38,6 +38,8 @@ function offsetMinutes(zone: string): number | undefined {
 
 function toIso(parts: Parts): string | undefined {
   const { year, month, day, hour, minute, second, zone } = parts
+  const fields = [year, month, day, hour, minute, second]
+  if (fields.some((f) => !Number.isInteger(f))) return undefined
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return undefined
   }
@@ -62,42 +64,45 @@ function fullYear(text: string): number {
 /** The expiry as ISO 8601 UTC (`2026-12-01T10:00:00Z`); undefined when it is in no known form. */
 export function parseExpiration(value: string): string | undefined {
   const text = value.trim()
+  // A group the pattern always captures is read with Number(), which is NaN
+  // (and refused by toIso) should it ever be missing.
+  const n = (m: RegExpExecArray, i: number) => Number(m[i])
   let m = NUMERIC.exec(text)
   if (m) {
-    const [, y, mo, d, h = '0', mi = '0', s = '0', zone = 'UTC'] = m
+    // Time and zone are optional: a date alone is midnight UTC, its earliest instant.
+    const [h, mi, s] = [4, 5, 6].map((i) => Number(m?.[i] ?? 0)) as [number, number, number]
+    const zone = m[7] ?? 'UTC'
     return toIso({
-      year: +(y ?? 0),
-      month: +(mo ?? 0),
-      day: +(d ?? 0),
-      hour: +h,
-      minute: +mi,
-      second: +s,
+      year: n(m, 1),
+      month: n(m, 2),
+      day: n(m, 3),
+      hour: h,
+      minute: mi,
+      second: s,
       zone
     })
   }
   m = HTTP_DATE.exec(text)
   if (m) {
-    const [, d = '', mon = '', y = '', h = '', mi = '', s = '', zone = 'GMT'] = m
     return toIso({
-      year: fullYear(y),
-      month: monthOf(mon),
-      day: +d,
-      hour: +h,
-      minute: +mi,
-      second: +s,
-      zone
+      year: fullYear(String(m[3])),
+      month: monthOf(String(m[2])),
+      day: n(m, 1),
+      hour: n(m, 4),
+      minute: n(m, 5),
+      second: n(m, 6),
+      zone: m[7] ?? 'GMT'
     })
   }
   m = ASCTIME.exec(text)
   if (m) {
-    const [, mon = '', d = '', h = '', mi = '', s = '', y = ''] = m
     return toIso({
-      year: +y,
-      month: monthOf(mon),
-      day: +d,
-      hour: +h,
-      minute: +mi,
-      second: +s,
+      year: n(m, 6),
+      month: monthOf(String(m[1])),
+      day: n(m, 2),
+      hour: n(m, 3),
+      minute: n(m, 4),
+      second: n(m, 5),
       zone: 'GMT'
     })
   }

@@ -27,7 +27,7 @@ export interface GitHubUser {
   enterpriseVersion: string | null
 }
 
-export interface GitHubRepo {
+interface GitHubRepo {
   fullName: string
   private: boolean
 }
@@ -41,7 +41,7 @@ export interface GitHubApi {
 }
 
 /** Calls made without a token. */
-export interface AnonymousApi {
+interface AnonymousApi {
   /** POST /credentials/revoke as GitHub.com documents it: unauthenticated. */
   revoke(credentials: Secret[]): Promise<number>
 }

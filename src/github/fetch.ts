@@ -13,6 +13,7 @@
  * for 303), without the Authorization header across origins.
  */
 import { HttpClient } from '@actions/http-client'
+import { getProxyUrl } from '@actions/http-client/lib/proxy'
 import * as http from 'node:http'
 import * as https from 'node:https'
 
@@ -24,9 +25,17 @@ export class ProxyAgent {
 const MAX_REDIRECTS = 5
 const NO_BODY = new Set([101, 204, 205, 304])
 // Built on first use: @actions/http-client imports this module while it loads.
-let client: HttpClient | undefined
-const agentFor = (url: string) =>
-  (client ??= new HttpClient('rotate-github-token-aws', [], { keepAlive: true })).getAgent(url)
+// Direct connections are kept alive; tunnels through a proxy are not (the
+// tunnel agent holds a kept-alive tunnel socket back from the next request).
+let direct: HttpClient | undefined
+let proxied: HttpClient | undefined
+function agentFor(url: URL): http.Agent {
+  if (getProxyUrl(url))
+    return (proxied ??= new HttpClient('rotate-github-token-aws')).getAgent(url.href)
+  return (direct ??= new HttpClient('rotate-github-token-aws', [], { keepAlive: true })).getAgent(
+    url.href
+  )
+}
 
 interface Init {
   method?: string
@@ -43,7 +52,7 @@ function send(url: URL, init: Init, headers: Headers): Promise<Response> {
       {
         method: init.method ?? 'GET',
         headers: Object.fromEntries(headers),
-        agent: agentFor(url.href),
+        agent: agentFor(url),
         ...(init.signal ? { signal: init.signal } : {})
       },
       (response) => {

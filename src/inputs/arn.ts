@@ -6,7 +6,7 @@
 import { InputError } from '../core/errors.js'
 
 export const REGION = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/
-export const ACCOUNT = /^\d{12}$/
+const ACCOUNT = /^\d{12}$/
 
 /** The partition a region belongs to (AWS General Reference, "ARN format"). */
 export function partitionOf(region: string): string {

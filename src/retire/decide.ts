@@ -20,9 +20,7 @@ export function decide(outcome: Outcome): Decision {
     )
   }
   if (outcome.failures.length > 0) {
-    reasons.push(
-      `${plural(outcome.failures.length, 'target')} failed, so not everything holds the new token`
-    )
+    reasons.push(`${plural(outcome.failures.length, 'target')} failed`)
   }
   for (const holdout of outcome.holdouts) reasons.push(holdout)
   return { revoke: reasons.length === 0 && !outcome.dryRun, reasons }

@@ -30,7 +30,7 @@ const CONFIRM_DELAYS_MS = [1_000, 2_000, 4_000, 8_000]
 const GHES_FIRST = [3, 18]
 
 type Result = {
-  status: 'revoked' | 'kept' | 'warned'
+  status: 'revoked' | 'kept' | 'warned' | 'planned'
   detail: string
   warning?: string
   notice?: string
@@ -130,11 +130,11 @@ export function retireStep(options: RetireOptions): Retire {
         result =
           decision.reasons.length === 0
             ? {
-                status: 'kept',
+                status: 'planned',
                 detail: 'dry run: it would be revoked now (everything holds the new token)'
               }
             : {
-                status: 'kept',
+                status: 'planned',
                 detail: `dry run: it would not be revoked: ${decision.reasons.join('; ')}`
               }
       } else if (!decision.revoke) {

@@ -1,7 +1,7 @@
 /** The CloudFormation calls of one region (read-only); the SDK package is loaded on first use. */
 import { lazyClient, type AwsSettings } from '../../aws/client.js'
 
-export interface StackParameter {
+interface StackParameter {
   key: string
   value: string | undefined
 }

@@ -177,11 +177,11 @@ export async function followStack(
   }
   let template: Record<string, unknown>
   try {
-    template = parseTemplate(body)
+    template = await parseTemplate(body)
   } catch (error) {
     return owned.map((o) => ({
       ...base(o),
-      problem: `the template of stack ${stack} could not be parsed (${messageOf(error)}), so its token source was not followed`
+      problem: `the template of stack ${stack} could not be parsed (${messageOf(error).split('\n')[0]}), so its token source was not followed`
     }))
   }
   // DescribeStacks gives the parameters an update must keep; without it the

@@ -5,7 +5,7 @@
  * follows), a template parameter (which only a stack update changes), or the
  * token written into the template itself.
  */
-import { DEFAULT_SCHEMA, Type, load } from 'js-yaml'
+import { loadOnce } from '../../core/limit.js'
 
 type Template = Record<string, unknown>
 
@@ -43,20 +43,31 @@ function longForm(name: string, value: unknown): Record<string, unknown> {
   return { [`Fn::${name}`]: value }
 }
 
-const schema = DEFAULT_SCHEMA.extend(
-  ['Ref', 'Condition', ...SHORT_FORMS].flatMap((name) =>
-    (['scalar', 'sequence', 'mapping'] as const).map(
-      (kind) => new Type(`!${name}`, { kind, construct: (value: unknown) => longForm(name, value) })
+// js-yaml is loaded when a stack is followed, not at every start.
+const yamlLoader = loadOnce(async () => {
+  const { DEFAULT_SCHEMA, Type, load } = await import(/* webpackMode: "eager" */ 'js-yaml')
+  const schema = DEFAULT_SCHEMA.extend(
+    ['Ref', 'Condition', ...SHORT_FORMS].flatMap((name) =>
+      (['scalar', 'sequence', 'mapping'] as const).map(
+        (kind) =>
+          new Type(`!${name}`, { kind, construct: (value: unknown) => longForm(name, value) })
+      )
     )
   )
-)
+  return (body: string): unknown => load(body, { schema, json: true })
+})
 
 /** A template body as GetTemplate returns it: JSON, or YAML with short forms. */
-export function parseTemplate(body: string): Template {
-  const trimmed = body.trimStart()
-  const parsed: unknown = trimmed.startsWith('{')
-    ? JSON.parse(body)
-    : load(body, { schema, json: true })
+export async function parseTemplate(body: string): Promise<Template> {
+  // JSON is YAML too, but JSON.parse reads the common case (CDK, SAM's processed
+  // stage) faster; a flow-style YAML template that starts with '{' falls through.
+  let parsed: unknown
+  try {
+    parsed = body.trimStart().startsWith('{') ? JSON.parse(body) : undefined
+  } catch {
+    parsed = undefined
+  }
+  parsed ??= (await yamlLoader())(body)
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error('the template is not an object')
   }

@@ -3,7 +3,7 @@ import type { Lookup } from '../../core/refs.js'
 import type { TokenSource } from './template.js'
 
 /** The written row a followed reference stands for (a secret's or a parameter's). */
-export interface FollowedRow {
+interface FollowedRow {
   status: string
   error?: string
   note?: string

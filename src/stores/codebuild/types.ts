@@ -4,7 +4,7 @@ import type { CodeBuildServerType } from '../../inputs/types.js'
 import type { SecretResult } from '../secrets-manager/types.js'
 import type { SourceCredential } from './api.js'
 
-export type CodeBuildStatus =
+type CodeBuildStatus =
   'imported' | 'updated' | 'planned' | 'removed' | 'absent' | 'skipped' | 'failed'
 
 /** One entry of the `codebuild-credentials` output. */

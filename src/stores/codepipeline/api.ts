@@ -30,13 +30,13 @@ import type { BuildMiddleware, DeserializeMiddleware } from '@aws-sdk/types'
 import { clientConfig, countThrottles, lazyClient, type AwsSettings } from '../../aws/client.js'
 import { isObject, type Json, type JsonObject } from './pipeline-json.js'
 
-export interface RawPipeline {
+interface RawPipeline {
   /** The `pipeline` member exactly as AWS returned it. */
   pipeline: JsonObject
   arn: string | undefined
 }
 
-export interface UpdateResult {
+interface UpdateResult {
   version: number | undefined
   /** How many HTTP attempts the SDK made (more than 1 after a retry). */
   attempts: number

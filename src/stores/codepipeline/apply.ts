@@ -153,7 +153,7 @@ async function runsStopped(
     await ctx.clock.sleep(SETTLE_DELAY_MS)
     after = await ctx.api.listExecutions(target.name)
   }
-  return stoppedBy(after, step.window)
+  return stoppedBy(after, step.window, step.busy)
 }
 
 /** Outside the write's slot: the runs the write stopped, started again. */
@@ -209,7 +209,8 @@ export async function rotateTarget(
     if (step.kind === 'written') {
       const written = step
       const waited = busySince === undefined ? 0 : Math.round((ctx.clock.now() - busySince) / 1000)
-      const restarts = result.status === 'updated' ? await followUp(target, ctx, written) : []
+      // Even when the version check failed, the write landed and stopped any run in flight.
+      const restarts = await followUp(target, ctx, written)
       finishRuns(result, written, restarts ?? [], restarts !== undefined, firstBusy, waited)
       return
     }

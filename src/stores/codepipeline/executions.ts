@@ -59,14 +59,19 @@ const CLOCK_SLACK_MS = 2_000
  * `window` is from just before the request to the answer's Date header (AWS's
  * clock), widened by a little slack; an older cancellation is not this run's.
  */
-export function stoppedBy(after: Execution[], window: { from: number; to: number }): Execution[] {
+export function stoppedBy(
+  after: Execution[],
+  window: { from: number; to: number },
+  /** Runs known to be in flight when the write was sent: Cancelled since, whenever AWS stamped it. */
+  inFlightBefore: Execution[] = []
+): Execution[] {
+  const known = new Set(inFlightBefore.map((e) => e.id))
   return after.filter((e) => {
+    if (e.status !== 'Cancelled') return false
+    if (known.has(e.id)) return true
     const at = e.lastUpdateTime?.getTime()
     return (
-      e.status === 'Cancelled' &&
-      at !== undefined &&
-      at >= window.from - CLOCK_SLACK_MS &&
-      at <= window.to + CLOCK_SLACK_MS
+      at !== undefined && at >= window.from - CLOCK_SLACK_MS && at <= window.to + CLOCK_SLACK_MS
     )
   })
 }

@@ -3,7 +3,7 @@ import type { Execution } from './api.js'
 import type { Restart } from './executions.js'
 import type { GitHubSourceAction, JsonObject } from './pipeline-json.js'
 
-export type PipelineStatus = 'updated' | 'planned' | 'skipped' | 'failed'
+type PipelineStatus = 'updated' | 'planned' | 'skipped' | 'failed'
 
 /** What the rotation did about runs in flight (the `runs` member of a report entry). */
 export interface RunsReport {

@@ -10,7 +10,8 @@ import { sortByRegion } from '../../core/order.js'
 import { Contributions, mergeRows, type Lookup, type ValueRef } from '../../core/refs.js'
 import { countStatuses, emptyReport, type Report } from '../../core/report.js'
 import type { Secret } from '../../core/secret.js'
-import type { Inputs, ValueEntry } from '../../inputs/types.js'
+import { entryRefs } from '../../inputs/refs.js'
+import type { Inputs } from '../../inputs/types.js'
 import type { SecretsApi } from './api.js'
 import { applyWrite } from './apply.js'
 import { describeChange, groupWrites, planRef } from './plan.js'
@@ -28,30 +29,6 @@ export interface SecretsStoreOptions {
 export interface SecretsStore extends Store {
   /** A secret another store found; call before this store plans. */
   contribute(ref: ValueRef): Lookup<SecretResult>
-}
-
-/** The regions an entry applies to: the ARN's, or every listed region. */
-export function entryRegions(entries: ValueEntry[], regions: string[]): string[] {
-  const all = new Set<string>()
-  for (const e of entries) {
-    if (e.region) all.add(e.region)
-    else for (const r of regions) all.add(r)
-  }
-  return [...all]
-}
-
-/** Each entry, once per region it applies to. */
-export function entryRefs(entries: ValueEntry[], regions: string[]): ValueRef[] {
-  return entries.flatMap((e) =>
-    (e.region ? [e.region] : regions).map((region) => ({
-      entry: e.entry,
-      id: e.id,
-      key: e.key,
-      region,
-      account: e.account,
-      origin: undefined
-    }))
-  )
 }
 
 export function secretsStore(inputs: Inputs, options: SecretsStoreOptions): SecretsStore {

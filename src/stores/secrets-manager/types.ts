@@ -2,7 +2,7 @@
 import type { ValueRef } from '../../core/refs.js'
 import type { SecretValue } from './api.js'
 
-export type SecretStatus = 'updated' | 'planned' | 'skipped' | 'failed'
+type SecretStatus = 'updated' | 'planned' | 'skipped' | 'failed'
 
 /** One row of the report: a secret (and key) in one region. */
 export interface SecretResult {

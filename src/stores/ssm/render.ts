@@ -29,7 +29,7 @@ export function parameterLines(results: ParameterResult[]): RegionLine[] {
     const detail = r.error ?? r.note
     return {
       region: r.region,
-      line: `${r.status.padEnd(8)} parameter ${r.entry}${fromText(r)} v${versions(r)}${detail ? ` — ${detail}` : ''}`
+      line: `${r.status.padEnd(8)} parameter ${r.entry}${fromText(r)}${r.versionBefore === undefined ? '' : ` v${versions(r)}`}${detail ? ` — ${detail}` : ''}`
     }
   })
 }

@@ -10,7 +10,7 @@ import { Contributions, mergeRows, type Lookup, type ValueRef } from '../../core
 import { countStatuses, emptyReport, type Report } from '../../core/report.js'
 import type { Secret } from '../../core/secret.js'
 import type { Inputs } from '../../inputs/types.js'
-import { entryRefs } from '../secrets-manager/store.js'
+import { entryRefs } from '../../inputs/refs.js'
 import type { ParametersApi } from './api.js'
 import { applyParameterWrite } from './apply.js'
 import { groupParameterWrites, keptSettings, planParameter } from './plan.js'

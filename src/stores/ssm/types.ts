@@ -2,7 +2,7 @@
 import type { ValueRef } from '../../core/refs.js'
 import type { ParameterMetadata, ParameterValue } from './api.js'
 
-export type ParameterStatus = 'updated' | 'planned' | 'skipped' | 'failed'
+type ParameterStatus = 'updated' | 'planned' | 'skipped' | 'failed'
 
 /** One row of the report: a parameter (and key) in one region. */
 export interface ParameterResult {
