@@ -78,8 +78,8 @@ export class FakeRegion implements PipelineApi {
   onList: ((name: string, call: number) => void) | undefined
   /** What GetPipelineState shows of a pipeline, instead of what its runs make it show. */
   readonly states = new Map<string, StageRun[]>()
-  /** Called before each GetPipelineState answers. */
-  onState: ((name: string) => void) | undefined
+  /** Called before each GetPipelineState answers (which waits for it). */
+  onState: ((name: string) => void | Promise<void>) | undefined
   /** How many ListPipelineExecutions calls after a write still show its runs Stopping. */
   stopDelay = 0
   /** How far AWS's clock is ahead of `clock` (the runner's). */
@@ -196,7 +196,7 @@ export class FakeRegion implements PipelineApi {
 
   async pipelineState(name: string): Promise<StageRun[]> {
     this.calls.push(`state ${name}`)
-    this.onState?.(name)
+    await this.onState?.(name)
     this.#fail('state')
     const shown = this.states.get(name)
     if (shown) return structuredClone(shown)

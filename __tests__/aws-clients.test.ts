@@ -5,7 +5,6 @@ import { CodePipelineClient, GetPipelineCommand } from '@aws-sdk/client-codepipe
 import { clientConfig, type AwsSettings } from '../src/aws/client.js'
 import { createCodeBuildApi } from '../src/stores/codebuild/api.js'
 import { createPipelineApi } from '../src/stores/codepipeline/api.js'
-import { createSecretsApi } from '../src/stores/secrets-manager/api.js'
 
 // A local server speaking the AWS JSON protocol: the real SDK clients, with
 // our middleware, signing and retries, talk to it through AWS_ENDPOINT_URL-
@@ -492,52 +491,5 @@ describe('createCodeBuildApi', () => {
   it('lists nothing when CodeBuild answers without a list', async () => {
     replies.push(() => ({ body: {} }))
     expect(await createCodeBuildApi(settings(), 'us-east-1').listCredentials()).toEqual([])
-  })
-})
-
-describe('createSecretsApi', () => {
-  it('describes, reads and writes a secret', async () => {
-    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ci-AbCdEf'
-    replies.push(() => ({
-      body: {
-        ARN: arn,
-        PrimaryRegion: 'eu-west-1',
-        DeletedDate: 1700000000,
-        RotationEnabled: true,
-        OwningService: 'rds'
-      }
-    }))
-    replies.push(() => ({ body: { ARN: arn, VersionId: 'v1', SecretString: '{"a":1}' } }))
-    replies.push(() => ({ body: { ARN: arn, VersionId: 'v2' } }))
-    replies.push(() => ({ body: {} }))
-    replies.push(() => ({ body: {} }))
-    replies.push(() => ({ body: {} }))
-    const api = createSecretsApi(settings(), 'us-east-1')
-    expect(await api.describeSecret('ci')).toEqual({
-      arn,
-      primaryRegion: 'eu-west-1',
-      deleted: true,
-      rotationEnabled: true,
-      owningService: 'rds'
-    })
-    expect(await api.getSecretString('ci')).toEqual({ arn, versionId: 'v1', text: '{"a":1}' })
-    expect(await api.putSecretString('ci', 'new-value')).toEqual({ arn, versionId: 'v2' })
-    const put = sent(2)
-    expect(put).toMatchObject({ SecretId: 'ci', SecretString: 'new-value' })
-    expect(put).not.toHaveProperty('VersionStages')
-    expect(seen.slice(0, 3).map((s) => s.target)).toEqual([
-      'secretsmanager.DescribeSecret',
-      'secretsmanager.GetSecretValue',
-      'secretsmanager.PutSecretValue'
-    ])
-
-    // Answers without ARNs fall back to the id asked for.
-    expect(await api.describeSecret('bare')).toMatchObject({
-      arn: 'bare',
-      deleted: false,
-      rotationEnabled: false
-    })
-    expect(await api.getSecretString('bare')).toMatchObject({ arn: 'bare', text: undefined })
-    expect(await api.putSecretString('bare', 'v')).toMatchObject({ arn: 'bare' })
   })
 })

@@ -211,6 +211,23 @@ describe('rotateTarget: runs in flight', () => {
     })
   })
 
+  it('names runs started in the same millisecond oldest first, as ListPipelineExecutions lists them newest first', async () => {
+    const at = clock.ago(60)
+    api.add(pipeline('twins', [githubSource('App', 'app')], 2), {}, [
+      run('run-b', 'InProgress', at, [{ actionName: 'App', revisionId: 'c2' }]),
+      run('run-a', 'InProgress', at, [{ actionName: 'App', revisionId: 'c1' }])
+    ])
+    clock.onSleep = () => {
+      for (const r of runsOf('twins')) r.status = 'Succeeded'
+    }
+    const target = targetOf('twins')
+    await rotateTarget(target, context('wait'))
+    expect(target.result.runs).toMatchObject({
+      outcome: 'waited',
+      executions: ['run-a', 'run-b']
+    })
+  })
+
   it('waits outside the concurrency limit: another target is written meanwhile', async () => {
     const limit = createLimit(1)
     const busy = targetOf('busy')
@@ -659,52 +676,6 @@ describe('attempt', () => {
       error: expect.stringMatching(/^ThrottlingException: Rate exceeded/)
     })
     expect(api.writes).toEqual([])
-  })
-})
-
-describe('rotateTarget: an attempt already made', () => {
-  it('goes on from a written attempt: the look after the write, no second look or write', async () => {
-    const target = targetOf('busy')
-    const ctx = context('proceed')
-    const first = await attempt(target, ctx, true)
-    expect(first.kind).toBe('written')
-    api.calls.length = 0
-    await rotateTarget(target, ctx, first)
-    expect(api.calls).toEqual(['executions busy', 'start busy'])
-    expect(api.writes).toHaveLength(1)
-    expect(target.result.runs).toMatchObject({ outcome: 'restarted', executions: ['run-1'] })
-  })
-
-  it('waits after a busy attempt and looks again itself, not from the plan', async () => {
-    const busyRuns = inFlight(structuredClone(runsOf('busy')))
-    const target = targetOf('busy', { at: clock.now() - 2_000, runs: busyRuns })
-    const ctx = context('wait', 30, { freshMs: 3_600_000 })
-    const first = await attempt(target, ctx, true)
-    expect(first.kind).toBe('busy')
-    clock.onSleep = () => {
-      ;(runsOf('busy')[0] as Execution).status = 'Succeeded'
-    }
-    await rotateTarget(target, ctx, first)
-    expect(clock.sleeps).toEqual([5000])
-    expect(api.calls).toEqual(['state busy', 'update busy', 'executions busy'])
-    // The wait counts from the plan's look, which first saw the run.
-    expect(target.result.runs).toEqual({
-      outcome: 'waited',
-      executions: ['run-1'],
-      waitedSeconds: 7
-    })
-  })
-
-  it('stops at a failed attempt', async () => {
-    api.failures.update = awsError('InternalFailure', 'boom', 500)
-    const target = targetOf('app')
-    const ctx = context()
-    const first = await attempt(target, ctx, true)
-    api.calls.length = 0
-    await rotateTarget(target, ctx, first)
-    expect(api.calls).toEqual([])
-    expect(target.result).toMatchObject({ status: 'failed' })
-    expect(target.result).not.toHaveProperty('runs')
   })
 })
 

@@ -441,12 +441,12 @@ describe('planning', () => {
 })
 
 describe('planRegion', () => {
-  const hooks = (inSlot: (target: PipelineTarget) => Promise<void> = async () => {}) => ({
-    inSlot,
+  const hooks = (planned: (target: PipelineTarget) => Promise<void> = async () => {}) => ({
+    planned,
     now: () => 1_234
   })
 
-  it('hands each target to inSlot once it is read, before the stack lookup answers', async () => {
+  it('hands each target to planned once it is read, before the stack lookup answers', async () => {
     let answer: (owners: Map<string, StackOwner>) => void = () => {}
     east.owners = () => new Promise((resolve) => (answer = resolve))
     const seen: string[] = []
@@ -474,7 +474,7 @@ describe('planRegion', () => {
     expect(plan.missing).toEqual([])
   })
 
-  it('calls inSlot inside the target’s slot: the next read waits for it', async () => {
+  it('calls planned outside the target’s read slot: the next read does not wait for it', async () => {
     let release: () => void = () => {}
     const held = new Promise<void>((resolve) => (release = resolve))
     const order: string[] = []
@@ -484,20 +484,47 @@ describe('planRegion', () => {
       east,
       createLimit(1),
       hooks(async (target) => {
-        order.push(`inSlot ${target.name}`)
+        order.push(`planned ${target.name}`)
         if (target.name === 'dev-app') await held
       })
     )
     for (let i = 0; i < 20; i++) await new Promise(setImmediate)
-    expect(order).toEqual(['inSlot dev-app'])
-    expect(east.calls.filter((c) => c.startsWith('get'))).toEqual(['get dev-app'])
+    // dev-app's hook is still running (its write, say), and prod-app was read meanwhile.
+    expect(order).toEqual(['planned dev-app', 'planned prod-app'])
+    expect(east.calls.filter((c) => c.startsWith('get'))).toEqual(['get dev-app', 'get prod-app'])
+    let done = false
+    void planning.then(() => (done = true))
+    await new Promise(setImmediate)
+    expect(done).toBe(false)
     release()
     await planning
-    expect(order).toEqual(['inSlot dev-app', 'inSlot prod-app'])
-    expect(east.calls.filter((c) => c.startsWith('get'))).toEqual(['get dev-app', 'get prod-app'])
   })
 
-  it('hands inSlot only the targets still planned', async () => {
+  it('holds the read slot for GetPipeline only: a slow GetPipelineState does not hold back the next read', async () => {
+    let answer: () => void = () => {}
+    const slowState = new Promise<void>((resolve) => (answer = resolve))
+    east.onState = (name) => (name === 'dev-app' ? slowState : undefined)
+    const seen: string[] = []
+    const planning = planRegion(
+      'us-east-1',
+      setup({ pipelines: 'dev-app, prod-app' }),
+      east,
+      createLimit(1),
+      hooks(async (target) => {
+        seen.push(target.name)
+      })
+    )
+    for (let i = 0; i < 20; i++) await new Promise(setImmediate)
+    expect(east.calls.filter((c) => c.startsWith('get'))).toEqual(['get dev-app', 'get prod-app'])
+    // prod-app is planned; dev-app waits for its look, and is planned once it answers.
+    expect(seen).toEqual(['prod-app'])
+    answer()
+    const plan = await planning
+    expect(seen).toEqual(['prod-app', 'dev-app'])
+    expect(plan.targets.find((t) => t.name === 'dev-app')?.check).toEqual({ at: 1_234, runs: [] })
+  })
+
+  it('hands planned only the targets still planned', async () => {
     east.onState = (name) => {
       if (name === 'prod-app') throw awsError('ThrottlingException', 'Rate exceeded')
     }
@@ -517,7 +544,7 @@ describe('planRegion', () => {
 })
 
 describe('planRegion: the look at runs in flight', () => {
-  const hooks = { inSlot: async () => {}, now: () => 1_234 }
+  const hooks = { planned: async () => {}, now: () => 1_234 }
   const plan = (pipelines: string, api: FakeRegion = east) =>
     planRegion(api.region, setup({ pipelines }), api, now, hooks)
   const rejections: unknown[] = []

@@ -118,11 +118,12 @@ describe('pipelineStore', () => {
     expect(east.calls).toEqual([])
   })
 
-  // Changed on purpose: the write takes the read's slot again (with the
-  // plan's look, fresh, as the check right before it); the look after the
-  // write goes on outside it, under the follow-up slots.
+  // Changed on purpose: reads and writes have slots of their own (the read's
+  // slot holds GetPipeline only), so a pipeline is written as soon as it and
+  // its look are in, without waiting for the reads queued behind it; the
+  // plan's look, fresh, is the check right before the write.
   it('writes each pipeline as soon as it is read with writeOnRead, and never twice', async () => {
-    // One call at a time, so the order is the order of the work.
+    // One read at a time, so the reads' order is the order of the work.
     let chain: Promise<unknown> = Promise.resolve()
     const oneAtATime: Limit = (task) => {
       const next = chain.then(task)
@@ -141,18 +142,26 @@ describe('pipelineStore', () => {
     await until(() => east.writes.length === 2)
     answer()
     await planning
-    // In the slots, one at a time: each read, its look and its write.
-    expect(east.calls.filter((c) => c !== 'owners' && !c.startsWith('executions'))).toEqual([
+    const calls = east.calls.filter((c) => c !== 'owners' && !c.startsWith('executions'))
+    // The reads, one at a time, each with its look beside it.
+    expect(calls.filter((c) => !c.startsWith('update'))).toEqual([
       'list',
       'state dev-app',
       'get dev-app',
-      'update dev-app',
       'state prod-app',
       'get prod-app',
-      'update prod-app',
       'state prod-conn',
       'get prod-conn'
     ])
+    // Each write once, after its own read and look (with no second look: the plan's is fresh).
+    expect(calls.filter((c) => c.startsWith('update'))).toEqual([
+      'update dev-app',
+      'update prod-app'
+    ])
+    for (const name of ['dev-app', 'prod-app']) {
+      expect(calls.indexOf(`update ${name}`)).toBeGreaterThan(calls.indexOf(`get ${name}`))
+      expect(east.calls.filter((c) => c === `state ${name}`)).toHaveLength(1)
+    }
     await s.apply()
     // Outside them, after each write: the look at what it stopped.
     for (const name of ['dev-app', 'prod-app']) {

@@ -122,20 +122,12 @@ describe('runFlow: planning', () => {
   })
 })
 
-describe('runFlow: the gate begins before the plans', () => {
-  it('lets the gate begin once, before any store plans, and checks after them all', async () => {
+describe('runFlow: the gate checks after every plan', () => {
+  it('plans every store (in their order), then checks, then applies', async () => {
     const a = store('a', {}, { slow: true })
     const b = store('b', {}, { after: [a] })
-    const begun = {
-      ...gate(),
-      begin: jest.fn(() => {
-        events.push('gate:begin')
-      })
-    }
-    await runFlow(flow({ stores: [a, b], gate: begun }))
-    expect(begun.begin).toHaveBeenCalledTimes(1)
+    await runFlow(flow({ stores: [a, b], gate: gate() }))
     expect(events).toEqual([
-      'gate:begin',
       'a:plan',
       'a:planned',
       'b:plan',
@@ -144,20 +136,6 @@ describe('runFlow: the gate begins before the plans', () => {
       'a:apply',
       'b:apply'
     ])
-  })
-
-  it('begins the gate even when it will close it, and in a dry run', async () => {
-    const begin = jest.fn(() => {
-      events.push('gate:begin')
-    })
-    const closed = {
-      ...gate({ open: false, confirmed: false, report: emptyReport({ failures: ['x'] }) }),
-      begin
-    }
-    await expect(
-      runFlow(flow({ dryRun: true, stores: [store('a')], gate: closed }))
-    ).rejects.toThrow(StepFailure)
-    expect(events).toEqual(['gate:begin', 'a:plan', 'a:planned', 'gate:check'])
   })
 })
 

@@ -253,24 +253,9 @@ describe('tokenGate', () => {
     }
   )
 
-  it('begins asking GitHub on begin(), once however often it is called, and check() finishes it', async () => {
-    const api = fakeApi()
-    const gate = gateWith(api)
-    expect(api.getUser).not.toHaveBeenCalled()
-    gate.begin?.()
-    gate.begin?.()
-    expect(api.getUser).toHaveBeenCalledTimes(1)
-    const verdict = await gate.check()
-    expect(api.getUser).toHaveBeenCalledTimes(1)
-    expect(verdict).toMatchObject({ open: true, confirmed: true })
-    gate.begin?.()
-    expect(api.getUser).toHaveBeenCalledTimes(1)
-  })
-
   it('asks about a considered pipeline’s repositories before check(), and not again in it', async () => {
     const api = fakeApi()
     const gate = gateWith(api)
-    gate.begin?.()
     gate.consider(app[0] as TokenTarget)
     for (let i = 0; i < 10 && api.getRepo.mock.calls.length === 0; i++) {
       await new Promise(setImmediate)
@@ -283,7 +268,7 @@ describe('tokenGate', () => {
     ])
   })
 
-  it('starts the check on consider() or check() alone, without begin()', async () => {
+  it('starts the check on the first consider() or on check(), asking GET /user once', async () => {
     const api = fakeApi()
     const gate = gateWith(api)
     gate.consider(app[0] as TokenTarget)

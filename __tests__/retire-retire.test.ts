@@ -173,7 +173,7 @@ describe('retireStep: revoking', () => {
     expect(sleeps).toEqual([])
     expect(report.outputs).toEqual({ 'previous-token-revoked': 'true' })
     expect(rows(report)).toEqual([
-      ['✅ revoked: revoked, and GET /user with it now answers 401 (account rotation-bot)']
+      ['✅ revoked: GET /user with it now answers 401 (account rotation-bot)']
     ])
     expect(report).toMatchObject({
       headline: 'Previous token: revoked',
@@ -182,7 +182,7 @@ describe('retireStep: revoking', () => {
       failures: []
     })
     expect(core.info).toHaveBeenCalledWith(
-      'Previous token: revoked, and GET /user with it now answers 401 (account rotation-bot)'
+      'Previous token: revoked; GET /user with it now answers 401 (account rotation-bot)'
     )
   })
 

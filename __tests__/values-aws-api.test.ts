@@ -131,7 +131,7 @@ describe('createSecretsApi', () => {
 })
 
 describe('createCodeBuildApi', () => {
-  it('imports, lists and deletes source credentials', async () => {
+  it('imports a Bitbucket app password with its username, and lists a credential kept in Secrets Manager', async () => {
     const arn = 'arn:aws:codebuild:us-east-1:123456789012:token/github'
     replies.push(() => ({ body: { arn } }))
     replies.push(() => ({

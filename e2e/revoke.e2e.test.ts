@@ -106,7 +106,7 @@ describe('the previous token is revoked', () => {
     // Then GET /user with it answered 401.
     const after = api.requests.filter((r) => r.time >= (posted[0]?.time ?? 0) && r.path === '/user')
     expect(after.map((r) => r.status)).toContain(401)
-    expect(result.stdout).toMatch(/Previous token: revoked, and GET \/user with it now answers 401/)
+    expect(result.stdout).toMatch(/Previous token: revoked; GET \/user with it now answers 401/)
     expect(summaryOf(result)).toMatch(/### Previous token/)
     expect(oauthTokens((await storedPipeline(emulator, REGION, 'app')).pipeline)).toEqual([TOKEN])
   })

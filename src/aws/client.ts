@@ -90,9 +90,11 @@ export function countThrottles(client: Stackable, region: string, settings: AwsS
 
 /**
  * The client of a service a run may not need: its SDK package is imported
- * and the client built on first use. `load` is a dynamic import in webpack's
- * eager mode, so the package stays inside dist/index.js and only its
- * evaluation — most of the action's start-up time — waits.
+ * and the client built on first use. `load` is a dynamic import: in webpack's
+ * eager mode for the clients most runs use (the package stays inside
+ * dist/index.js and only its evaluation waits), a plain one for the stores a
+ * run has to ask for (SSM, Secrets Manager, CloudFormation, tags), which
+ * ncc puts in a chunk of dist/ that V8 does not even parse until then.
  */
 export function lazyClient<Sdk, Client extends Stackable>(
   settings: AwsSettings,

@@ -28,8 +28,6 @@ export interface Verdict {
 
 /** The token check between plan and apply: it opens the run or stops it. */
 export interface Gate {
-  /** Called before the plans: a gate may start asking while they read. */
-  begin?(): void
   check(): Promise<Verdict>
 }
 
@@ -69,7 +67,6 @@ function planAll(stores: Store[]): Promise<void[]> {
 
 export async function runFlow(flow: Flow): Promise<void> {
   const intro = flow.dryRun ? ['**Dry run** — nothing was written; this is the plan.'] : []
-  flow.gate.begin?.()
   await planAll(flow.stores)
 
   const verdict = await flow.gate.check()

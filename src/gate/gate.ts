@@ -44,8 +44,9 @@ export function tokenGate(inputs: Inputs, options: TokenGateOptions): TokenGate 
     ))
   return {
     result: () => result,
-    // GitHub is asked while AWS is read: the answers are in when the plan is.
-    begin: () => void start(),
+    // GitHub is asked while AWS is read — from the first pipeline planned, so
+    // that loading Octokit does not hold back the first AWS request — and the
+    // answers are in when the plan is.
     consider: (target) => start().consider(target),
     async check(): Promise<Verdict> {
       const check = await start().finish(options.targets(), (options.now ?? (() => new Date()))())

@@ -107,7 +107,7 @@ async function revoke(options: RetireOptions, previous: Secret): Promise<Result>
       if (await isDead(client, previous)) {
         return {
           status: 'revoked',
-          detail: `revoked, and GET /user with it now answers 401 (account ${owner.login})`
+          detail: `GET /user with it now answers 401 (account ${owner.login})`
         }
       }
     } catch {
@@ -146,7 +146,7 @@ export function retireStep(options: RetireOptions): Retire {
       } else {
         result = await revoke(options, previous)
       }
-      log.info(`Previous token: ${result.detail}`)
+      log.info(`Previous token: ${result.status === 'revoked' ? 'revoked; ' : ''}${result.detail}`)
       return emptyReport({
         sections: [
           {

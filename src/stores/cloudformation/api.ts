@@ -23,7 +23,7 @@ export function createStacksApi(settings: AwsSettings, region: string): StacksAp
   const connect = lazyClient(
     settings,
     region,
-    () => import(/* webpackMode: "eager" */ '@aws-sdk/client-cloudformation'),
+    () => import('@aws-sdk/client-cloudformation'),
     (sdk, config) => new sdk.CloudFormationClient(config)
   )
   return {

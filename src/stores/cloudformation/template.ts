@@ -45,7 +45,7 @@ function longForm(name: string, value: unknown): Record<string, unknown> {
 
 // js-yaml is loaded when a stack is followed, not at every start.
 const yamlLoader = loadOnce(async () => {
-  const { DEFAULT_SCHEMA, Type, load } = await import(/* webpackMode: "eager" */ 'js-yaml')
+  const { DEFAULT_SCHEMA, Type, load } = await import('js-yaml')
   const schema = DEFAULT_SCHEMA.extend(
     ['Ref', 'Condition', ...SHORT_FORMS].flatMap((name) =>
       (['scalar', 'sequence', 'mapping'] as const).map(

@@ -177,8 +177,12 @@ async function followUp(
   })
 }
 
+/**
+ * Oldest run first. ListPipelineExecutions lists newest first, so runs started in the
+ * same millisecond (the SDK reads startTime to the millisecond) keep that order reversed.
+ */
 const oldestFirst = (runs: Execution[]) =>
-  [...runs].sort((a, b) => (a.startTime?.getTime() ?? 0) - (b.startTime?.getTime() ?? 0))
+  [...runs].reverse().sort((a, b) => (a.startTime?.getTime() ?? 0) - (b.startTime?.getTime() ?? 0))
 
 function describeBusy(runs: Execution[], now: number): string {
   return oldestFirst(runs)
@@ -186,22 +190,14 @@ function describeBusy(runs: Execution[], now: number): string {
     .join(', ')
 }
 
-/**
- * Writes one target, around its runs in flight as `in-progress` says.
- * `first` is an attempt already made (inside the plan's slot, when the
- * pipeline is written as soon as it is read).
- */
-export async function rotateTarget(
-  target: PipelineTarget,
-  ctx: WriteContext,
-  first?: Step
-): Promise<void> {
+/** Writes one target, around its runs in flight as `in-progress` says. */
+export async function rotateTarget(target: PipelineTarget, ctx: WriteContext): Promise<void> {
   const { result } = target
   const { mode, timeoutMinutes } = ctx.inProgress
   const timeoutMs = timeoutMinutes * 60_000
   let busySince: number | undefined
   let firstBusy: Execution[] = []
-  let step = first
+  let step: Step | undefined
   for (let n = 0; ; n++) {
     // The look and the write share one slot; the waits between hold none.
     step ??= await ctx.limit(() => attempt(target, ctx, n === 0))

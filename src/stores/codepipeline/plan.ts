@@ -137,12 +137,15 @@ async function lookForRuns(
   }
 }
 
-async function planOne(
-  region: string,
-  candidate: Candidate,
-  api: PipelineApi,
-  now: () => number
-): Promise<{ result: PipelineResult; target?: PipelineTarget; missing?: boolean }> {
+interface Planned {
+  result: PipelineResult
+  target?: PipelineTarget
+  missing?: boolean
+  /** The target's GetPipelineState, in flight (see lookForRuns). */
+  state?: Promise<StageRun[]>
+}
+
+async function planOne(region: string, candidate: Candidate, api: PipelineApi): Promise<Planned> {
   // The look for runs in flight starts beside the read (one round trip for
   // both, each on its own API quota); a pipeline that is no target drops it.
   const state = api.pipelineState(candidate.name)
@@ -215,13 +218,16 @@ async function planOne(
     actions,
     result
   }
-  await lookForRuns(api, target, state, now)
-  return { result, target }
+  return { result, target, state }
 }
 
 export interface PlanHooks {
-  /** Called for each target once it is read, inside its slot (to write it at once). */
-  inSlot(target: PipelineTarget): Promise<void>
+  /**
+   * Called for each target once it is read and its runs looked at, after its
+   * read slot is free: the next read does not wait for whatever it does
+   * (the write, when the pipeline is written as soon as it is read).
+   */
+  planned(target: PipelineTarget): Promise<void>
   now(): number
 }
 
@@ -266,13 +272,15 @@ export async function planRegion(
   const skippedByPattern: string[] = []
   await Promise.all(
     selectCandidates(selectors, listed).map(async (candidate) => {
-      const outcome = await limit(async () => {
-        const planned = await planOne(region, candidate, api, hooks.now)
-        if (planned.target && planned.target.result.status === 'planned') {
-          await hooks.inSlot(planned.target)
-        }
-        return planned
-      })
+      // The slot holds the read only. The look for runs in flight, started
+      // beside it, is awaited outside: each API has its own quota (and its
+      // own adaptive rate limit in the SDK), so under throttling a slot
+      // waiting for the slower of the two answers would pace the reads by
+      // whichever API AWS slowed down last.
+      const outcome = await limit(() => planOne(region, candidate, api))
+      const { target } = outcome
+      if (target && outcome.state) await lookForRuns(api, target, outcome.state, hooks.now)
+      if (target && target.result.status === 'planned') await hooks.planned(target)
       if (outcome.missing) plan.missing.push({ name: candidate.name, result: outcome.result })
       plan.results.push(outcome.result)
       if (outcome.target) plan.targets.push(outcome.target)

@@ -6,7 +6,7 @@ import { countStatuses, emptyReport, type Report } from '../../core/report.js'
 import type { Secret } from '../../core/secret.js'
 import type { Inputs } from '../../inputs/types.js'
 import type { PipelineApi } from './api.js'
-import { attempt, rotateTarget, type WriteContext } from './apply.js'
+import { rotateTarget, type WriteContext } from './apply.js'
 import { runningFor } from './executions.js'
 import { forgiveMissingNames, pipelineRegions, planRegion } from './plan.js'
 import { pipelineLines, pipelineSection } from './render.js'
@@ -78,10 +78,13 @@ const FRESH_MS = 5_000
 
 export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): PipelineStore {
   const clock = options.clock ?? realClock
+  // Writes have slots of their own: a pipeline read while the others are
+  // still queued for their reads is written without queueing behind them.
+  const writeSlots = createLimit(inputs.maxConcurrency)
   const followUps = createLimit(inputs.maxConcurrency)
   const contextFor = (region: string): WriteContext => ({
     api: options.apiFor(region),
-    limit: options.limit,
+    limit: writeSlots,
     followUps,
     token: options.token,
     inProgress: inputs.inProgress,
@@ -101,17 +104,14 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
         pipelineRegions(inputs).map((region) =>
           planRegion(region, inputs, options.apiFor(region), options.limit, {
             now: () => clock.now(),
-            inSlot: async (target) => {
+            planned: async (target) => {
               options.onPlanned?.(target)
               if (inputs.dryRun) busyNote(inputs, target, clock.now())
-              // With nothing checked between reading and writing, the write
-              // takes the read's slot, so reads and writes run side by side
-              // (each on its own API quota); waits and the look after the
-              // write go on outside it.
+              // With nothing checked between reading and writing, each
+              // pipeline is written as soon as it is read, so reads and
+              // writes run side by side (each on its own API quota).
               if (!options.writeOnRead) return
-              const ctx = contextFor(region)
-              const first = await attempt(target, ctx, true)
-              writes.push(rotateTarget(target, ctx, first))
+              writes.push(rotateTarget(target, contextFor(region)))
             }
           })
         )

@@ -36,7 +36,7 @@ export function createSecretsApi(settings: AwsSettings, region: string): Secrets
   const connect = lazyClient(
     settings,
     region,
-    () => import(/* webpackMode: "eager" */ '@aws-sdk/client-secrets-manager'),
+    () => import('@aws-sdk/client-secrets-manager'),
     (sdk, config) => new sdk.SecretsManagerClient(config)
   )
   return {

@@ -6,10 +6,8 @@
 import type { Store } from '../../core/flow.js'
 import { newValueText } from '../../core/json-edit.js'
 import type { Limit } from '../../core/limit.js'
-import { sortByRegion } from '../../core/order.js'
-import { Contributions, mergeRows, type Lookup, type ValueRef } from '../../core/refs.js'
-import { countStatuses, emptyReport, type Report } from '../../core/report.js'
 import type { Secret } from '../../core/secret.js'
+import { valueStore, type ValueStore } from '../../core/value-store.js'
 import { entryRefs } from '../../inputs/refs.js'
 import type { Inputs } from '../../inputs/types.js'
 import type { SecretsApi } from './api.js'
@@ -26,97 +24,46 @@ export interface SecretsStoreOptions {
   after?: () => Store[]
 }
 
-export interface SecretsStore extends Store {
-  /** A secret another store found; call before this store plans. */
-  contribute(ref: ValueRef): Lookup<SecretResult>
-}
+export type SecretsStore = ValueStore<SecretResult>
 
 export function secretsStore(inputs: Inputs, options: SecretsStoreOptions): SecretsStore {
-  const contributions = new Contributions<SecretResult>()
-  let rows: Planned[] = []
-  let writes: SecretWrite[] = []
-  const warnings: string[] = []
-  const sorted = () =>
-    sortByRegion(
-      rows.map((r) => r.result),
-      inputs.regions,
-      (r) => r.entry
-    )
-
-  return {
-    get after() {
-      return options.after?.() ?? []
-    },
-    contribute: (ref) => contributions.add(ref),
-
-    async plan() {
-      const refs = [...entryRefs(inputs.secrets, inputs.regions), ...contributions.refs()]
-      if (refs.length === 0) return
-      const planned = await Promise.all(
-        refs.map((ref) =>
-          planRef(ref, {
-            api: options.apiFor(ref.region),
-            limit: options.limit,
-            token: options.token,
-            regions: inputs.regions
-          })
-        )
-      )
-      const { kept, rowOf } = mergeRows(
-        planned,
-        (p) =>
-          p.result.arn ? `${p.result.region} ${p.result.arn} ${p.result.key ?? ''}` : undefined,
-        'the secrets input'
-      )
-      rows = kept
-      contributions.settle((ref) => rowOf.get(ref))
-      writes = groupWrites(kept)
-      for (const p of kept) if (p.warning && !warnings.includes(p.warning)) warnings.push(p.warning)
-      for (const write of writes) {
-        const value = kept.find((p) => p.result === write.results[0])?.value
-        // Each key was checked alone; setting them together cannot fail then.
-        const added =
-          value?.text !== undefined && write.keys !== 'whole'
-            ? newValueText(value.text, write.keys, options.token.reveal(), write.name).added
-            : []
-        for (const key of added) {
-          warnings.push(
-            `Secret '${write.arn}' in ${write.region} has no key '${key}': it will be added, the other keys kept. If the secret's readers use another key name, fix the secrets input.`
-          )
-        }
-        if (inputs.dryRun) {
-          for (const result of write.results) result.note = describeChange(write, added, true)
-        }
+  return valueStore<SecretResult, Planned, SecretWrite>({
+    input: 'secrets',
+    output: 'secrets-updated',
+    noun: 'secret',
+    title: 'Secrets',
+    regions: inputs.regions,
+    inputRefs: entryRefs(inputs.secrets, inputs.regions),
+    ...(options.after && { after: options.after }),
+    plan: (ref) =>
+      planRef(ref, {
+        api: options.apiFor(ref.region),
+        limit: options.limit,
+        token: options.token,
+        regions: inputs.regions
+      }),
+    targetOf: (p) =>
+      p.result.arn ? `${p.result.region} ${p.result.arn} ${p.result.key ?? ''}` : undefined,
+    warningOf: (p) => p.warning,
+    group: groupWrites,
+    review(write, rows) {
+      const value = rows.find((p) => p.result === write.results[0])?.value
+      // Each key was checked alone; setting them together cannot fail then.
+      const added =
+        value?.text !== undefined && write.keys !== 'whole'
+          ? newValueText(value.text, write.keys, options.token.reveal(), write.name).added
+          : []
+      if (inputs.dryRun) {
+        for (const result of write.results) result.note = describeChange(write, added, true)
       }
-    },
-
-    async apply() {
-      await Promise.all(
-        writes.map((write) =>
-          applyWrite(write, options.token, options.apiFor(write.region), options.limit)
-        )
+      return added.map(
+        (key) =>
+          `Secret '${write.arn}' in ${write.region} has no key '${key}': it will be added, the other keys kept. If the secret's readers use another key name, fix the secrets input.`
       )
     },
-
-    report(): Report {
-      const all = sorted()
-      if (all.length === 0 && inputs.secrets.length === 0) {
-        return emptyReport({ outputs: { 'secrets-updated': [] } })
-      }
-      return emptyReport({
-        sections: [secretSection(all)],
-        lines: secretLines(all),
-        outputs: {
-          'secrets-updated': [
-            ...new Set(all.filter((r) => r.status === 'updated').map((r) => r.arn ?? r.secretId))
-          ]
-        },
-        failures: all
-          .filter((r) => r.status === 'failed')
-          .map((r) => `${r.region} secret ${r.entry}: ${r.error}`),
-        warnings,
-        headline: `Secrets: ${countStatuses(all)}`
-      })
-    }
-  }
+    apply: (write) => applyWrite(write, options.token, options.apiFor(write.region), options.limit),
+    idOf: (r) => r.arn ?? r.secretId,
+    section: secretSection,
+    lines: secretLines
+  })
 }

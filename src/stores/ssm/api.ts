@@ -23,15 +23,10 @@ export interface ParameterMetadata {
   version: number | undefined
 }
 
-export interface PutRequest {
+/** A PutParameter: the new value with the settings the parameter had (AWS keeps its policies). */
+export interface PutRequest extends Omit<ParameterMetadata, 'policies' | 'version'> {
   name: string
   value: string
-  type: string
-  keyId: string | undefined
-  tier: string | undefined
-  allowedPattern: string | undefined
-  dataType: string | undefined
-  description: string | undefined
 }
 
 /** What the rotation needs from Parameter Store in one region. */
@@ -47,7 +42,7 @@ export function createParametersApi(settings: AwsSettings, region: string): Para
   const connect = lazyClient(
     settings,
     region,
-    () => import(/* webpackMode: "eager" */ '@aws-sdk/client-ssm'),
+    () => import('@aws-sdk/client-ssm'),
     (sdk, config) => new sdk.SSMClient(config)
   )
   return {
