@@ -80,6 +80,8 @@ export class FakeRegion implements PipelineApi {
   readonly states = new Map<string, StageRun[]>()
   /** Called before each GetPipelineState answers (which waits for it). */
   onState: ((name: string) => void | Promise<void>) | undefined
+  /** Called before each GetPipeline answers (which waits for it): its latency, say. */
+  onGet: ((name: string) => Promise<void>) | undefined
   /** How many ListPipelineExecutions calls after a write still show its runs Stopping. */
   stopDelay = 0
   /** How far AWS's clock is ahead of `clock` (the runner's). */
@@ -126,6 +128,7 @@ export class FakeRegion implements PipelineApi {
 
   async getPipeline(name: string) {
     this.calls.push(`get ${name}`)
+    await this.onGet?.(name)
     this.#fail('get')
     const p = this.pipelines.get(name)
     if (!p) throw awsError('PipelineNotFoundException', `Account does not have a pipeline ${name}`)

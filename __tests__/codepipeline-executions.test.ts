@@ -142,17 +142,30 @@ describe('runsInFlight', () => {
     expect(api.calls).toEqual(['executions app'])
   })
 
-  it('passes on a failure of either call', async () => {
-    const denied = awsError('AccessDeniedException', 'no state')
+  it('passes on a failure of either call, naming the call that failed', async () => {
+    const denied = awsError('AccessDeniedException', 'denied')
     const api = region()
     api.failures.state = denied
-    await expect(runsInFlight(api, 'app', 'SUPERSEDED')).rejects.toBe(denied)
-    const throttled = awsError('ThrottlingException', 'Rate exceeded')
+    await expect(runsInFlight(api, 'app', 'SUPERSEDED')).rejects.toMatchObject({
+      call: 'codepipeline:GetPipelineState',
+      awsError: denied,
+      message: expect.stringContaining('needs permission codepipeline:GetPipelineState')
+    })
     const busy = region()
     busy.runs.get('app')?.unshift(run('a', 'InProgress', at(1)))
-    busy.failures.executions = throttled
-    await expect(runsInFlight(busy, 'app', 'QUEUED')).rejects.toBe(throttled)
+    busy.failures.executions = denied
+    await expect(runsInFlight(busy, 'app', 'QUEUED')).rejects.toMatchObject({
+      call: 'codepipeline:ListPipelineExecutions',
+      awsError: denied,
+      message: expect.stringContaining('needs permission codepipeline:ListPipelineExecutions')
+    })
     expect(busy.calls).toEqual(['state app', 'executions app'])
+  })
+
+  it('takes a GetPipelineState already asked for instead of asking again', async () => {
+    const api = region()
+    expect(await runsInFlight(api, 'app', 'SUPERSEDED', Promise.resolve([]))).toEqual([])
+    expect(api.calls).toEqual([])
   })
 })
 

@@ -648,6 +648,15 @@ describe('planRegion: the look at runs in flight', () => {
     expect(east.calls.filter((c) => c.startsWith('executions'))).toEqual([])
   })
 
+  it('names ListPipelineExecutions, not GetPipelineState, when the listing is denied without saying which action', async () => {
+    east.runs.set('prod-app', [run('a')])
+    east.failures.executions = awsError('AccessDeniedException', 'denied')
+    const { results: planned } = await plan('prod-app')
+    expect(planned.find((r) => r.pipeline === 'prod-app')?.error).toBe(
+      "AccessDeniedException: denied — the role needs permission codepipeline:ListPipelineExecutions (see the README's IAM policy)"
+    )
+  })
+
   it('fails a target whose runs GetPipelineState showed cannot be listed', async () => {
     east.runs.set('prod-app', [run('a')])
     east.failures.executions = awsError(

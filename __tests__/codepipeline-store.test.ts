@@ -202,6 +202,8 @@ describe('pipelineStore', () => {
 
   it('with writeOnRead, writes the first pipelines before the last is read, when slots are fewer', async () => {
     for (const n of [1, 2, 3, 4, 5]) east.add(pipeline(`app-${n}`, [githubSource('App', 'app')], 3))
+    // Each GetPipeline takes a few milliseconds, as AWS's do; the other calls answer at once.
+    east.onGet = () => new Promise((resolve) => setTimeout(resolve, 5))
     const s = store({ pipelines: 'app-*' }, { writeOnRead: true, limit: createLimit(2) })
     await s.plan()
     await s.apply()

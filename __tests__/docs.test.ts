@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
 import { generatedReadme, tables } from '../scripts/docs.js'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -31,5 +32,15 @@ describe("README's Inputs and Outputs tables", () => {
     await expect(generatedReadme('# No markers\n', yml)).rejects.toThrow(
       /lacks the <!-- inputs:start/
     )
+  })
+})
+
+describe('.env.example, for npm run local-action', () => {
+  it('sets every input of action.yml, named as the runner names it', () => {
+    const inputs = Object.keys(
+      (parse(read('action.yml')) as { inputs: Record<string, unknown> }).inputs
+    )
+    const set = [...read('.env.example').matchAll(/^INPUT_([A-Z-]+)=/gm)].map((m) => m[1])
+    expect(set.sort()).toEqual(inputs.map((name) => name.toUpperCase()).sort())
   })
 })

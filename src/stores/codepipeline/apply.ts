@@ -117,7 +117,7 @@ export async function attempt(
     try {
       busy = await runsInFlight(ctx.api, target.name, executionMode(target.pipeline))
     } catch (error) {
-      return fail(result, describeAwsError(error, 'codepipeline:GetPipelineState'))
+      return fail(result, error instanceof Error ? error.message : String(error))
     }
   }
   if (busy.length > 0 && ctx.inProgress.mode !== 'proceed') return { kind: 'busy', busy }

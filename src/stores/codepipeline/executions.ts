@@ -43,10 +43,35 @@ export function stateShowsRuns(stages: StageRun[]): boolean {
 export async function runsInFlight(
   api: PipelineApi,
   name: string,
-  mode: string
+  mode: string,
+  /** The GetPipelineState already asked for (beside the plan's GetPipeline). */
+  state?: Promise<StageRun[]>
 ): Promise<Execution[]> {
-  if (mode !== 'PARALLEL' && !stateShowsRuns(await api.pipelineState(name))) return []
-  return inFlight(await api.listExecutions(name))
+  if (mode !== 'PARALLEL') {
+    let stages
+    try {
+      stages = await (state ?? api.pipelineState(name))
+    } catch (error) {
+      throw new LookFailed('codepipeline:GetPipelineState', error)
+    }
+    if (!stateShowsRuns(stages)) return []
+  }
+  try {
+    return inFlight(await api.listExecutions(name))
+  } catch (error) {
+    throw new LookFailed('codepipeline:ListPipelineExecutions', error)
+  }
+}
+
+/** A look for runs in flight that failed: AWS's error, described with the call that failed. */
+class LookFailed extends Error {
+  constructor(
+    readonly call: string,
+    readonly awsError: unknown
+  ) {
+    super(describeAwsError(awsError, call))
+    this.name = 'LookFailed'
+  }
 }
 
 /** How far AWS's clock may be from the one that timed the write. */

@@ -16,7 +16,7 @@ import {
   type StackOwner,
   type StageRun
 } from './api.js'
-import { inFlight, stateShowsRuns } from './executions.js'
+import { runsInFlight } from './executions.js'
 import {
   PipelineShapeError,
   executionMode,
@@ -124,16 +124,14 @@ async function lookForRuns(
   state: Promise<StageRun[]>,
   now: () => number
 ): Promise<void> {
-  const { result } = target
   try {
     // A PARALLEL pipeline's runs are always listed (GetPipelineState does not
     // show them), so its state is not needed, nor is its failure a failure.
-    const busy = executionMode(target.pipeline) === 'PARALLEL' || stateShowsRuns(await state)
-    const runs = busy ? inFlight(await api.listExecutions(target.name)) : []
+    const runs = await runsInFlight(api, target.name, executionMode(target.pipeline), state)
     target.check = { at: now(), runs }
   } catch (error) {
-    result.status = 'failed'
-    result.error = describeAwsError(error, 'codepipeline:GetPipelineState')
+    target.result.status = 'failed'
+    target.result.error = error instanceof Error ? error.message : String(error)
   }
 }
 
