@@ -261,7 +261,7 @@ describe('tokenSources', () => {
   it('tells a parameter, a literal token and what it cannot follow apart', () => {
     const resource = pipelineResource([
       githubAction('Param', { Ref: 'GitHubToken' }),
-      githubAction('Literal', 'ghp_literalTokenInTheTemplate0123456789'),
+      githubAction('Literal', 'ghp_literal-token-in-the-template'),
       githubAction('SubPlain', { 'Fn::Sub': '{{resolve:secretsmanager:ci/github}}' }),
       githubAction('SubVars', { 'Fn::Sub': '{{resolve:secretsmanager:${Name}}}' }),
       githubAction('Joined', { 'Fn::Join': ['', ['a', 'b']] }),
@@ -275,7 +275,7 @@ describe('tokenSources', () => {
       {
         action: 'Source/Literal',
         source: { kind: 'literal' },
-        literal: 'ghp_literalTokenInTheTemplate0123456789'
+        literal: 'ghp_literal-token-in-the-template'
       },
       {
         action: 'Source/SubPlain',

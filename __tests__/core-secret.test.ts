@@ -2,7 +2,7 @@ import { describe, it, expect } from '@jest/globals'
 import { inspect, format } from 'node:util'
 import { Secret } from '../src/core/secret.js'
 
-const VALUE = 'ghp_secretvalue0123456789abcdefghijkl'
+const VALUE = 'ghp_secret-value-not-a-token'
 
 describe('Secret', () => {
   const secret = new Secret(VALUE)
