@@ -1,62 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { describe, expect, it, jest } from '@jest/globals'
+import { useAwsServer } from '../__fixtures__/aws-server.js'
 import { CodePipelineClient, GetPipelineCommand } from '@aws-sdk/client-codepipeline'
 import { clientConfig, type AwsSettings } from '../src/aws/client.js'
 import { createCodeBuildApi } from '../src/stores/codebuild/api.js'
 import { createPipelineApi } from '../src/stores/codepipeline/api.js'
 
-// A local server speaking the AWS JSON protocol: the real SDK clients, with
-// our middleware, signing and retries, talk to it through AWS_ENDPOINT_URL-
-// style endpoint configuration.
-interface Seen {
-  target: string
-  body: string
-  headers: Record<string, string | string[] | undefined>
-}
-type Reply = {
-  status?: number
-  body: unknown
-  type?: string
-  /** Extra headers (a `date` replaces the one node:http sends). */
-  headers?: Record<string, string>
-  /** false: no Date header at all. */
-  sendDate?: boolean
-}
-let replies: Array<(seen: Seen) => Reply> = []
-let seen: Seen[] = []
-let server: Server
-let endpoint = ''
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-    req.on('end', () => {
-      const request = { target: String(req.headers['x-amz-target']), body, headers: req.headers }
-      seen.push(request)
-      const next = replies.shift()
-      const reply = next
-        ? next(request)
-        : { status: 500, body: { __type: 'NoReply', message: 'no reply queued' } }
-      const headers: Record<string, string> = {
-        'content-type': 'application/x-amz-json-1.1',
-        ...reply.headers
-      }
-      if (reply.type) headers['x-amzn-errortype'] = reply.type
-      res.sendDate = reply.sendDate ?? true
-      res.writeHead(reply.status ?? 200, headers).end(JSON.stringify(reply.body))
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-})
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
-beforeEach(() => {
-  replies = []
-  seen = []
-  process.env['AWS_ENDPOINT_URL'] = endpoint
-})
+const { replies, seen } = useAwsServer()
 
 const credentials = async () => ({ accessKeyId: 'unit', secretAccessKey: 'unit' })
 function settings(onThrottle?: AwsSettings['onThrottle']): AwsSettings {
@@ -477,6 +426,60 @@ describe('createCodeBuildApi', () => {
     expect(await api.listCredentials()).toEqual([
       { arn, serverType: 'GITHUB', authType: 'PERSONAL_ACCESS_TOKEN' },
       { arn: 'c', serverType: 'BITBUCKET', authType: 'CODECONNECTIONS', resource: 'arn:conn' },
+      { arn: '', serverType: '', authType: '' }
+    ])
+    expect(await api.deleteCredentials(arn)).toBe(arn)
+    expect(sent(2)).toEqual({ arn })
+    expect(seen.map((s) => s.target)).toEqual([
+      'CodeBuild_20161006.ImportSourceCredentials',
+      'CodeBuild_20161006.ListSourceCredentials',
+      'CodeBuild_20161006.DeleteSourceCredentials'
+    ])
+  })
+
+  it('imports a Bitbucket app password with its username, and lists a credential kept in Secrets Manager', async () => {
+    const arn = 'arn:aws:codebuild:us-east-1:123456789012:token/github'
+    replies.push(() => ({ body: { arn } }))
+    replies.push(() => ({
+      body: {
+        sourceCredentialsInfos: [
+          { arn, serverType: 'GITHUB', authType: 'PERSONAL_ACCESS_TOKEN' },
+          {
+            arn: 'c',
+            serverType: 'GITHUB',
+            authType: 'SECRETS_MANAGER',
+            resource: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cb-AbCdEf'
+          },
+          {}
+        ]
+      }
+    }))
+    replies.push(() => ({ body: { arn } }))
+    const api = createCodeBuildApi(settings(), 'us-east-1')
+    expect(
+      await api.importCredentials({
+        serverType: 'BITBUCKET',
+        authType: 'BASIC_AUTH',
+        token: 'unit-token-value',
+        username: 'builder',
+        shouldOverwrite: true
+      })
+    ).toBe(arn)
+    expect(sent(0)).toEqual({
+      serverType: 'BITBUCKET',
+      authType: 'BASIC_AUTH',
+      token: 'unit-token-value',
+      username: 'builder',
+      shouldOverwrite: true
+    })
+    expect(await api.listCredentials()).toEqual([
+      { arn, serverType: 'GITHUB', authType: 'PERSONAL_ACCESS_TOKEN' },
+      {
+        arn: 'c',
+        serverType: 'GITHUB',
+        authType: 'SECRETS_MANAGER',
+        resource: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cb-AbCdEf'
+      },
       { arn: '', serverType: '', authType: '' }
     ])
     expect(await api.deleteCredentials(arn)).toBe(arn)

@@ -1,5 +1,6 @@
 import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
+import { inputsOf } from '../__fixtures__/inputs.js'
 import type { Lookup, ValueRef } from '../src/core/refs.js'
 import type { Inputs } from '../src/inputs/types.js'
 import type { StackFinding } from '../src/stores/cloudformation/types.js'
@@ -453,29 +454,13 @@ describe('followStack: what it cannot follow', () => {
 // ---------------------------------------------------------------- the store
 
 function makeInputs(extra: Partial<Inputs> = {}): Inputs {
-  return {
+  return inputsOf({
     pipelines: [{ kind: 'glob', entry: '*', pattern: '*' }],
     regions: ['eu-west-1', 'us-east-1'],
-    dryRun: false,
-    codebuild: {
-      mode: 'off',
-      serverType: 'GITHUB',
-      authType: 'PERSONAL_ACCESS_TOKEN',
-      username: undefined
-    },
-    secrets: [],
-    parameters: [],
-    followStacks: true,
-    inProgress: { mode: 'wait', timeoutMinutes: 30 },
-    roleToAssume: undefined,
-    roleSessionName: 'test',
-    githubApiUrl: 'https://api.github.com',
     verifyToken: false,
-    minDaysLeft: 7,
     maxConcurrency: 4,
-    retirePrevious: false,
     ...extra
-  }
+  })
 }
 
 function pipelinesOwning(list: OwnedPipeline[]): PipelineStore {

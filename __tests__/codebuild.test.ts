@@ -1,5 +1,6 @@
 import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
+import { inputsOf } from '../__fixtures__/inputs.js'
 import type { ValueRef } from '../src/core/refs.js'
 import type { GitHubClient } from '../src/github/api.js'
 import type { CodeBuildSettings, Inputs } from '../src/inputs/types.js'
@@ -35,10 +36,8 @@ const secretArn = (region: string, name = 'codebuild/github') =>
   `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${name}-AbCdEf`
 
 function makeInputs(codebuild: Partial<CodeBuildSettings>, extra: Partial<Inputs> = {}): Inputs {
-  return {
-    pipelines: [],
+  return inputsOf({
     regions: ['us-east-1', 'eu-west-1'],
-    dryRun: false,
     codebuild: {
       mode: 'import',
       serverType: 'GITHUB',
@@ -46,19 +45,10 @@ function makeInputs(codebuild: Partial<CodeBuildSettings>, extra: Partial<Inputs
       username: undefined,
       ...codebuild
     },
-    secrets: [],
-    parameters: [],
-    followStacks: true,
-    inProgress: { mode: 'wait', timeoutMinutes: 30 },
-    roleToAssume: undefined,
-    roleSessionName: 'test',
-    githubApiUrl: 'https://api.github.com',
     verifyToken: false,
-    minDaysLeft: 7,
     maxConcurrency: 4,
-    retirePrevious: false,
     ...extra
-  }
+  })
 }
 
 function regions(...names: string[]) {

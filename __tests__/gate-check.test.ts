@@ -1,5 +1,6 @@
 import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
+import { fakeGitHubApi } from '../__fixtures__/github.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { checkToken, startCheck } = await import('../src/gate/check.js')
@@ -43,33 +44,7 @@ function target(name: string, actions: Action[], region = 'us-east-1'): TokenTar
   return { name, region, actions }
 }
 
-/** A GitHubApi that answers from tables; records every repository asked for. */
-function fakeApi(
-  user: Partial<GitHubUser> | Error = {},
-  repos: Record<string, Error | undefined> = {}
-) {
-  const asked: string[] = []
-  const api = {
-    getUser: jest.fn(async (): Promise<GitHubUser> => {
-      if (user instanceof Error) throw user
-      return {
-        login: 'rotation-bot',
-        scopes: ['repo', 'admin:repo_hook'],
-        expiresAt: null,
-        enterpriseVersion: null,
-        ...user
-      }
-    }),
-    getRepo: jest.fn(async (owner: string, repo: string) => {
-      asked.push(`${owner}/${repo}`)
-      const error = repos[`${owner}/${repo}`.toLowerCase()]
-      if (error) throw error
-      return { fullName: `${owner}/${repo}`, private: true }
-    }),
-    revoke: jest.fn(async () => 0)
-  } satisfies GitHubApi
-  return { api, asked }
-}
+const fakeApi = fakeGitHubApi
 
 const check = (
   api: GitHubApi,

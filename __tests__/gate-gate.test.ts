@@ -1,5 +1,7 @@
 import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
+import { fakeGitHubApi } from '../__fixtures__/github.js'
+import { inputsOf } from '../__fixtures__/inputs.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { tokenGate } = await import('../src/gate/gate.js')
@@ -7,62 +9,16 @@ const { GitHubError } = await import('../src/github/api.js')
 const { Secret } = await import('../src/core/secret.js')
 const { publish } = await import('../src/core/report.js')
 type GitHubApi = import('../src/github/api.js').GitHubApi
-type GitHubUser = import('../src/github/api.js').GitHubUser
 type Inputs = import('../src/inputs/types.js').Inputs
 type TokenTarget = import('../src/gate/repos.js').TokenTarget
 
 const TOKEN = 'unit-token-0123456789abcdef'
 const NOW = new Date('2026-11-21T12:00:00Z')
 
-function inputs(overrides: Partial<Inputs> = {}): Inputs {
-  return {
-    pipelines: [],
-    regions: ['us-east-1'],
-    dryRun: false,
-    codebuild: {
-      mode: 'off',
-      serverType: 'GITHUB',
-      authType: 'PERSONAL_ACCESS_TOKEN',
-      username: undefined
-    },
-    secrets: [],
-    parameters: [],
-    followStacks: false,
-    inProgress: { mode: 'wait', timeoutMinutes: 30 },
-    roleToAssume: undefined,
-    roleSessionName: 'session',
-    githubApiUrl: 'https://api.github.com',
-    verifyToken: true,
-    minDaysLeft: 7,
-    maxConcurrency: 8,
-    retirePrevious: false,
-    ...overrides
-  }
-}
+const inputs = (overrides: Partial<Inputs> = {}): Inputs =>
+  inputsOf({ followStacks: false, roleSessionName: 'session', ...overrides })
 
-function fakeApi(
-  user: Partial<GitHubUser> | Error = {},
-  repos: Record<string, Error | undefined> = {}
-) {
-  return {
-    getUser: jest.fn(async (): Promise<GitHubUser> => {
-      if (user instanceof Error) throw user
-      return {
-        login: 'rotation-bot',
-        scopes: ['repo', 'admin:repo_hook'],
-        expiresAt: null,
-        enterpriseVersion: null,
-        ...user
-      }
-    }),
-    getRepo: jest.fn(async (owner: string, repo: string) => {
-      const error = repos[`${owner}/${repo}`.toLowerCase()]
-      if (error) throw error
-      return { fullName: `${owner}/${repo}`, private: true }
-    }),
-    revoke: jest.fn(async () => 0)
-  } satisfies GitHubApi
-}
+const fakeApi = (...args: Parameters<typeof fakeGitHubApi>) => fakeGitHubApi(...args).api
 
 const app: TokenTarget[] = [
   {

@@ -1,59 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { describe, expect, it } from '@jest/globals'
+import { useAwsServer } from '../__fixtures__/aws-server.js'
 import type { AwsSettings } from '../src/aws/client.js'
-import { createCodeBuildApi } from '../src/stores/codebuild/api.js'
 import { createStacksApi } from '../src/stores/cloudformation/api.js'
 import { createSecretsApi } from '../src/stores/secrets-manager/api.js'
 import { createParametersApi } from '../src/stores/ssm/api.js'
 
-// A local server speaking the AWS JSON protocol (Secrets Manager, Parameter
-// Store, CodeBuild) and the query protocol (CloudFormation): the real SDK
-// clients talk to it through AWS_ENDPOINT_URL, so these tests see exactly
-// what each API module sends and how it reads the answers.
-interface Seen {
-  /** X-Amz-Target (JSON protocol) or the Action parameter (query protocol). */
-  target: string
-  body: string
-  headers: Record<string, string | string[] | undefined>
-}
-type Reply = { status?: number; body: string | object; type?: string; xml?: boolean }
-let replies: Array<(seen: Seen) => Reply> = []
-let seen: Seen[] = []
-let server: Server
-let endpoint = ''
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-    req.on('end', () => {
-      const action = new URLSearchParams(body).get('Action')
-      const target = String(req.headers['x-amz-target'] ?? action ?? '')
-      const request = { target, body, headers: req.headers }
-      seen.push(request)
-      const next = replies.shift()
-      const reply: Reply = next
-        ? next(request)
-        : { status: 500, body: { __type: 'NoReply', message: 'no reply queued' } }
-      const headers: Record<string, string> = {
-        'content-type': reply.xml ? 'text/xml' : 'application/x-amz-json-1.1'
-      }
-      if (reply.type) headers['x-amzn-errortype'] = reply.type
-      res
-        .writeHead(reply.status ?? 200, headers)
-        .end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body))
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-})
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
-beforeEach(() => {
-  replies = []
-  seen = []
-  process.env['AWS_ENDPOINT_URL'] = endpoint
-})
+const { replies, seen } = useAwsServer()
 
 const credentials = async () => ({ accessKeyId: 'unit', secretAccessKey: 'unit' })
 const settings: AwsSettings = { credentials, maxConcurrency: 4 }
@@ -127,67 +79,6 @@ describe('createSecretsApi', () => {
     await expect(createSecretsApi(settings, 'us-east-1').describeSecret('x')).rejects.toMatchObject(
       { name: 'ResourceNotFoundException' }
     )
-  })
-})
-
-describe('createCodeBuildApi', () => {
-  it('imports a Bitbucket app password with its username, and lists a credential kept in Secrets Manager', async () => {
-    const arn = 'arn:aws:codebuild:us-east-1:123456789012:token/github'
-    replies.push(() => ({ body: { arn } }))
-    replies.push(() => ({
-      body: {
-        sourceCredentialsInfos: [
-          { arn, serverType: 'GITHUB', authType: 'PERSONAL_ACCESS_TOKEN' },
-          {
-            arn: 'c',
-            serverType: 'GITHUB',
-            authType: 'SECRETS_MANAGER',
-            resource: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cb-AbCdEf'
-          },
-          {}
-        ]
-      }
-    }))
-    replies.push(() => ({ body: { arn } }))
-    const api = createCodeBuildApi(settings, 'us-east-1')
-    expect(
-      await api.importCredentials({
-        serverType: 'BITBUCKET',
-        authType: 'BASIC_AUTH',
-        token: 'unit-token-value',
-        username: 'builder',
-        shouldOverwrite: true
-      })
-    ).toBe(arn)
-    expect(sent(0)).toEqual({
-      serverType: 'BITBUCKET',
-      authType: 'BASIC_AUTH',
-      token: 'unit-token-value',
-      username: 'builder',
-      shouldOverwrite: true
-    })
-    expect(await api.listCredentials()).toEqual([
-      { arn, serverType: 'GITHUB', authType: 'PERSONAL_ACCESS_TOKEN' },
-      {
-        arn: 'c',
-        serverType: 'GITHUB',
-        authType: 'SECRETS_MANAGER',
-        resource: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cb-AbCdEf'
-      },
-      { arn: '', serverType: '', authType: '' }
-    ])
-    expect(await api.deleteCredentials(arn)).toBe(arn)
-    expect(sent(2)).toEqual({ arn })
-    expect(seen.map((s) => s.target)).toEqual([
-      'CodeBuild_20161006.ImportSourceCredentials',
-      'CodeBuild_20161006.ListSourceCredentials',
-      'CodeBuild_20161006.DeleteSourceCredentials'
-    ])
-  })
-
-  it('lists nothing when CodeBuild answers without a list', async () => {
-    replies.push(() => ({ body: {} }))
-    expect(await createCodeBuildApi(settings, 'us-east-1').listCredentials()).toEqual([])
   })
 })
 

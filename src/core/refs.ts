@@ -39,6 +39,10 @@ export class Contributions<R> {
   }
 }
 
+/** The stores that also named a value, for its row: " (from stack app)". */
+export const fromText = (r: { from?: string[] }): string =>
+  r.from?.length ? ` (from ${r.from.join(', ')})` : ''
+
 /** Where one stored value was named: the input, and any store that found it. */
 export function describeOrigins(origins: (string | undefined)[]): string {
   return [...new Set(origins.map((o) => o ?? 'input'))].join(', ')

@@ -1,10 +1,9 @@
 /** How secret results are shown: the summary table and the log lines. */
+import { fromText } from '../../core/refs.js'
 import { statusCell, type RegionLine, type Section } from '../../core/report.js'
 import type { SecretResult } from './types.js'
 
 const shortVersion = (id: string | undefined) => (id ? id.slice(0, 8) : '–')
-
-const fromText = (r: SecretResult) => (r.from?.length ? ` (from ${r.from.join(', ')})` : '')
 
 function versions(r: SecretResult): string {
   return r.versionAfter

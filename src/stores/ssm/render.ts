@@ -1,8 +1,7 @@
 /** How parameter results are shown: the summary table and the log lines. */
+import { fromText } from '../../core/refs.js'
 import { statusCell, type RegionLine, type Section } from '../../core/report.js'
 import type { ParameterResult } from './types.js'
-
-const fromText = (r: ParameterResult) => (r.from?.length ? ` (from ${r.from.join(', ')})` : '')
 
 function versions(r: ParameterResult): string {
   const before = r.versionBefore ?? '–'
