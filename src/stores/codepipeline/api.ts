@@ -28,6 +28,7 @@ import {
 } from '@aws-sdk/client-codepipeline'
 import type { BuildMiddleware, DeserializeMiddleware } from '@aws-sdk/types'
 import { clientConfig, countThrottles, lazyClient, type AwsSettings } from '../../aws/client.js'
+import { PAGINATION, boundedPages } from '../../aws/pages.js'
 import { isObject, type Json, type JsonObject } from './pipeline-json.js'
 
 interface RawPipeline {
@@ -224,7 +225,11 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
     async listPipelineNames() {
       const names: string[] = []
       // The largest page AWS allows: one call lists most fleets.
-      const pages = paginateListPipelines({ client: listing(), pageSize: 1000 }, {})
+      const pages = boundedPages(
+        'codepipeline:ListPipelines',
+        paginateListPipelines({ client: listing(), pageSize: 1000, ...PAGINATION }, {}),
+        (page) => page.nextToken
+      )
       for await (const page of pages) {
         for (const summary of page.pipelines ?? []) if (summary.name) names.push(summary.name)
       }
@@ -263,9 +268,10 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
 
     async listTags(arn) {
       const tags: Record<string, string> = {}
-      for await (const page of paginateListTagsForResource(
-        { client: tagging() },
-        { resourceArn: arn }
+      for await (const page of boundedPages(
+        'codepipeline:ListTagsForResource',
+        paginateListTagsForResource({ client: tagging(), ...PAGINATION }, { resourceArn: arn }),
+        (page) => page.nextToken
       )) {
         for (const tag of page.tags ?? []) if (tag.key) tags[tag.key] = tag.value ?? ''
       }
@@ -275,9 +281,13 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
     async stackOwners() {
       const { sdk, client } = await resourceTags()
       const owners = new Map<string, StackOwner>()
-      const pages = sdk.paginateGetResources(
-        { client },
-        { ResourceTypeFilters: ['codepipeline'], TagFilters: [{ Key: STACK_TAG }] }
+      const pages = boundedPages(
+        'tag:GetResources',
+        sdk.paginateGetResources(
+          { client, ...PAGINATION },
+          { ResourceTypeFilters: ['codepipeline'], TagFilters: [{ Key: STACK_TAG }] }
+        ),
+        (page) => page.PaginationToken
       )
       for await (const page of pages) {
         for (const mapping of page.ResourceTagMappingList ?? []) {
