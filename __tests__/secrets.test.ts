@@ -433,7 +433,9 @@ describe('secretsStore', () => {
         ...(await east.getSecretString(id)),
         versionId: undefined
       }),
-      putSecretString: (id, text) => east.putSecretString(id, text)
+      putSecretString: (id, text) => east.putSecretString(id, text),
+      listVersions: (id) => east.listVersions(id),
+      getVersionString: (id, version) => east.getVersionString(id, version)
     }
     const dry = storeFor({ secrets: 'ci/plain', 'dry-run': 'true' }, () => unnamed).store
     await dry.plan()
@@ -583,11 +585,23 @@ describe('secretsStore: contributed secrets', () => {
   it('keeps a contributed key of a secret the input names by another key: one write for both', async () => {
     const arn = east.find('ci/json').arn
     const { report } = await rotate({ secrets: 'ci/json#token' }, [
-      contributed(arn, 'CodeBuild credential in us-east-1', { key: 'Token' })
+      contributed(arn, 'CodeBuild credential in us-east-1', { key: 'user' })
     ])
     expect(east.puts).toHaveLength(1)
-    expect(JSON.parse(east.current('ci/json') ?? '')).toMatchObject({ token: TOKEN, Token: TOKEN })
-    expect(rows(report).map((r) => r[2])).toEqual(['Token', 'token'])
+    expect(JSON.parse(east.current('ci/json') ?? '')).toMatchObject({ token: TOKEN, user: TOKEN })
+    expect(rows(report).map((r) => r[2])).toEqual(['user', 'token'])
+  })
+
+  // Changed on purpose (issue 17 item 9): a key that differs only in case is refused.
+  it('refuses a contributed key that differs only in case from the secret’s own key', async () => {
+    const arn = east.find('ci/json').arn
+    const { report } = await rotate({ pipelines: 'app' }, [
+      contributed(arn, 'CodeBuild credential in us-east-1', { key: 'Token' })
+    ])
+    expect(east.puts).toEqual([])
+    expect(report.failures).toEqual([
+      `us-east-1 secret ${arn}#Token: has key 'token', which differs from 'Token' only in case — nothing was written to it: name the key exactly as it is stored (#token), since its readers look it up exactly`
+    ])
   })
 
   it('fails a contributed secret that does not exist, through its lookup too', async () => {

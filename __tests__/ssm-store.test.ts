@@ -122,10 +122,11 @@ describe('parameterStore: plan', () => {
     expect(east.find('/ci/token').value).toBe(OLD)
   })
 
-  it('leaves a pattern JavaScript cannot read to AWS', async () => {
-    expect(matchesPattern('(?<unclosed', 'x')).toBeUndefined()
-    expect(matchesPattern('^a+$', 'aaa')).toBe(true)
-    expect(matchesPattern('^a+$', 'ab')).toBe(false)
+  it('leaves a pattern RE2 cannot read to AWS', async () => {
+    expect(await matchesPattern('(?<unclosed', 'x')).toBeUndefined()
+    expect(await matchesPattern('(a)\\1', 'aa')).toBeUndefined()
+    expect(await matchesPattern('^a+$', 'aaa')).toBe(true)
+    expect(await matchesPattern('^a+$', 'ab')).toBe(false)
     east.find('/ci/token').allowedPattern = '(?<unclosed'
     const { report } = await rotate({ parameters: '/ci/token' })
     expect(report.failures).toEqual([])

@@ -82,8 +82,9 @@ describe('setJsonKey', () => {
 describe('newValueText', () => {
   it('replaces a whole text value, and sets several keys in one edit', () => {
     expect(newValueText('old', 'whole', TOKEN, 'id')).toEqual({ text: TOKEN, added: [] })
-    expect(newValueText('"json string"', 'whole', TOKEN, 'id').text).toBe(TOKEN)
-    expect(newValueText('[1]', 'whole', TOKEN, 'id').text).toBe(TOKEN)
+    // A JSON number or literal is a plain value: its readers take the token as it is.
+    expect(newValueText('12345', 'whole', TOKEN, 'id').text).toBe(TOKEN)
+    expect(newValueText('true', 'whole', TOKEN, 'id').text).toBe(TOKEN)
     expect(newValueText('{"a": "1"}', ['a', 'b'], 'T', 'id')).toEqual({
       text: '{"a": "T","b": "T"}',
       added: ['b']
