@@ -19,7 +19,7 @@ import { Contributions, mergeRows, type Lookup, type ValueRef } from './refs.js'
 import { countStatuses, emptyReport, type Report, type RegionLine, type Section } from './report.js'
 import type { Secret } from './secret.js'
 
-export type ValueStatus = 'updated' | 'planned' | 'skipped' | 'failed'
+type ValueStatus = 'updated' | 'planned' | 'skipped' | 'failed'
 
 /** What every row of a value store shows; each store adds its own columns. */
 export interface ValueResult {
@@ -49,7 +49,7 @@ export interface StoredValue<M> {
 }
 
 /** Why a row ends at its read: it fails, or there is nothing to do. */
-export type Stop = { status: 'failed'; error: string } | { status: 'skipped'; note: string }
+type Stop = { status: 'failed'; error: string } | { status: 'skipped'; note: string }
 
 /** What the plan's read of one ref found. */
 export interface ReadOutcome<M> {
@@ -69,7 +69,7 @@ export interface ValueWrite<R, M> {
 }
 
 /** What a store plugs into the cycle. Each call registers every value it reads as a secret. */
-export interface ValueBackend<R extends ValueResult, M, P> {
+interface ValueBackend<R extends ValueResult, M, P> {
   /** The row for a ref before anything is read (the store's own columns). */
   row(ref: ValueRef): R
   /** Reads the value a ref names, filling the row's columns. */
