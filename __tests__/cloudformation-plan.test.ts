@@ -17,7 +17,8 @@ import {
 } from './values-fakes.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { followStack, updateStackCommand } = await import('../src/stores/cloudformation/plan.js')
+const { followStack, ownerTags, updateStackCommand } =
+  await import('../src/stores/cloudformation/plan.js')
 const { stackStore } = await import('../src/stores/cloudformation/store.js')
 const { stackLines, stackSection } = await import('../src/stores/cloudformation/render.js')
 const { secretsStore } = await import('../src/stores/secrets-manager/store.js')
@@ -60,10 +61,17 @@ function template(
   }
 }
 
-function owned(pipeline = 'app', stack = 'ci-stack', region = 'us-east-1', logicalId?: string) {
+/** A pipeline a stack created; `logicalId` is its tag (CloudFormation always sets one). */
+function owned(
+  pipeline = 'app',
+  stack = 'ci-stack',
+  region = 'us-east-1',
+  logicalId: string | undefined = 'Pipeline'
+) {
   const result = {
     region,
     pipeline,
+    arn: `arn:aws:codepipeline:${region}:${ACCOUNT}:${pipeline}`,
     status: 'planned' as const,
     githubActions: ['Source/App'],
     repositories: ['example-org/app'],
@@ -99,13 +107,18 @@ function recorders() {
 let api: FakeStacks
 let recorded: ReturnType<typeof recorders>
 
+/** Tags each pipeline as its stack (as it is now) created it, unless a test tagged it already. */
+function tagAll(stacks: FakeStacks, list: OwnedPipeline[]) {
+  for (const o of list) {
+    const arn = o.result.arn as string
+    if (!stacks.tags.has(arn) && o.logicalId) stacks.tag(arn, o.stack, o.logicalId)
+  }
+}
+
 async function follow(o: OwnedPipeline[] = [owned()], stack = 'ci-stack', region = 'us-east-1') {
-  return followStack(region, stack, o, {
-    api,
-    limit,
-    secrets: recorded.secretsStore,
-    parameters: recorded.parameterStore
-  })
+  tagAll(api, o)
+  const ctx = { api, limit, secrets: recorded.secretsStore, parameters: recorded.parameterStore }
+  return followStack(region, stack, o, await ownerTags(o, ctx), ctx)
 }
 
 beforeEach(() => {
@@ -143,7 +156,12 @@ describe('followStack: Secrets Manager references', () => {
         followed: { what: 'secret ci/github#token', row: expect.any(Function) }
       }
     ])
-    expect(api.calls).toEqual(['template ci-stack', 'describe ci-stack'])
+    // The pipelines' tags, the stack's id, then the template of exactly that stack.
+    expect(api.calls).toEqual([
+      'listing ci-stack',
+      'describe ci-stack',
+      `template arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/ci-stack/00000001-0000-4000-8000-000000000000`
+    ])
   })
 
   it('uses the region and account a secret ARN names', async () => {
@@ -263,19 +281,27 @@ describe('followStack: what it cannot follow', () => {
     expect(recorded.parameters).toEqual([])
   })
 
-  it('says what to fill in when DescribeStacks fails, and leaves out capabilities it does not know', async () => {
-    api.add('ci-stack', template({ App: { Ref: 'GitHubToken' } }))
+  it('follows nothing when DescribeStacks fails: the stack cannot be told to be the pipeline’s', async () => {
+    api.add('ci-stack', template({ App: '{{resolve:secretsmanager:ci/github}}' }))
     api.failures.describe = awsError('AccessDenied', 'not allowed')
     const findings = await follow()
-    expect(findings[0]?.problem).toContain(
-      '`aws cloudformation update-stack --region us-east-1 --stack-name ci-stack --use-previous-template --parameters ParameterKey=GitHubToken,ParameterValue="$NEW_TOKEN" ParameterKey=…,UsePreviousValue=true (for every other parameter)`'
+    expect(findings[0]?.problem).toBe(
+      "stack ci-stack could not be described (AccessDenied: not allowed — the role needs permission cloudformation:DescribeStacks (see the README's IAM policy)), so it cannot be told that it created the pipeline: its token source was not followed; the pipeline itself was still rotated"
     )
-    expect(findings[0]?.problem).not.toContain('--capabilities')
+    expect(recorded.secrets).toEqual([])
+    expect(api.calls).not.toContain(expect.stringMatching(/^template/))
+  })
+
+  it('says what to fill in when the stack parameters are not known', () => {
+    expect(updateStackCommand('us-east-1', 'ci-stack', 'GitHubToken', undefined)).toBe(
+      'aws cloudformation update-stack --region us-east-1 --stack-name ci-stack --use-previous-template --parameters ParameterKey=GitHubToken,ParameterValue="$NEW_TOKEN" ParameterKey=…,UsePreviousValue=true (for every other parameter)'
+    )
   })
 
   it('builds the command with no other parameters and no capabilities', () => {
     expect(
       updateStackCommand('eu-west-1', 's', 'Token', {
+        stackId: undefined,
         parameters: [{ key: 'Token', value: undefined }],
         capabilities: []
       })
@@ -290,9 +316,9 @@ describe('followStack: what it cannot follow', () => {
       template(
         { App: { Ref: 'TokenName' } },
         { parameters: { TokenName: { Type: 'AWS::SSM::Parameter::Value<String>' } } }
-      )
+      ),
+      { parameters: [{ key: 'TokenName', value: undefined }] }
     )
-    api.failures.describe = awsError('ThrottlingException', 'slow down')
     const findings = await follow()
     expect(recorded.parameters).toEqual([])
     expect(findings[0]?.problem).toMatch(
@@ -335,6 +361,7 @@ describe('followStack: what it cannot follow', () => {
         region: 'us-east-1',
         pipeline: 'app',
         stack: 'ci-stack',
+        logicalId: 'Pipeline',
         problem:
           "the template of stack ci-stack could not be read, so its token source was not followed: the role may not read it — grant cloudformation:GetTemplate (AccessDenied: User is not authorized to perform: cloudformation:GetTemplate — the role needs permission cloudformation:GetTemplate (see the README's IAM policy)); the pipeline itself was still rotated"
       },
@@ -344,6 +371,7 @@ describe('followStack: what it cannot follow', () => {
   })
 
   it('explains another GetTemplate failure as it is', async () => {
+    api.add('ci-stack', template({ App: '{{resolve:ssm:/x}}' }))
     api.failures.template = awsError('ValidationError', 'Stack with id ci-stack does not exist')
     const findings = await follow()
     expect(findings[0]?.problem).toBe(
@@ -357,7 +385,7 @@ describe('followStack: what it cannot follow', () => {
     expect(findings[0]?.problem).toMatch(
       /^the template of stack ci-stack could not be parsed \(.+\), so its token source was not followed$/
     )
-    api.add('ci-stack', '- just\n- a list')
+    api.templates.set('ci-stack', '- just\n- a list')
     expect((await follow())[0]?.problem).toBe(
       'the template of stack ci-stack could not be parsed (the template is not an object), so its token source was not followed'
     )
@@ -381,9 +409,60 @@ describe('followStack: what it cannot follow', () => {
           'the template of stack ci-stack has no AWS::CodePipeline::Pipeline resource for it (logical ID Gone), so its token source was not followed'
       }
     ])
-    expect((await follow([owned('app')]))[0]?.problem).toBe(
-      'the template of stack ci-stack has no AWS::CodePipeline::Pipeline resource for it, so its token source was not followed'
+  })
+
+  it.each([
+    ['no logical-id tag', undefined, 'app'],
+    ['a logical id not in the template', 'Renamed', 'app'],
+    ['a resource that names another pipeline', 'Pipeline', 'other']
+  ])(
+    'never falls back to the template’s only pipeline: %s is not followed',
+    async (_what, logicalId, name) => {
+      api.add('ci-stack', template({ App: '{{resolve:secretsmanager:ci/github}}' }, { name }))
+      const o = { ...owned('app', 'ci-stack', 'us-east-1', logicalId), logicalId }
+      if (logicalId === undefined) {
+        const { stackId } = await api.describeStack('ci-stack')
+        api.tags.set(o.result.arn, {
+          'aws:cloudformation:stack-name': 'ci-stack',
+          'aws:cloudformation:stack-id': stackId as string
+        })
+      }
+      const [finding] = await follow([o])
+      expect(finding?.problem).toMatch(/its token source was not followed$/)
+      expect(finding?.followed).toBeUndefined()
+      expect(recorded.secrets).toEqual([])
+    }
+  )
+
+  it('follows nothing of a stack deleted and re-created under the same name', async () => {
+    api.add('ci-stack', template({ App: '{{resolve:secretsmanager:ci/old-app}}' }))
+    const o = owned()
+    api.tag(o.result.arn, 'ci-stack')
+    const before = (await api.describeStack('ci-stack')).stackId
+    // Re-created: same name, another id, a template that reads another pipeline's secret.
+    api.add('ci-stack', template({ App: '{{resolve:secretsmanager:ci/new-app}}' }))
+    const after = (await api.describeStack('ci-stack')).stackId
+    const [finding] = await follow([o])
+    expect(finding?.problem).toBe(
+      `stack ci-stack is not the stack that created the pipeline (its aws:cloudformation:stack-id is ${before}, the stack of that name now is ${after}: deleted and re-created?), so its template, which may hold another pipeline's secret, was not followed — update the pipeline's token source by hand`
     )
+    expect(recorded.secrets).toEqual([])
+    expect(api.calls.filter((c) => c.startsWith('template'))).toEqual([])
+  })
+
+  it('reads each pipeline’s own tags when tag:GetResources is refused, and follows none it cannot read', async () => {
+    api.add('ci-stack', template({ App: '{{resolve:secretsmanager:ci/github}}' }))
+    api.failures.listing = awsError('AccessDeniedException', 'no tag:GetResources')
+    const findings = await follow()
+    expect(api.calls).toContain(`tags ${owned().result.arn}`)
+    expect(findings[0]?.followed?.what).toBe('secret ci/github')
+    api.failures.tags = awsError('AccessDeniedException', 'not authorized')
+    recorded = recorders()
+    const [refused] = await follow()
+    expect(refused?.problem).toMatch(
+      /^the pipeline's tags could not be read \(AccessDeniedException: not authorized — the role needs permission codepipeline:ListTagsForResource/
+    )
+    expect(recorded.secrets).toEqual([])
   })
 
   it('reports a pipeline resource without a GitHub (version 1) source', async () => {
@@ -408,9 +487,13 @@ describe('followStack: what it cannot follow', () => {
     api.add('ci-stack', t)
     const findings = await follow([
       owned('one', 'ci-stack', 'us-east-1', 'One'),
-      owned('two', 'ci-stack', 'us-east-1')
+      owned('two', 'ci-stack', 'us-east-1', 'Two')
     ])
-    expect(api.calls).toEqual(['template ci-stack', 'describe ci-stack'])
+    expect(api.calls).toEqual([
+      'listing ci-stack',
+      'describe ci-stack',
+      `template arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/ci-stack/00000001-0000-4000-8000-000000000000`
+    ])
     expect(findings.map((f) => [f.pipeline, f.logicalId, f.action, f.followed?.what])).toEqual([
       ['one', 'One', 'Source/App', 'parameter /ci/a'],
       ['one', 'One', 'Source/Lib', 'secret ci/b'],
@@ -507,6 +590,7 @@ describe('stackStore', () => {
       parameters
     })
     expect(store.after).toEqual([pipelines])
+    for (const o of list) tagAll(stacks[o.region]!, [o])
     await store.plan()
     await Promise.all([secrets.plan(), parameters.plan()])
     if (!inputs.dryRun) await Promise.all([store.apply(), secrets.apply(), parameters.apply()])
@@ -568,7 +652,7 @@ describe('stackStore', () => {
             'app',
             'ci-stack (Pipeline)',
             'Source/Lib',
-            '{{resolve:ssm:/ci/github-token}}',
+            '{{resolve:ssm-secure:/ci/github-token}}',
             '✅ updated: parameter /ci/github-token'
           ]
         ]
@@ -577,7 +661,7 @@ describe('stackStore', () => {
     expect(report.lines.map((l) => `${l.region} ${l.line}`)).toEqual([
       'eu-west-1 stack    eu-stack pipeline eu-app [Source/App]: {{resolve:secretsmanager:ci/github}} — followed: secret ci/github',
       'us-east-1 stack    ci-stack pipeline app [Source/App]: {{resolve:secretsmanager:ci/github:SecretString:token}} — followed: secret ci/github#token',
-      'us-east-1 stack    ci-stack pipeline app [Source/Lib]: {{resolve:ssm:/ci/github-token}} — followed: parameter /ci/github-token'
+      'us-east-1 stack    ci-stack pipeline app [Source/Lib]: {{resolve:ssm-secure:/ci/github-token}} — followed: parameter /ci/github-token'
     ])
     expect(report.warnings).toEqual([])
     expect(report.holdouts).toEqual([])
@@ -633,7 +717,7 @@ describe('stackStore', () => {
     ])
     expect(report.headline).toBe('Stacks followed: 1 of 3 token source(s)')
     expect(report.sections[0]?.rows.map((r) => [r[2], r[3], r[4], r[5]?.split(':')[0]])).toEqual([
-      ['eu-stack', '–', '–', '⚠️ warned'],
+      ['eu-stack (Pipeline)', '–', '–', '⚠️ warned'],
       ['ci-stack (Pipeline)', 'Source/App', 'parameter GitHubToken', '⚠️ warned'],
       ['ci-stack (Pipeline)', 'Source/Lib', '{{resolve:ssm:/ci/github-token}}', '✅ updated']
     ])
@@ -648,7 +732,7 @@ describe('stackStore', () => {
       pipeline: 'app',
       stack: 's',
       action: 'Source/App',
-      source: { kind: 'ssm', name: '/x', pinned: 'version 2' },
+      source: { kind: 'ssm', name: '/x', secure: false, pinned: 'version 2' },
       followed: { what: 'parameter /x', row: () => undefined }
     }
     expect(stackSection([finding]).rows[0]?.slice(4)).toEqual([
@@ -678,9 +762,9 @@ describe('stackStore', () => {
       owned('a-app', 'a-stack')
     ])
     expect(report.sections[0]?.rows.map((r) => `${r[2]} ${r[1]}`)).toEqual([
-      'a-stack a-app',
-      'a-stack z-app',
-      'b-stack b-app'
+      'a-stack (Pipeline) a-app',
+      'a-stack (Pipeline) z-app',
+      'b-stack (Pipeline) b-app'
     ])
     expect(report.headline).toBe('Stacks followed: 0 of 3 token source(s)')
   })

@@ -185,38 +185,45 @@ describe('findPipelineResource', () => {
     }
   }
 
-  it('finds the pipeline by its logical ID first', () => {
-    expect(findPipelineResource(template, 'OtherPipeline', 'app')).toEqual({
+  it('finds the pipeline by its logical ID', () => {
+    expect(findPipelineResource(template, 'OtherPipeline', 'other', 's')).toEqual({
       logicalId: 'OtherPipeline',
       resource: other
     })
   })
 
-  it('then by the Name property', () => {
-    expect(findPipelineResource(template, undefined, 'app')).toEqual({
-      logicalId: 'AppPipeline',
-      resource: one
-    })
-    // A logical ID the template does not have falls back to the name.
-    expect(findPipelineResource(template, 'Gone', 'other')?.logicalId).toBe('OtherPipeline')
-  })
-
-  it('then the only pipeline of the template', () => {
-    const single = { Resources: { Role: template.Resources.Role, Only: one } }
-    expect(findPipelineResource(single, undefined, 'renamed-by-hand')).toEqual({
-      logicalId: 'Only',
-      resource: one
-    })
-  })
-
-  it('finds nothing when several pipelines match neither, or there is none', () => {
-    expect(findPipelineResource(template, undefined, 'third')).toBeUndefined()
-    expect(findPipelineResource(template, 'Role', 'third')).toBeUndefined()
-    expect(
-      findPipelineResource({ Resources: { Role: template.Resources.Role } }, undefined, 'app')
-    ).toBeUndefined()
-    expect(findPipelineResource({}, undefined, 'app')).toBeUndefined()
-    expect(findPipelineResource({ Resources: [] }, undefined, 'app')).toBeUndefined()
+  // Changed on purpose (issue 17 item 3): no fallback by name or to the only
+  // pipeline, which followed another pipeline's secret.
+  it.each<[string, Record<string, unknown>, string | undefined, string, RegExp]>([
+    ['no logical ID', template, undefined, 'app', /has no aws:cloudformation:logical-id tag/],
+    ['a logical ID not in the template', template, 'Gone', 'other', /\(logical ID Gone\)/],
+    [
+      'the only pipeline, under another logical ID',
+      { Resources: { Role: template.Resources.Role, Only: one } },
+      'Pipeline',
+      'app',
+      /\(logical ID Pipeline\)/
+    ],
+    ['a resource that is no pipeline', template, 'Role', 'app', /\(logical ID Role\)/],
+    [
+      'a pipeline named otherwise',
+      template,
+      'OtherPipeline',
+      'app',
+      /names its OtherPipeline 'other', not 'app'/
+    ],
+    [
+      'a template without resources',
+      { Resources: [] },
+      'AppPipeline',
+      'app',
+      /no AWS::CodePipeline::Pipeline/
+    ]
+  ])('finds nothing, saying why, for %s', (_what, t, logicalId, name, why) => {
+    const found = findPipelineResource(t, logicalId, name, 'ci-stack')
+    expect(typeof found).toBe('string')
+    expect(found).toMatch(why)
+    expect(found).toMatch(/its token source was not followed$/)
   })
 })
 
@@ -253,7 +260,7 @@ describe('tokenSources', () => {
       },
       {
         action: 'Source/Numbered',
-        source: { kind: 'ssm', name: '/ci/github-token', pinned: undefined }
+        source: { kind: 'ssm', name: '/ci/github-token', secure: false, pinned: undefined }
       }
     ])
   })
@@ -275,7 +282,7 @@ describe('tokenSources', () => {
       {
         action: 'Source/Literal',
         source: { kind: 'literal' },
-        literal: 'ghp_literal-token-in-the-template'
+        literals: ['ghp_literal-token-in-the-template']
       },
       {
         action: 'Source/SubPlain',
@@ -358,23 +365,32 @@ describe('parseDynamicReference', () => {
   it.each([
     [
       '{{resolve:ssm:/ci/github-token}}',
-      { kind: 'ssm', name: '/ci/github-token', pinned: undefined }
+      { kind: 'ssm', name: '/ci/github-token', secure: false, pinned: undefined }
     ],
     [
       '{{resolve:ssm:/ci/github-token:3}}',
-      { kind: 'ssm', name: '/ci/github-token', pinned: 'version 3' }
+      { kind: 'ssm', name: '/ci/github-token', secure: false, pinned: 'version 3' }
     ],
     [
       '{{resolve:ssm-secure:/ci/github-token}}',
-      { kind: 'ssm', name: '/ci/github-token', pinned: undefined }
+      { kind: 'ssm', name: '/ci/github-token', secure: true, pinned: undefined }
     ],
     [
       '{{resolve:ssm-secure:/ci/github-token:12}}',
-      { kind: 'ssm', name: '/ci/github-token', pinned: 'version 12' }
+      { kind: 'ssm', name: '/ci/github-token', secure: true, pinned: 'version 12' }
     ],
-    ['{{resolve:ssm:ci-token}}', { kind: 'ssm', name: 'ci-token', pinned: undefined }],
-    [`{{resolve:ssm:${SSM_ARN}}}`, { kind: 'ssm', name: SSM_ARN, pinned: undefined }],
-    [`{{resolve:ssm:${SSM_ARN}:2}}`, { kind: 'ssm', name: SSM_ARN, pinned: 'version 2' }]
+    [
+      '{{resolve:ssm:ci-token}}',
+      { kind: 'ssm', name: 'ci-token', secure: false, pinned: undefined }
+    ],
+    [
+      `{{resolve:ssm:${SSM_ARN}}}`,
+      { kind: 'ssm', name: SSM_ARN, secure: false, pinned: undefined }
+    ],
+    [
+      `{{resolve:ssm:${SSM_ARN}:2}}`,
+      { kind: 'ssm', name: SSM_ARN, secure: false, pinned: 'version 2' }
+    ]
   ])('reads %s', (text, expected) => {
     expect(parseDynamicReference(text)).toEqual(expected)
   })
@@ -383,6 +399,37 @@ describe('parseDynamicReference', () => {
     expect(parseDynamicReference('ghp_notAReference')).toBeUndefined()
     expect(parseDynamicReference('{{resolve:s3:bucket/key}}')).toBeUndefined()
     expect(parseDynamicReference('{{resolve:secretsmanager:unclosed')).toBeUndefined()
+  })
+
+  it('reads only a value that is exactly one reference', () => {
+    for (const text of [
+      '{{resolve:secretsmanager:ci/a:SecretString:head}}{{resolve:secretsmanager:ci/a:SecretString:tail}}',
+      'ghp_{{resolve:ssm-secure:/ci/body}}',
+      '{{resolve:ssm:/ci/token}} ',
+      ' {{resolve:ssm:/ci/token}}'
+    ]) {
+      expect(parseDynamicReference(text)).toBeUndefined()
+    }
+  })
+})
+
+describe('tokenSources: a token built from parts', () => {
+  it.each([
+    [
+      '{{resolve:secretsmanager:ci/a:SecretString:head}}{{resolve:secretsmanager:ci/a:SecretString:tail}}',
+      { kind: 'parts', references: 2, text: false },
+      []
+    ],
+    ['ghp_{{resolve:ssm-secure:/ci/body}}', { kind: 'parts', references: 1, text: true }, ['ghp_']],
+    [
+      'prefix-of-token-{{resolve:ssm:/a}}-suffix-of-token',
+      { kind: 'parts', references: 1, text: true },
+      ['prefix-of-token-', '-suffix-of-token']
+    ]
+  ])('is not a reference to follow: %s', (token, source, literals) => {
+    const [found] = tokenSources(pipelineResource([githubAction('App', token)]))
+    expect(found?.source).toEqual(source)
+    expect(found?.literals).toEqual(literals)
   })
 })
 

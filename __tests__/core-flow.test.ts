@@ -309,3 +309,83 @@ describe('runFlow: an open gate', () => {
     expect(core.info).toHaveBeenLastCalledWith('Done. A')
   })
 })
+
+describe('runFlow: whatever throws, every write made is reported', () => {
+  const throwing = (
+    name: string,
+    when: 'plan' | 'apply' | 'report',
+    report: Partial<Report> = {}
+  ) => {
+    const s = store(name, report)
+    if (when === 'report') {
+      s.report = () => {
+        throw new Error(`${name} cannot report`)
+      }
+    } else {
+      s[when].mockImplementation(async () => {
+        events.push(`${name}:${when}`)
+        throw new RangeError('Maximum call stack size exceeded')
+      })
+    }
+    return s
+  }
+  const written = {
+    outputs: { updated: ['arn:app'] },
+    lines: [{ region: 'us-east-1', line: 'updated  pipeline app' }]
+  }
+
+  it('a plan that throws: the others are still reported, nothing more is written, nothing revoked', async () => {
+    const pipelines = store('pipelines', written)
+    const old = retire()
+    const checks = gate()
+    await expect(
+      runFlow(flow({ stores: [pipelines, throwing('secrets', 'plan')], gate: checks, retire: old }))
+    ).rejects.toThrow(
+      '1 target(s) failed:\n- Planning failed unexpectedly: Maximum call stack size exceeded'
+    )
+    expect(checks.check).not.toHaveBeenCalled()
+    expect(pipelines.apply).not.toHaveBeenCalled()
+    expect(old.run).not.toHaveBeenCalled()
+    expect(core.info).toHaveBeenCalledWith('updated  pipeline app')
+    expect(core.setOutput).toHaveBeenCalledWith('updated', '["arn:app"]')
+    expect(core.setOutput).toHaveBeenCalledWith('complete', 'false')
+  })
+
+  it('an apply that throws: every other store still writes and is reported', async () => {
+    const pipelines = store('pipelines', written)
+    await expect(
+      runFlow(flow({ stores: [throwing('secrets', 'apply'), pipelines] }))
+    ).rejects.toThrow('- Writing failed unexpectedly: Maximum call stack size exceeded')
+    expect(pipelines.apply).toHaveBeenCalled()
+    expect(core.setOutput).toHaveBeenCalledWith('updated', '["arn:app"]')
+  })
+
+  it('a gate that throws: the plan is reported, nothing written', async () => {
+    const pipelines = store('pipelines', written)
+    const broken = {
+      check: jest.fn(async (): Promise<Verdict> => {
+        throw new Error('GitHub went away')
+      })
+    }
+    await expect(runFlow(flow({ stores: [pipelines], gate: broken }))).rejects.toThrow(
+      '- The token check failed unexpectedly: GitHub went away'
+    )
+    expect(pipelines.apply).not.toHaveBeenCalled()
+    expect(core.setOutput).toHaveBeenCalledWith('updated', '["arn:app"]')
+  })
+
+  it('a store that cannot report, and a retire step that throws, hide nothing else', async () => {
+    const pipelines = store('pipelines', written)
+    const old = {
+      run: jest.fn(async (): Promise<Report> => {
+        throw new Error('revoke broke')
+      })
+    }
+    await expect(
+      runFlow(flow({ stores: [pipelines, throwing('secrets', 'report')], retire: old }))
+    ).rejects.toThrow(
+      '2 target(s) failed:\n- A store could not report its results: secrets cannot report\n- Retiring the previous token failed unexpectedly: revoke broke'
+    )
+    expect(core.setOutput).toHaveBeenCalledWith('updated', '["arn:app"]')
+  })
+})

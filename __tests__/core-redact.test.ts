@@ -148,6 +148,13 @@ describe('registerJsonValues', () => {
     expect(redact(doc)).toBe('***')
   })
 
+  it('registers the strings of a document nested 40,000 levels deep', () => {
+    const depth = 40_000
+    const doc = `${'{"a":['.repeat(depth)}"deep-json-value-40000"${']}'.repeat(depth)}`
+    registerJsonValues(doc)
+    expect(masked()).toContain('deep-json-value-40000')
+  })
+
   it('registers a text that is not JSON as a whole', () => {
     registerJsonValues('not json at all {')
     expect(masked()).toEqual(['not json at all {', 'not%20json%20at%20all%20%7B'])

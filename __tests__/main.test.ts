@@ -369,6 +369,8 @@ describe('run: every store', () => {
         }
       }
     })
+    // As CloudFormation tags the pipelines it creates: the stack follower checks its id.
+    world.stacks.tag(ARN, 'ci-stack')
     setInputs({
       token: TOKEN,
       pipelines: 'app',

@@ -165,18 +165,6 @@ describe('secretsStore', () => {
     expect(everything).not.toContain(OLD)
   })
 
-  it('sets one key of a JSON secret and keeps every other key byte for byte', async () => {
-    const before = east.current('ci/json') ?? ''
-    const { report, everything } = await rotate({ secrets: 'ci/json#token' })
-    expect(east.current('ci/json')).toBe(before.replace(OLD, TOKEN))
-    expect(east.current('ci/json')).toContain('12345678901234567890')
-    expect(lines(report)[0]).toMatch(
-      /^updated {2}secret ci\/json#token .* setting 'token', other keys kept$/
-    )
-    expect(rows(report)[0]?.[2]).toBe('token')
-    for (const value of [TOKEN, OLD, OTHER, 'bot']) expect(everything).not.toContain(value)
-  })
-
   it('adds a missing key with a warning', async () => {
     const { report } = await rotate({ secrets: 'ci/json#pat' })
     expect(JSON.parse(east.current('ci/json') ?? '')).toMatchObject({ pat: TOKEN, token: OLD })
@@ -231,31 +219,6 @@ describe('secretsStore', () => {
     ])
     expect(outputs).toEqual({ 'secrets-updated': [] })
     expect(report.headline).toBe('Secrets: 3 planned')
-  })
-
-  it('skips a secret that already holds the token', async () => {
-    east.write('ci/plain', TOKEN)
-    east.write('ci/json', `{"token": "${TOKEN}"}`)
-    const { report } = await rotate({ secrets: 'ci/plain, ci/json#token' })
-    expect(east.puts).toEqual([])
-    expect(lines(report)).toEqual([
-      "skipped  secret ci/json#token 00000005 — key 'token' already holds this token",
-      'skipped  secret ci/plain 00000004 — already holds this token'
-    ])
-    expect(report.failures).toEqual([])
-  })
-
-  it('writes two keys of one secret in a single version', async () => {
-    const { outputs } = await rotate({
-      secrets: `ci/json#token, arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:ci/json-AbCdEf#user`
-    })
-    expect(east.puts).toHaveLength(1)
-    expect(JSON.parse(east.current('ci/json') ?? '')).toMatchObject({
-      user: TOKEN,
-      token: TOKEN,
-      other: OTHER
-    })
-    expect(outputs).toEqual({ 'secrets-updated': [east.find('ci/json').arn] })
   })
 
   it('refuses the whole-value entry of a JSON secret also named by key, and sets the key', async () => {
@@ -359,33 +322,6 @@ describe('secretsStore', () => {
     )
   })
 
-  it('fails when the secret stopped being JSON after the plan', async () => {
-    east.onGet = (count, secret) => {
-      if (count === 1) secret.versions.push({ id: 'concurrent', text: 'plain now' })
-    }
-    const { report } = await rotate({ secrets: 'ci/json#token' })
-    expect(report.failures[0]).toMatch(/changed since it was planned and now is not JSON/)
-    expect(east.puts).toEqual([])
-  })
-
-  it('skips when someone else wrote the same token after the plan', async () => {
-    east.onGet = (count, secret) => {
-      if (count === 1) secret.versions.push({ id: 'concurrent', text: TOKEN })
-    }
-    const { report } = await rotate({ secrets: 'ci/plain' })
-    expect(lines(report)[0]).toMatch(/skipped .*written by someone else meanwhile/)
-    expect(east.puts).toEqual([])
-  })
-
-  it('fails when the re-read before writing fails', async () => {
-    east.onGet = (count) => {
-      if (count === 1) east.failures.get = awsError('InternalServiceError', 'boom')
-    }
-    const { report } = await rotate({ secrets: 'ci/plain' })
-    expect(report.failures[0]).toMatch(/InternalServiceError: boom/)
-    expect(east.puts).toEqual([])
-  })
-
   it('fails when another write lands right after ours', async () => {
     east.afterPut = (secret) => secret.versions.push({ id: 'someone-else', text: 'other' })
     const { report, outputs } = await rotate({ secrets: 'ci/plain' })
@@ -433,7 +369,9 @@ describe('secretsStore', () => {
         ...(await east.getSecretString(id)),
         versionId: undefined
       }),
-      putSecretString: (id, text) => east.putSecretString(id, text)
+      putSecretString: (id, text) => east.putSecretString(id, text),
+      listVersions: (id) => east.listVersions(id),
+      getVersionString: (id, version) => east.getVersionString(id, version)
     }
     const dry = storeFor({ secrets: 'ci/plain', 'dry-run': 'true' }, () => unnamed).store
     await dry.plan()
@@ -583,11 +521,23 @@ describe('secretsStore: contributed secrets', () => {
   it('keeps a contributed key of a secret the input names by another key: one write for both', async () => {
     const arn = east.find('ci/json').arn
     const { report } = await rotate({ secrets: 'ci/json#token' }, [
-      contributed(arn, 'CodeBuild credential in us-east-1', { key: 'Token' })
+      contributed(arn, 'CodeBuild credential in us-east-1', { key: 'user' })
     ])
     expect(east.puts).toHaveLength(1)
-    expect(JSON.parse(east.current('ci/json') ?? '')).toMatchObject({ token: TOKEN, Token: TOKEN })
-    expect(rows(report).map((r) => r[2])).toEqual(['Token', 'token'])
+    expect(JSON.parse(east.current('ci/json') ?? '')).toMatchObject({ token: TOKEN, user: TOKEN })
+    expect(rows(report).map((r) => r[2])).toEqual(['user', 'token'])
+  })
+
+  // Changed on purpose (issue 17 item 9): a key that differs only in case is refused.
+  it('refuses a contributed key that differs only in case from the secret’s own key', async () => {
+    const arn = east.find('ci/json').arn
+    const { report } = await rotate({ pipelines: 'app' }, [
+      contributed(arn, 'CodeBuild credential in us-east-1', { key: 'Token' })
+    ])
+    expect(east.puts).toEqual([])
+    expect(report.failures).toEqual([
+      `us-east-1 secret ${arn}#Token: has key 'token', which differs from 'Token' only in case — nothing was written to it: name the key exactly as it is stored (#token), since its readers look it up exactly`
+    ])
   })
 
   it('fails a contributed secret that does not exist, through its lookup too', async () => {
@@ -609,25 +559,5 @@ describe('secretsStore: contributed secrets', () => {
       status: 'planned',
       note: 'would write a new version (AWSCURRENT)'
     })
-  })
-})
-
-describe('secretsStore: values read are secrets', () => {
-  it('registers every value it reads before anything is printed, in the plan and before the write', async () => {
-    const unique = `${Date.now()}-${Math.random().toString(36).slice(2)}`
-    const value = `old-token-${unique}`
-    const colleague = `colleague-${unique}`
-    const text = JSON.stringify({ token: value, user: colleague, n: 5 })
-    east.add('ci/unique', text)
-    const fresh = `fresh-${unique}`
-    east.onGet = (count, secret) => {
-      // Someone adds a key between the plan and the write.
-      if (count === 1)
-        secret.versions.push({ id: 'meanwhile', text: JSON.stringify({ token: value, fresh }) })
-    }
-    await rotate({ secrets: 'ci/unique#token' })
-    const masked = core.setSecret.mock.calls.map(([v]) => v)
-    expect(masked).toEqual(expect.arrayContaining([text, value, colleague, fresh]))
-    expect(JSON.parse(east.current('ci/unique') ?? '')).toEqual({ token: TOKEN, fresh })
   })
 })

@@ -122,26 +122,15 @@ describe('parameterStore: plan', () => {
     expect(east.find('/ci/token').value).toBe(OLD)
   })
 
-  it('leaves a pattern JavaScript cannot read to AWS', async () => {
-    expect(matchesPattern('(?<unclosed', 'x')).toBeUndefined()
-    expect(matchesPattern('^a+$', 'aaa')).toBe(true)
-    expect(matchesPattern('^a+$', 'ab')).toBe(false)
+  it('leaves a pattern RE2 cannot read to AWS', async () => {
+    expect(await matchesPattern('(?<unclosed', 'x')).toBeUndefined()
+    expect(await matchesPattern('(a)\\1', 'aa')).toBeUndefined()
+    expect(await matchesPattern('^a+$', 'aaa')).toBe(true)
+    expect(await matchesPattern('^a+$', 'ab')).toBe(false)
     east.find('/ci/token').allowedPattern = '(?<unclosed'
     const { report } = await rotate({ parameters: '/ci/token' })
     expect(report.failures).toEqual([])
     expect(east.puts[0]?.allowedPattern).toBe('(?<unclosed')
-  })
-
-  it('skips a parameter that already holds the token, or whose key does', async () => {
-    east.find('/ci/token').value = TOKEN
-    east.find('/ci/json').value = `{"token": "${TOKEN}"}`
-    const { report } = await rotate({ parameters: '/ci/token, /ci/json#token' })
-    expect(east.puts).toEqual([])
-    expect(lines(report)).toEqual([
-      "skipped  parameter /ci/json#token v7 — key 'token' already holds this token",
-      'skipped  parameter /ci/token v1 — already holds this token'
-    ])
-    expect(report.failures).toEqual([])
   })
 
   it('fails a parameter DescribeParameters does not list (shared from another account)', async () => {
@@ -305,32 +294,6 @@ describe('parameterStore: write', () => {
     ).toBe('SecureString, KMS key alias/k, policies Expiration, NoChangeNotification')
   })
 
-  it('sets one key of a JSON value and keeps every other byte', async () => {
-    const before = east.find('/ci/json').value
-    const { report, everything } = await rotate({ parameters: '/ci/json#token' })
-    expect(east.find('/ci/json').value).toBe(before.replace(OLD, TOKEN))
-    expect(east.find('/ci/json').value).toContain('12345678901234567890')
-    expect(lines(report)).toEqual([
-      'updated  parameter /ci/json#token v7 → 8 — wrote version 8; kept SecureString, KMS key alias/ci-tokens, Standard tier'
-    ])
-    expect(rows(report)[0]?.[2]).toBe('token')
-    for (const value of [TOKEN, OLD, OTHER]) expect(everything).not.toContain(value)
-  })
-
-  it('writes two keys of one parameter in a single version', async () => {
-    const { report } = await rotate({
-      parameters: `/ci/json#token, arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/ci/json#user`
-    })
-    expect(east.puts).toHaveLength(1)
-    expect(JSON.parse(east.find('/ci/json').value)).toMatchObject({
-      user: TOKEN,
-      token: TOKEN,
-      other: OTHER
-    })
-    expect(report.outputs).toEqual({ 'parameters-updated': [east.arnOf('/ci/json')] })
-    expect(report.headline).toBe('Parameters: 2 updated')
-  })
-
   it('edits the latest value when the parameter changed after the plan', async () => {
     east.onGet = (count, p) => {
       if (count === 1) {
@@ -344,15 +307,6 @@ describe('parameterStore: write', () => {
     expect(lines(report)[0]).toMatch(/v7 → 9 — wrote version 9;/)
   })
 
-  it('fails when the value stopped being JSON after the plan', async () => {
-    east.onGet = (count, p) => {
-      if (count === 1) p.value = 'plain now'
-    }
-    const { report } = await rotate({ parameters: '/ci/json#token' })
-    expect(report.failures[0]).toMatch(/changed since it was planned and now is not JSON/)
-    expect(east.puts).toEqual([])
-  })
-
   it('fails when the value changed after the plan into one the AllowedPattern refuses', async () => {
     east.add('/ci/patterned', `{"token":"${OLD}"}`, { allowedPattern: '^[^!]*$' })
     east.onGet = (count, p) => {
@@ -361,28 +315,6 @@ describe('parameterStore: write', () => {
     const { report } = await rotate({ parameters: '/ci/patterned#token' })
     expect(report.failures).toEqual([
       'us-east-1 parameter /ci/patterned#token: its AllowedPattern ^[^!]*$ does not accept the new value — nothing was written to it'
-    ])
-    expect(east.puts).toEqual([])
-  })
-
-  it('skips when someone else wrote the same token after the plan', async () => {
-    east.onGet = (count, p) => {
-      if (count === 1) p.value = TOKEN
-    }
-    const { report } = await rotate({ parameters: '/ci/token' })
-    expect(lines(report)[0]).toMatch(
-      /^skipped .* — already holds this token \(written by someone else meanwhile\)$/
-    )
-    expect(east.puts).toEqual([])
-  })
-
-  it('fails when the re-read before writing fails', async () => {
-    east.onGet = (count) => {
-      if (count === 1) east.failures.get = awsError('InternalServerError', 'boom', 500)
-    }
-    const { report } = await rotate({ parameters: '/ci/token' })
-    expect(report.failures).toEqual([
-      'us-east-1 parameter /ci/token: InternalServerError: boom — AWS had a server error after retries: re-run'
     ])
     expect(east.puts).toEqual([])
   })
@@ -588,26 +520,6 @@ describe('parameterStore: ARNs and contributed parameters', () => {
 })
 
 describe('parameterStore: values read are secrets', () => {
-  it('registers every value it reads, in the plan and before the write', async () => {
-    const unique = `${Date.now()}-${Math.random().toString(36).slice(2)}`
-    const value = `old-token-${unique}`
-    const colleague = `colleague-${unique}`
-    const text = JSON.stringify({ token: value, user: colleague })
-    east.add('/ci/unique', text)
-    const fresh = `fresh-${unique}`
-    east.onGet = (count, p) => {
-      if (count === 1) {
-        p.value = JSON.stringify({ token: value, fresh })
-        p.version = (p.version ?? 0) + 1
-      }
-    }
-    const { report } = await rotate({ parameters: '/ci/unique#token' })
-    const masked = core.setSecret.mock.calls.map(([v]) => v)
-    expect(masked).toEqual(expect.arrayContaining([text, value, colleague, fresh]))
-    expect(report.failures).toEqual([])
-    expect(JSON.parse(east.find('/ci/unique').value)).toEqual({ token: TOKEN, fresh })
-  })
-
   it('registers the value of a parameter it then refuses', async () => {
     const secretList = `listed-value-${Date.now()}`
     east.add('/ci/secret-list', `${secretList},b`, { type: 'StringList', keyId: undefined })

@@ -149,7 +149,8 @@ describe('createParametersApi', () => {
     })
     expect(seen[0]?.target).toBe('AmazonSSM.DescribeParameters')
     expect(sent(0)).toEqual({
-      ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: ['/ci/token'] }]
+      ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: ['/ci/token'] }],
+      MaxResults: 50
     })
     // Listed under another name only: not the parameter asked for.
     expect(await api.describeParameter('/ci/token')).toBeUndefined()
@@ -163,6 +164,33 @@ describe('createParametersApi', () => {
       policies: [],
       version: undefined
     })
+  })
+
+  it('follows DescribeParameters past an empty page that says there is more, and stops on a repeated token', async () => {
+    replies.push(() => ({ body: { Parameters: [], NextToken: 'page-2' } }))
+    replies.push(() => ({ body: { Parameters: [{ Name: '/ci/token', Type: 'String' }] } }))
+    const api = createParametersApi(settings, 'us-east-1')
+    expect((await api.describeParameter('/ci/token'))?.type).toBe('String')
+    expect(sent(1)).toMatchObject({ NextToken: 'page-2' })
+    replies.push(() => ({ body: { Parameters: [], NextToken: 'again' } }))
+    replies.push(() => ({ body: { Parameters: [], NextToken: 'again' } }))
+    await expect(api.describeParameter('/ci/token')).rejects.toThrow(/ssm:DescribeParameters/)
+  })
+
+  it('reads every version of a parameter with decryption, labels included', async () => {
+    replies.push(() => ({
+      body: {
+        Parameters: [{ Version: 1, Labels: ['prod'], Value: 'v1' }],
+        NextToken: 'n'
+      }
+    }))
+    replies.push(() => ({ body: { Parameters: [{ Version: 2, Value: 'v2' }] } }))
+    const api = createParametersApi(settings, 'us-east-1')
+    expect(await api.parameterHistory('/ci/token')).toEqual([
+      { version: 1, labels: ['prod'], value: 'v1' },
+      { version: 2, labels: [], value: 'v2' }
+    ])
+    expect(sent(0)).toEqual({ Name: '/ci/token', WithDecryption: true, MaxResults: 50 })
   })
 
   it('writes with Overwrite, sending every setting as it was but no policies', async () => {

@@ -7,17 +7,19 @@
 import { readFileSync } from 'node:fs'
 import { load } from 'js-yaml'
 import type { CodeBuildApi, ImportRequest, SourceCredential } from '../src/stores/codebuild/api.js'
-import type { StackInfo, StacksApi } from '../src/stores/cloudformation/api.js'
+import type { StackInfo, StacksApi, Tags } from '../src/stores/cloudformation/api.js'
 import type {
   PutResult,
   SecretInfo,
   SecretsApi,
-  SecretValue
+  SecretValue,
+  SecretVersion
 } from '../src/stores/secrets-manager/api.js'
 import type {
   ParameterMetadata,
   ParametersApi,
   ParameterValue,
+  ParameterVersion,
   PutRequest
 } from '../src/stores/ssm/api.js'
 
@@ -50,7 +52,8 @@ export function actionDefaults(): Record<string, string> {
 export interface StoredSecret {
   name: string
   arn: string
-  versions: { id: string; text: string | undefined }[]
+  /** Oldest first: the last is AWSCURRENT, the one before AWSPREVIOUS; `stages` are other labels. */
+  versions: { id: string; text: string | undefined; stages?: string[] }[]
   primaryRegion?: string
   deleted?: boolean
   rotationEnabled?: boolean
@@ -62,7 +65,7 @@ export class FakeSecrets implements SecretsApi {
   secrets: StoredSecret[] = []
   calls: string[] = []
   puts: { id: string; text: string }[] = []
-  failures: Partial<Record<'describe' | 'get' | 'put' | 'verify', Error>> = {}
+  failures: Partial<Record<'describe' | 'get' | 'put' | 'verify' | 'versions', Error>> = {}
   /** Runs before each GetSecretValue, with how many there were before. */
   onGet: ((count: number, secret: StoredSecret) => void) | undefined
   /** Runs after each PutSecretValue lands. */
@@ -138,6 +141,26 @@ export class FakeSecrets implements SecretsApi {
     this.afterPut?.(s)
     return { arn: s.arn, versionId: this.putVersionId ? this.putVersionId(versionId) : versionId }
   }
+  async listVersions(id: string): Promise<SecretVersion[]> {
+    this.calls.push(`versions ${id}`)
+    if (this.failures.versions) throw this.failures.versions
+    const { versions } = this.find(id)
+    return versions.flatMap((v, i) => {
+      const stages = [
+        ...(i === versions.length - 1 ? ['AWSCURRENT'] : []),
+        ...(i === versions.length - 2 ? ['AWSPREVIOUS'] : []),
+        ...(v.stages ?? [])
+      ]
+      return stages.length > 0 ? [{ versionId: v.id, stages }] : []
+    })
+  }
+  async getVersionString(id: string, versionId: string): Promise<SecretValue> {
+    this.calls.push(`get ${id} ${versionId}`)
+    const s = this.find(id)
+    const v = s.versions.find((w) => w.id === versionId)
+    if (!v) throw awsError('ResourceNotFoundException', 'no such version')
+    return { arn: s.arn, versionId: v.id, text: v.text }
+  }
 }
 
 // ---------------------------------------------------------------- Parameter Store
@@ -157,6 +180,10 @@ export interface StoredParameter {
   policies: string[]
   /** DescribeParameters does not list it (as for a parameter shared from another account). */
   unlisted?: boolean
+  /** The current version's labels. */
+  labels?: string[]
+  /** Older versions, oldest first, with the labels that stayed on them. */
+  history?: ParameterVersion[]
 }
 
 /**
@@ -169,7 +196,7 @@ export class FakeParameters implements ParametersApi {
   parameters: StoredParameter[] = []
   calls: string[] = []
   puts: PutRequest[] = []
-  failures: Partial<Record<'get' | 'describe' | 'put' | 'verify', Error>> = {}
+  failures: Partial<Record<'get' | 'describe' | 'put' | 'verify' | 'history', Error>> = {}
   /** Runs before each GetParameter, with how many there were before. */
   onGet: ((count: number, parameter: StoredParameter) => void) | undefined
   /** Runs after each PutParameter lands. */
@@ -236,6 +263,11 @@ export class FakeParameters implements ParametersApi {
     if (this.failures.put) throw this.failures.put
     const p = this.find(request.name)
     this.puts.push({ ...request })
+    p.history = [
+      ...(p.history ?? []),
+      { version: p.version, labels: p.labels ?? [], value: p.value }
+    ]
+    p.labels = []
     p.value = request.value
     p.version = (p.version ?? 0) + 1
     p.type = request.type
@@ -246,6 +278,12 @@ export class FakeParameters implements ParametersApi {
     p.description = request.description
     this.afterPut?.(p)
     return this.putVersion ? this.putVersion(p.version) : p.version
+  }
+  async parameterHistory(name: string): Promise<ParameterVersion[]> {
+    this.calls.push(`history ${name}`)
+    if (this.failures.history) throw this.failures.history
+    const p = this.find(name)
+    return [...(p.history ?? []), { version: p.version, labels: p.labels ?? [], value: p.value }]
   }
 }
 
@@ -313,25 +351,49 @@ export class FakeCodeBuild implements CodeBuildApi {
 
 // ---------------------------------------------------------------- CloudFormation
 
-/** An in-memory CloudFormation region: templates and stack descriptions, read-only. */
+/**
+ * An in-memory CloudFormation region: templates and stack descriptions,
+ * read-only, and the tags CloudFormation gave the pipelines it created.
+ */
 export class FakeStacks implements StacksApi {
   templates = new Map<string, string>()
   stacks = new Map<string, StackInfo>()
+  /** Pipeline ARN → its tags. */
+  tags = new Map<string, Tags>()
   calls: string[] = []
-  failures: Partial<Record<'template' | 'describe', Error>> = {}
+  failures: Partial<Record<'template' | 'describe' | 'listing' | 'tags', Error>> = {}
+  private created = 0
 
+  constructor(readonly region = 'us-east-1') {}
+
+  /** Creates (or re-creates, with a new id) a stack. */
   add(stack: string, template: string | object, info: Partial<StackInfo> = {}): this {
     this.templates.set(
       stack,
       typeof template === 'string' ? template : JSON.stringify(template, null, 2)
     )
-    this.stacks.set(stack, { parameters: [], capabilities: [], ...info })
+    this.created += 1
+    const stackId = `arn:aws:cloudformation:${this.region}:${ACCOUNT}:stack/${stack}/0000000${this.created}-0000-4000-8000-000000000000`
+    this.stacks.set(stack, { stackId, parameters: [], capabilities: [], ...info })
     return this
+  }
+  /** Tags a pipeline as its stack's CloudFormation does (the stack as it is now, unless told). */
+  tag(arn: string, stack: string, logicalId = 'Pipeline', stackId?: string): this {
+    this.tags.set(arn, {
+      'aws:cloudformation:stack-name': stack,
+      'aws:cloudformation:logical-id': logicalId,
+      'aws:cloudformation:stack-id': stackId ?? this.stacks.get(stack)?.stackId ?? 'unknown'
+    })
+    return this
+  }
+  private nameOf(stackOrId: string): string {
+    for (const [name, info] of this.stacks) if (info.stackId === stackOrId) return name
+    return stackOrId
   }
   async getTemplate(stack: string): Promise<string> {
     this.calls.push(`template ${stack}`)
     if (this.failures.template) throw this.failures.template
-    const body = this.templates.get(stack)
+    const body = this.templates.get(this.nameOf(stack))
     if (body === undefined)
       throw awsError('ValidationError', `Stack with id ${stack} does not exist`)
     return body
@@ -342,5 +404,17 @@ export class FakeStacks implements StacksApi {
     const info = this.stacks.get(stack)
     if (!info) throw awsError('ValidationError', `Stack with id ${stack} does not exist`)
     return structuredClone(info)
+  }
+  async stackPipelineTags(stacks: string[]): Promise<Map<string, Tags>> {
+    this.calls.push(`listing ${stacks.join(',')}`)
+    if (this.failures.listing) throw this.failures.listing
+    return new Map(
+      [...this.tags].filter(([, t]) => stacks.includes(t['aws:cloudformation:stack-name'] ?? ''))
+    )
+  }
+  async pipelineTags(arn: string): Promise<Tags> {
+    this.calls.push(`tags ${arn}`)
+    if (this.failures.tags) throw this.failures.tags
+    return { ...(this.tags.get(arn) ?? {}) }
   }
 }

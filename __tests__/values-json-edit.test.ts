@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals'
-import { newValueText, setJsonKey, ValueShapeError } from '../src/core/json-edit.js'
+import { heldIn, newValueText, setJsonKey, ValueShapeError } from '../src/core/json-edit.js'
 
 const TOKEN = 'unit-token-json-edit-0123456789'
 const OLD = 'old-token-value-do-not-print'
@@ -82,8 +82,9 @@ describe('setJsonKey', () => {
 describe('newValueText', () => {
   it('replaces a whole text value, and sets several keys in one edit', () => {
     expect(newValueText('old', 'whole', TOKEN, 'id')).toEqual({ text: TOKEN, added: [] })
-    expect(newValueText('"json string"', 'whole', TOKEN, 'id').text).toBe(TOKEN)
-    expect(newValueText('[1]', 'whole', TOKEN, 'id').text).toBe(TOKEN)
+    // A JSON number or literal is a plain value: its readers take the token as it is.
+    expect(newValueText('12345', 'whole', TOKEN, 'id').text).toBe(TOKEN)
+    expect(newValueText('true', 'whole', TOKEN, 'id').text).toBe(TOKEN)
     expect(newValueText('{"a": "1"}', ['a', 'b'], 'T', 'id')).toEqual({
       text: '{"a": "T","b": "T"}',
       added: ['b']
@@ -113,5 +114,63 @@ describe('newValueText', () => {
 
   it('refuses the keys of a value that is not a JSON object', () => {
     expect(() => newValueText('plain', ['token'], TOKEN, 'x')).toThrow(ValueShapeError)
+  })
+})
+
+describe('values nested deeper than any recursion goes', () => {
+  const depth = 40_000
+  const deep = `{"token":"${OLD}","x":${'['.repeat(depth)}${']'.repeat(depth)},"y":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`
+
+  it('sets and adds a top-level key, every nested byte kept', () => {
+    expect(setJsonKey(deep, 'token', TOKEN)).toEqual({
+      text: deep.replace(OLD, TOKEN),
+      added: false
+    })
+    const added = setJsonKey(deep, 'pat', TOKEN)
+    expect(added).toEqual({ text: `${deep.slice(0, -1)},"pat": "${TOKEN}"}`, added: true })
+  })
+
+  it('refuses a whole-value write over a deep array, naming no value', () => {
+    const error = shapeError(() =>
+      newValueText(`${'['.repeat(depth)}${']'.repeat(depth)}`, 'whole', TOKEN, 'x')
+    )
+    expect(error.message).toMatch(/^holds JSON \(an array of 1 item\(s\)\)/)
+  })
+})
+
+describe('the guard against writing over JSON, and key names', () => {
+  it.each([
+    [`["${OLD}", "other"]`, 'holds JSON (an array of 2 item(s)) — nothing was written to it'],
+    [`"${OLD}"`, 'holds JSON (a string in quotes) — nothing was written to it'],
+    ['[]', 'holds JSON (an array of 0 item(s))']
+  ])('refuses a plain entry over %s', (text, message) => {
+    const error = shapeError(() => newValueText(text, 'whole', TOKEN, 'ci/x'))
+    expect(error.message).toContain(message)
+    expect(error.message).toContain('name its key (e.g. ci/x#token)')
+    expect(error.message).not.toContain(OLD)
+  })
+
+  it('refuses a key that differs only in case, naming both, but sets an exact one', () => {
+    const error = shapeError(() => setJsonKey('{"Token": "a", "x": "b"}', 'token', TOKEN))
+    expect(error.message).toBe(
+      "has key 'Token', which differs from 'token' only in case — nothing was written to it: name the key exactly as it is stored (#Token), since its readers look it up exactly"
+    )
+    expect(setJsonKey('{"Token": "a", "token": "b"}', 'token', 'v').text).toBe(
+      '{"Token": "a", "token": "v"}'
+    )
+  })
+})
+
+describe('heldIn', () => {
+  it('names the keys that hold a value, as is or escaped, and never the value', () => {
+    const odd = 'tok"en'
+    expect(heldIn(`{"a": "x", "b": "${OLD}", "c": {"d": "${OLD}"}}`, OLD)).toEqual([
+      "key 'b'",
+      "key 'c'"
+    ])
+    expect(heldIn(JSON.stringify({ e: odd }), odd)).toEqual(["key 'e'"])
+    expect(heldIn(OLD, OLD)).toEqual(['its value'])
+    expect(heldIn(`[1, "${OLD}"]`, OLD)).toEqual(['its value'])
+    expect(heldIn('{"a": "new"}', OLD)).toEqual([])
   })
 })

@@ -121,12 +121,14 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
     apiFor: services.parameters,
     limit,
     token,
+    previous: tokens.previous,
     after: () => [stacks]
   })
   const secrets = secretsStore(inputs, {
     apiFor: services.secrets,
     limit,
     token,
+    previous: tokens.previous,
     after: () => [stacks, codebuild]
   })
   const stacks = stackStore(inputs, {

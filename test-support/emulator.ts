@@ -293,9 +293,32 @@ export async function createPipeline(
 export interface StackTagOptions {
   /** aws:cloudformation:logical-id. Default `Pipeline`. */
   logicalId?: string
-  /** aws:cloudformation:stack-id. Default: an ARN for the stack in `region` of ACCOUNT. */
+  /**
+   * aws:cloudformation:stack-id. Default: the id of the stack of that name (as
+   * CloudFormation tags what it creates), else an ARN for it in `region`.
+   */
   stackId?: string
   account?: string
+}
+
+/** The StackId DescribeStacks gives the stack, or an ARN for it when there is no such stack. */
+async function stackIdOf(
+  emulator: EmulatorLike,
+  region: string,
+  stack: string,
+  account: string | undefined
+): Promise<string> {
+  const described = await awsQuery(
+    emulator,
+    'cloudformation',
+    { Action: 'DescribeStacks', StackName: stack },
+    region,
+    account === undefined ? {} : { account }
+  ).catch(() => '')
+  return (
+    /<StackId>([^<]+)<\/StackId>/.exec(described)?.[1] ??
+    `arn:aws:cloudformation:${region}:${account ?? ACCOUNT}:stack/${stack}/00000000-0000-4000-8000-000000000000`
+  )
 }
 
 /**
@@ -309,11 +332,8 @@ export async function tagAsStack(
   stack: string,
   options: StackTagOptions = {}
 ): Promise<void> {
-  const {
-    logicalId = 'Pipeline',
-    stackId = `arn:aws:cloudformation:${region}:${options.account ?? ACCOUNT}:stack/${stack}/00000000-0000-4000-8000-000000000000`,
-    account
-  } = options
+  const { logicalId = 'Pipeline', account } = options
+  const stackId = options.stackId ?? (await stackIdOf(emulator, region, stack, account))
   await control(emulator, '/_emulator/codepipeline/system-tags', {
     region,
     name,

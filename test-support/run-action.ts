@@ -57,6 +57,8 @@ export interface RunOptions {
   stream?: boolean
   /** Another bundle than BUNDLE. */
   bundle?: string
+  /** Kills the action (SIGKILL) if it runs longer: `code` is then null. For tests of a hang. */
+  timeoutMs?: number
 }
 
 /** Parses GITHUB_OUTPUT's `name<<DELIMITER ... DELIMITER` records. */
@@ -150,10 +152,14 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
       stderr += chunk.toString()
       if (options.stream) process.stderr.write(chunk)
     })
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs)
     const code = await new Promise<number | null>((resolve, reject) => {
       child.on('error', reject)
       child.on('close', resolve)
-    })
+    }).finally(() => clearTimeout(timer))
     const durationMs = performance.now() - startedAt
 
     const files = walk(work).map((file) => ({

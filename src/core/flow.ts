@@ -5,6 +5,7 @@
  * (a store may write during its plan only when nothing is checked between:
  * see the CodePipeline store's writeOnRead).
  */
+import { messageOf } from './errors.js'
 import { emptyReport, publish, StepFailure, type Report } from './report.js'
 
 /** A place the token lives. */
@@ -52,12 +53,26 @@ export interface Flow {
   retire?: Retire
 }
 
-function planAll(stores: Store[]): Promise<void[]> {
+/**
+ * Runs `task`, turning anything it throws into one line of `problems`: a
+ * store that breaks must not keep the others' writes from being reported.
+ */
+async function guarded(what: string, problems: string[], task: () => Promise<void>): Promise<void> {
+  try {
+    await task()
+  } catch (error) {
+    problems.push(`${what} failed unexpectedly: ${messageOf(error)}`)
+  }
+}
+
+function planAll(stores: Store[], problems: string[]): Promise<void[]> {
   const planned = new Map<Store, Promise<void>>()
   const planOf = (store: Store): Promise<void> => {
     let promise = planned.get(store)
     if (promise === undefined) {
-      promise = Promise.all((store.after ?? []).map(planOf)).then(() => store.plan())
+      promise = Promise.all((store.after ?? []).map(planOf)).then(() =>
+        guarded('Planning', problems, () => store.plan())
+      )
       planned.set(store, promise)
     }
     return promise
@@ -65,29 +80,58 @@ function planAll(stores: Store[]): Promise<void[]> {
   return Promise.all(stores.map(planOf))
 }
 
+/** Every store's report; one that cannot report says so instead of hiding the others. */
+function reportsOf(stores: Store[]): Report[] {
+  return stores.map((store) => {
+    try {
+      return store.report()
+    } catch (error) {
+      return emptyReport({
+        failures: [`A store could not report its results: ${messageOf(error)}`]
+      })
+    }
+  })
+}
+
+/**
+ * Plan, check, apply, retire, report. Whatever throws on the way (a store's
+ * plan or apply, the gate, the retire step), every store's report is still
+ * published — each write made so far is in the log, the outputs and the
+ * summary — and the step fails naming what broke; nothing is written after
+ * a plan or the gate broke.
+ */
 export async function runFlow(flow: Flow): Promise<void> {
   const intro = flow.dryRun ? ['**Dry run** — nothing was written; this is the plan.'] : []
-  await planAll(flow.stores)
+  const problems: string[] = []
+  await planAll(flow.stores, problems)
 
-  const verdict = await flow.gate.check()
-  if (!verdict.open) {
-    const reports = [verdict.report, ...flow.stores.map((s) => s.report())]
+  let verdict: Verdict | undefined
+  if (problems.length === 0) {
+    await guarded('The token check', problems, async () => {
+      verdict = await flow.gate.check()
+    })
+  }
+  if (verdict && !verdict.open) {
+    const reports = [verdict.report, ...reportsOf(flow.stores)]
     await publish({
       title: flow.title,
       intro: ['**Nothing was written: GitHub refused the token.**', ...intro],
       reports,
       regions: flow.regions
     }).catch(() => undefined)
-    const problems = reports.flatMap((r) => r.failures).map((f) => `- ${f}`)
-    throw new StepFailure(['The GitHub token was refused, so nothing was written:', ...problems])
+    const failed = reports.flatMap((r) => r.failures).map((f) => `- ${f}`)
+    throw new StepFailure(['The GitHub token was refused, so nothing was written:', ...failed])
   }
 
-  if (!flow.dryRun) await Promise.all(flow.stores.map((store) => store.apply()))
+  if (verdict && !flow.dryRun) {
+    await Promise.all(flow.stores.map((store) => guarded('Writing', problems, () => store.apply())))
+  }
 
-  const reports = [verdict.report, ...flow.stores.map((s) => s.report())]
+  const broken = emptyReport({ failures: problems })
+  const reports = [verdict?.report ?? emptyReport(), ...reportsOf(flow.stores), broken]
   const outcome: Outcome = {
     dryRun: flow.dryRun,
-    confirmed: verdict.confirmed,
+    confirmed: verdict?.confirmed ?? false,
     failures: reports.flatMap((r) => r.failures),
     holdouts: reports.flatMap((r) => r.holdouts)
   }
@@ -95,6 +139,11 @@ export async function runFlow(flow: Flow): Promise<void> {
   // failed, nothing left holding the old one.
   const complete = !flow.dryRun && outcome.failures.length === 0 && outcome.holdouts.length === 0
   reports.push(emptyReport({ outputs: { complete: String(complete) } }))
-  if (flow.retire) reports.push(await flow.retire.run(outcome))
+  if (flow.retire && verdict) {
+    const retire = flow.retire
+    await guarded('Retiring the previous token', broken.failures, async () => {
+      reports.push(await retire.run(outcome))
+    })
+  }
   await publish({ title: flow.title, intro, reports, regions: flow.regions })
 }

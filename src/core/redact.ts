@@ -8,8 +8,11 @@
 import { setSecret } from '@actions/core'
 
 const registered = new Set<string>()
-/** Longest first, so a form that contains another is replaced whole. */
-let ordered: string[] = []
+/**
+ * Longest first, so a form that contains another is replaced whole; sorted
+ * when next needed (a JSON value may register thousands of strings at once).
+ */
+let ordered: string[] | undefined = []
 
 /**
  * Values shorter than this are not masked: masking `main` or `true` would
@@ -50,7 +53,7 @@ function add(form: string, minLength = MIN_SECRET_LENGTH): void {
   if (form.length < Math.max(1, minLength) || registered.has(form)) return
   registered.add(form)
   setSecret(form)
-  ordered = [...registered].sort((a, b) => b.length - a.length)
+  ordered = undefined
 }
 
 /** A token: itself and every derived form, masked from now on. */
@@ -66,7 +69,10 @@ export function registerValue(value: string): void {
   for (const form of encodedForms(value)) add(form)
 }
 
-/** Every string value of a JSON document, and the document itself. */
+/**
+ * Every string value of a JSON document, and the document itself. The walk
+ * keeps its own stack: a value may nest thousands of levels deep.
+ */
 export function registerJsonValues(text: string): void {
   registerValue(text)
   let parsed: unknown
@@ -75,17 +81,20 @@ export function registerJsonValues(text: string): void {
   } catch {
     return
   }
-  const walk = (value: unknown): void => {
+  const pending: unknown[] = [parsed]
+  while (pending.length > 0) {
+    const value = pending.pop()
     if (typeof value === 'string') registerValue(value)
-    else if (Array.isArray(value)) value.forEach(walk)
-    else if (typeof value === 'object' && value !== null) Object.values(value).forEach(walk)
+    else if (typeof value === 'object' && value !== null) {
+      for (const item of Object.values(value)) pending.push(item)
+    }
   }
-  walk(parsed)
 }
 
 /** Replaces every registered value in a text with ***. */
 export function redact(text: string): string {
   let out = text
+  ordered ??= [...registered].sort((a, b) => b.length - a.length)
   for (const secret of ordered) if (out.includes(secret)) out = out.split(secret).join('***')
   return out
 }

@@ -84,14 +84,15 @@ function parsePipelineEntry(entry: string): PipelineSelector {
 function splitKey(input: string, entry: string, example: string): [string, string | undefined] {
   const hash = entry.indexOf('#')
   if (hash < 0) return [entry, undefined]
-  const key = entry.slice(hash + 1)
-  if (key.trim() === '') {
+  // Trimmed: `ci/app# token` means key `token`, not a new key ' token'.
+  const key = entry.slice(hash + 1).trim()
+  if (key === '') {
     throw new InputError(
       input,
       `entry '${entry}' has an empty key after '#': expected NAME#key, e.g. ${example}`
     )
   }
-  return [entry.slice(0, hash), key]
+  return [entry.slice(0, hash).trim(), key]
 }
 
 function parseSecretEntry(entry: string): ValueEntry {

@@ -45,6 +45,17 @@ Corrected:
   ExpirationNotification, and NoChangeNotification", PolicyStatus "Pending (the
   policy hasn't been enforced or applied yet)". moto puts the policy object in
   both PolicyText and PolicyType and says "Finished".
+* DescribeParameters with filters: "Request results are returned on a
+  best-effort basis. If you specify MaxResults in the request, the response
+  includes information up to the limit specified. The number of items
+  returned, however, can be between zero and the value of MaxResults. If the
+  service reaches an internal limit while processing the results, it stops the
+  operation and returns the matching values up to that point and a NextToken."
+  moto filters first and pages the matches, so a filter by name always answers
+  on the first page. Here a page looks at MaxResults parameters of the account
+  (default 10, as moto; 1-50, else ValidationException), in moto's order, and
+  returns those of them that match: a page may be empty and still carry a
+  NextToken (opaque; a foreign one is InvalidNextToken).
 """
 
 from __future__ import annotations
@@ -53,7 +64,7 @@ import json
 import re
 from typing import Any
 
-from app import AwsRequest, Resp, aws_error, epoch_ms, json_resp
+from app import AwsRequest, Resp, aws_error, decode_token, encode_token, epoch_ms, json_resp
 
 DEFAULT_KEY = "alias/aws/ssm"
 STANDARD_MAX_BYTES = 4096
@@ -99,7 +110,7 @@ class SsmService:
         self.emu = emu
         emu.handlers.update({
             ("ssm", "PutParameter"): self.put_parameter,
-            ("ssm", "DescribeParameters"): self.fix_policies,
+            ("ssm", "DescribeParameters"): self.describe_parameters,
             ("ssm", "GetParameterHistory"): self.fix_policies,
         })
 
@@ -175,16 +186,59 @@ class SsmService:
                 stored.keyid = None
         return resp
 
+    def describe_parameters(self, environ: dict[str, Any], req: AwsRequest) -> Resp:
+        p = req.params
+        if not (p.get("ParameterFilters") or p.get("Filters")):
+            return self.fix_policies(environ, req)  # moto pages the whole list itself
+        page_size = p.get("MaxResults", 10)
+        if not isinstance(page_size, int) or not 1 <= page_size <= 50:
+            return aws_error("ValidationException", "MaxResults must be between 1 and 50")
+        start = 0
+        if p.get("NextToken"):
+            decoded = decode_token(p["NextToken"])
+            if decoded is None or not decoded.isdigit():
+                return aws_error("InvalidNextToken", "The specified token is not valid.")
+            start = int(decoded)
+        # moto answers the filters (and refuses invalid ones); it pages its matches by 10.
+        query = {k: v for k, v in p.items() if k not in ("NextToken", "MaxResults")}
+        matching: dict[str, Any] = {}
+        token = None
+        while True:
+            resp = self.emu.forward(environ, req, {**query, **({"NextToken": token} if token else {})})
+            if resp.status != 200:
+                return resp
+            data = resp.json()
+            for param in data.get("Parameters") or []:
+                matching[param.get("Name")] = param
+            token = data.get("NextToken")
+            if not token:
+                break
+        # moto keys its store by a normalised name ("p" for "/p"): the names as stored.
+        stored = self.backend(req.account, req.region)._parameters.values()
+        names = [versions[-1].name for versions in stored if versions]
+        looked_at = names[start:start + page_size]
+        page = [matching[n] for n in looked_at if n in matching]
+        for param in page:
+            self._fix_policy_list(param)
+        out: dict[str, Any] = {"Parameters": page}
+        if start + page_size < len(names):
+            out["NextToken"] = encode_token(str(start + page_size))
+        return json_resp(out)
+
+    @staticmethod
+    def _fix_policy_list(param: Any) -> None:
+        if isinstance(param, dict) and isinstance(param.get("Policies"), list):
+            # moto put each policy (as parsed from the request) in PolicyText
+            source = json.dumps([p.get("PolicyText") for p in param["Policies"] if isinstance(p, dict)])
+            param["Policies"] = inline_policies(source) or []
+
     def fix_policies(self, environ: dict[str, Any], req: AwsRequest) -> Resp:
         resp = self.emu.forward(environ, req)
         if resp.status != 200 or b'"Policies"' not in resp.body:
             return resp
         data = resp.json()
         for param in data.get("Parameters") or []:
-            if isinstance(param, dict) and isinstance(param.get("Policies"), list):
-                # moto put each policy (as parsed from the request) in PolicyText
-                source = json.dumps([p.get("PolicyText") for p in param["Policies"] if isinstance(p, dict)])
-                param["Policies"] = inline_policies(source) or []
+            self._fix_policy_list(param)
         return json_resp(data, headers=resp.headers)
 
     # ---------------------------------------------------------------- test endpoint

@@ -25,9 +25,10 @@ class SsmTest(EmulatorTestCase):
         return self.control(f"/_emulator/ssm/parameter?{q}")
 
     def describe(self, name: str) -> dict[str, Any]:
-        ssm = self.client("ssm")
-        return ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}]
-                                       )["Parameters"][0]
+        # Every page: a page may be empty and still say there is more (see describe_parameters).
+        pages = self.client("ssm").get_paginator("describe_parameters").paginate(
+            ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}])
+        return [p for page in pages for p in page["Parameters"]][0]
 
     def test_overwrite_without_key_id_uses_the_default_key(self) -> None:
         # moto: keeps the previous custom key
@@ -152,3 +153,32 @@ class SsmTest(EmulatorTestCase):
         self.assertEqual(sorted(rec), sorted(["name", "value", "type", "keyId", "tier", "policies", "version",
                                               "allowedPattern", "dataType", "description", "labels",
                                               "lastModifiedDate"]))
+
+    def test_describe_parameters_with_a_filter_pages_over_every_parameter(self) -> None:
+        # moto: filters first, so a filter by name answers on the first page
+        ssm = self.client("ssm")
+        for i in range(12):
+            ssm.put_parameter(Name=f"/filler/{i:02}", Value="v", Type="String")
+        ssm.put_parameter(Name="/ci/token", Value="v", Type="SecureString",
+                          Policies=json.dumps([EXPIRATION]))
+        name_filter = [{"Key": "Name", "Option": "Equals", "Values": ["/ci/token"]}]
+        first = ssm.describe_parameters(ParameterFilters=name_filter)
+        # "The number of items returned, however, can be between zero and the value of MaxResults."
+        self.assertEqual(first["Parameters"], [])
+        self.assertIn("NextToken", first)
+        pages = [first]
+        while "NextToken" in pages[-1]:
+            pages.append(ssm.describe_parameters(ParameterFilters=name_filter, NextToken=pages[-1]["NextToken"]))
+        self.assertEqual(len(pages), 2)
+        found = [p for page in pages for p in page["Parameters"]]
+        self.assertEqual([p["Name"] for p in found], ["/ci/token"])
+        self.assertEqual(found[0]["Policies"][0]["PolicyType"], "Expiration")
+        # MaxResults bounds what a page looks at: 1-50.
+        paged = ssm.describe_parameters(ParameterFilters=name_filter, MaxResults=50)
+        self.assertEqual(([p["Name"] for p in paged["Parameters"]], "NextToken" in paged), (["/ci/token"], False))
+        for bad in ({"MaxResults": 51}, {"NextToken": "not-ours"}):
+            status, _, body = raw_call(self.url, "ssm", "DescribeParameters",
+                                       {"ParameterFilters": name_filter, **bad})
+            self.assertEqual(status, 400, bad)
+        # Without a filter, moto's own paging is kept.
+        self.assertEqual(len(ssm.describe_parameters()["Parameters"]), 10)

@@ -16,7 +16,14 @@ import { splitArn } from '../../inputs/arn.js'
 import type { OwnedPipeline } from '../codepipeline/store.js'
 import type { ParameterStore } from '../ssm/store.js'
 import type { SecretsStore } from '../secrets-manager/store.js'
-import type { StackInfo, StacksApi } from './api.js'
+import {
+  LOGICAL_ID_TAG,
+  STACK_ID_TAG,
+  STACK_NAME_TAG,
+  type StackInfo,
+  type StacksApi,
+  type Tags
+} from './api.js'
 import {
   findPipelineResource,
   parameterType,
@@ -137,6 +144,11 @@ function follow(
         problem: `the template takes the token from its parameter ${source.name}, which still holds the old token (this action does not update stacks): give it the new token with \`${updateStackCommand(region, stack, source.name, info)}\`, or make the template read it with {{resolve:secretsmanager:…}}`
       }
     }
+    case 'parts':
+      return {
+        ...out,
+        problem: `the template builds the token from parts (${source.references} dynamic reference(s)${source.text ? ' and text around them' : ''}): the whole new token written into one part would break it, so it was not followed — give each part its share of the new token by hand, or make the OAuthToken exactly one {{resolve:secretsmanager:…}} reference`
+      }
     case 'literal':
       return {
         ...out,
@@ -150,11 +162,69 @@ function follow(
   }
 }
 
+/**
+ * The tags of the pipelines the run follows (pipeline ARN → tags, or why
+ * they could not be read), read now rather than taken from the pipelines'
+ * plan: one tag:GetResources listing for the region's stacks, else each
+ * pipeline's ListTagsForResource.
+ */
+export async function ownerTags(
+  owned: OwnedPipeline[],
+  ctx: Pick<FollowContext, 'api' | 'limit'>
+): Promise<Map<string, Tags | string>> {
+  const arns = owned.flatMap((o) => (o.result.arn ? [o.result.arn] : []))
+  const tags = new Map<string, Tags | string>()
+  try {
+    const stacks = [...new Set(owned.map((o) => o.stack))]
+    const listed = await ctx.limit(() => ctx.api.stackPipelineTags(stacks))
+    for (const arn of arns) tags.set(arn, listed.get(arn) ?? {})
+    return tags
+  } catch {
+    // tag:GetResources is optional: each pipeline's own tags say the same.
+  }
+  await Promise.all(
+    arns.map(async (arn) => {
+      try {
+        tags.set(arn, await ctx.limit(() => ctx.api.pipelineTags(arn)))
+      } catch (error) {
+        tags.set(arn, describeAwsError(error, 'codepipeline:ListTagsForResource'))
+      }
+    })
+  )
+  return tags
+}
+
+/**
+ * Why the stack read now cannot be the one that created the pipeline;
+ * undefined when its aws:cloudformation:stack-id tag names it. A stack
+ * deleted and re-created under the same name has another id, and its
+ * template belongs to other pipelines.
+ */
+function notItsStack(
+  o: OwnedPipeline,
+  stack: string,
+  stackId: string | undefined,
+  tags: Tags | string | undefined
+): string | undefined {
+  if (typeof tags === 'string' || tags === undefined) {
+    return `the pipeline's tags could not be read (${tags ?? 'it has no ARN'}), so it cannot be told that stack ${stack} created it: its token source was not followed`
+  }
+  const tagged = tags[STACK_ID_TAG]
+  if (!tagged || tags[STACK_NAME_TAG] !== stack) {
+    return `the pipeline is no longer tagged as created by stack ${stack} (aws:cloudformation:stack-name, aws:cloudformation:stack-id), so its token source was not followed`
+  }
+  if (tagged !== stackId) {
+    return `stack ${stack} is not the stack that created the pipeline (its aws:cloudformation:stack-id is ${tagged}, the stack of that name now is ${stackId ?? 'unknown'}: deleted and re-created?), so its template, which may hold another pipeline's secret, was not followed — update the pipeline's token source by hand`
+  }
+  return undefined
+}
+
 /** Follows one stack: its template, once, for every pipeline of it the run rotates. */
 export async function followStack(
   region: string,
   stack: string,
   owned: OwnedPipeline[],
+  tags: Map<string, Tags | string>,
   ctx: FollowContext
 ): Promise<StackFinding[]> {
   const base = (o: OwnedPipeline): StackFinding => ({
@@ -163,55 +233,77 @@ export async function followStack(
     stack,
     ...(o.logicalId ? { logicalId: o.logicalId } : {})
   })
+  const all = (problem: string) => owned.map((o) => ({ ...base(o), problem }))
+
+  // The stack's id first: the template is then read by that id, so it is
+  // that stack's, even if the name is re-used meanwhile.
+  let info: StackInfo
+  try {
+    info = await ctx.limit(() => ctx.api.describeStack(stack))
+  } catch (error) {
+    return all(
+      `stack ${stack} could not be described (${describeAwsError(error, 'cloudformation:DescribeStacks')}), so it cannot be told that it created the pipeline: its token source was not followed; the pipeline itself was still rotated`
+    )
+  }
+  const findings: StackFinding[] = []
+  const ours: OwnedPipeline[] = []
+  for (const o of owned) {
+    const own = tags.get(o.result.arn ?? '')
+    const problem = notItsStack(o, stack, info.stackId, own)
+    if (problem) findings.push({ ...base(o), problem })
+    // The logical id as tagged now, with the stack id just checked.
+    else ours.push({ ...o, logicalId: (own as Tags)[LOGICAL_ID_TAG] ?? o.logicalId })
+  }
+  if (ours.length === 0) return findings
+
   let body: string
   try {
-    body = await ctx.limit(() => ctx.api.getTemplate(stack))
+    body = await ctx.limit(() => ctx.api.getTemplate(info.stackId ?? stack))
   } catch (error) {
     const why = isAccessDenied(error)
       ? `the role may not read it — grant cloudformation:GetTemplate (${describeAwsError(error, 'cloudformation:GetTemplate')})`
       : describeAwsError(error, 'cloudformation:GetTemplate')
-    return owned.map((o) => ({
-      ...base(o),
-      problem: `the template of stack ${stack} could not be read, so its token source was not followed: ${why}; the pipeline itself was still rotated`
-    }))
+    return [
+      ...findings,
+      ...ours.map((o) => ({
+        ...base(o),
+        problem: `the template of stack ${stack} could not be read, so its token source was not followed: ${why}; the pipeline itself was still rotated`
+      }))
+    ]
   }
   let template: Record<string, unknown>
   try {
     template = await parseTemplate(body)
   } catch (error) {
-    return owned.map((o) => ({
-      ...base(o),
-      problem: `the template of stack ${stack} could not be parsed (${messageOf(error).split('\n')[0]}), so its token source was not followed`
-    }))
+    return [
+      ...findings,
+      ...ours.map((o) => ({
+        ...base(o),
+        problem: `the template of stack ${stack} could not be parsed (${messageOf(error).split('\n')[0]}), so its token source was not followed`
+      }))
+    ]
   }
-  // DescribeStacks gives the parameters an update must keep; without it the
-  // command says what to fill in.
-  const info = await ctx.limit(() => ctx.api.describeStack(stack)).catch(() => undefined)
 
-  return owned.flatMap((o) => {
-    const found = findPipelineResource(template, o.logicalId, o.pipeline)
-    if (!found) {
-      return [
-        {
-          ...base(o),
-          problem: `the template of stack ${stack} has no AWS::CodePipeline::Pipeline resource for it${o.logicalId ? ` (logical ID ${o.logicalId})` : ''}, so its token source was not followed`
-        }
-      ]
-    }
-    const sources = tokenSources(found.resource)
-    // The template's literal is the old token in clear: never print it.
-    for (const s of sources) if (s.literal) registerValue(s.literal)
-    if (sources.length === 0) {
-      return [
-        {
-          ...base(o),
-          logicalId: found.logicalId,
-          problem: `the template's ${found.logicalId} has no GitHub (version 1) source action, unlike the pipeline: the next stack update would change the pipeline — check the stack`
-        }
-      ]
-    }
-    return sources.map((s) =>
-      follow({ ...base(o), logicalId: found.logicalId }, s, template, info, ctx)
-    )
-  })
+  return [
+    ...findings,
+    ...ours.flatMap((o) => {
+      const found = findPipelineResource(template, o.logicalId, o.pipeline, stack)
+      if (typeof found === 'string') return [{ ...base(o), problem: found }]
+      const sources = tokenSources(found.resource)
+      // The template's own text of the token is the old token in clear: never print it.
+      for (const s of sources) for (const literal of s.literals ?? []) registerValue(literal)
+      if (sources.length === 0) {
+        return [
+          {
+            ...base(o),
+            logicalId: found.logicalId,
+            problem: `the template's ${found.logicalId} has no GitHub (version 1) source action, unlike the pipeline: the next stack update would change the pipeline — check the stack`
+          }
+        ]
+      }
+      return sources.map((s) =>
+        follow({ ...base(o), logicalId: found.logicalId }, s, template, info, ctx)
+      )
+    })
+  ]
 }

@@ -9,11 +9,13 @@ function sourceText(f: StackFinding): string {
     case 'secret':
       return `{{resolve:secretsmanager:${s.id}${s.key ? `:SecretString:${s.key}` : ''}}}${s.pinned ? ` at ${s.pinned}` : ''}`
     case 'ssm':
-      return `{{resolve:ssm:${s.name}}}${s.pinned ? ` at ${s.pinned}` : ''}`
+      return `{{resolve:${s.secure ? 'ssm-secure' : 'ssm'}:${s.name}}}${s.pinned ? ` at ${s.pinned}` : ''}`
     case 'parameter':
       return `parameter ${s.name}`
     case 'literal':
       return 'the token itself (literal)'
+    case 'parts':
+      return `a token built from ${s.references} dynamic reference(s)${s.text ? ' and text' : ''}`
     case 'unknown':
       return s.what
   }

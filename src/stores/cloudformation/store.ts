@@ -13,7 +13,7 @@ import type { PipelineStore } from '../codepipeline/store.js'
 import type { ParameterStore } from '../ssm/store.js'
 import type { SecretsStore } from '../secrets-manager/store.js'
 import type { StacksApi } from './api.js'
-import { followStack } from './plan.js'
+import { followStack, ownerTags } from './plan.js'
 import { stackLines, stackSection } from './render.js'
 import type { StackFinding } from './types.js'
 
@@ -35,20 +35,30 @@ export function stackStore(inputs: Inputs, options: StackStoreOptions): Store {
     async plan() {
       if (!inputs.followStacks) return
       const owned = options.pipelines.owned()
-      const stacks = new Map<string, typeof owned>()
-      for (const o of owned) {
-        const key = `${o.region}\u0000${o.stack}`
-        stacks.set(key, [...(stacks.get(key) ?? []), o])
+      const groupBy = (list: typeof owned, key: (o: (typeof owned)[number]) => string) => {
+        const groups = new Map<string, typeof owned>()
+        for (const o of list) {
+          const group = groups.get(key(o)) ?? []
+          group.push(o)
+          groups.set(key(o), group)
+        }
+        return groups
       }
+      const regions = groupBy(owned, (o) => o.region)
       const found = await Promise.all(
-        [...stacks.values()].map((group) => {
-          const { region, stack } = group[0] as (typeof owned)[number]
-          return followStack(region, stack, group, {
+        [...regions].map(async ([region, inRegion]) => {
+          const ctx = {
             api: options.apiFor(region),
             limit: options.limit,
             secrets: options.secrets,
             parameters: options.parameters
-          })
+          }
+          const tags = await ownerTags(inRegion, ctx)
+          const stacks = groupBy(inRegion, (o) => o.stack)
+          const followed = await Promise.all(
+            [...stacks].map(([stack, group]) => followStack(region, stack, group, tags, ctx))
+          )
+          return followed.flat()
         })
       )
       findings = found.flat()

@@ -86,47 +86,54 @@ function resources(template: Template): [string, Record<string, unknown>][] {
 }
 
 /**
- * The pipeline's resource: by its logical ID (the aws:cloudformation:logical-id
- * tag), else the AWS::CodePipeline::Pipeline whose Name is the pipeline's,
- * else the template's only pipeline.
+ * The pipeline's resource: the one its aws:cloudformation:logical-id tag
+ * names, and no other — never a guess by name or "the only pipeline", which
+ * would follow another pipeline's secret. A string for why it is not found.
  */
 export function findPipelineResource(
   template: Template,
   logicalId: string | undefined,
-  pipelineName: string
-): { logicalId: string; resource: Record<string, unknown> } | undefined {
-  const pipelines = resources(template).filter(
-    ([, r]) => r['Type'] === 'AWS::CodePipeline::Pipeline'
-  )
-  const pick =
-    (logicalId ? pipelines.find(([id]) => id === logicalId) : undefined) ??
-    pipelines.find(
-      ([, r]) => isRecord(r['Properties']) && r['Properties']['Name'] === pipelineName
-    ) ??
-    (pipelines.length === 1 ? pipelines[0] : undefined)
-  return pick ? { logicalId: pick[0], resource: pick[1] } : undefined
+  pipelineName: string,
+  stack: string
+): { logicalId: string; resource: Record<string, unknown> } | string {
+  if (logicalId === undefined) {
+    return `the pipeline has no aws:cloudformation:logical-id tag, so which resource of stack ${stack}'s template it is cannot be told: its token source was not followed`
+  }
+  const resource = resources(template).find(([id]) => id === logicalId)?.[1]
+  if (resource?.['Type'] !== 'AWS::CodePipeline::Pipeline') {
+    return `the template of stack ${stack} has no AWS::CodePipeline::Pipeline resource for it (logical ID ${logicalId}), so its token source was not followed`
+  }
+  const name = isRecord(resource['Properties']) ? resource['Properties']['Name'] : undefined
+  if (typeof name === 'string' && name !== pipelineName) {
+    return `the template of stack ${stack} names its ${logicalId} '${name}', not '${pipelineName}', so its token source was not followed`
+  }
+  return { logicalId, resource }
 }
 
 export type TokenSource =
   | { kind: 'secret'; id: string; key: string | undefined; pinned: string | undefined }
-  | { kind: 'ssm'; name: string; pinned: string | undefined }
+  | { kind: 'ssm'; name: string; secure: boolean; pinned: string | undefined }
   | { kind: 'parameter'; name: string }
   | { kind: 'literal' }
+  /** A token built from parts: dynamic references joined, or with text around one. */
+  | { kind: 'parts'; references: number; text: boolean }
   | { kind: 'unknown'; what: string }
 
 export interface ActionSource {
   /** "Stage/Action" as the template names them. */
   action: string
   source: TokenSource
-  /** The template's text for the token, when it is one (a literal): to mask. */
-  literal?: string
+  /** The template's own text of the token (a literal, or the parts around references): to mask. */
+  literals?: string[]
 }
 
-const DYNAMIC = /\{\{resolve:(secretsmanager|ssm|ssm-secure):([^}]*)\}\}/
+/** One dynamic reference, and nothing else: the whole value is what it resolves to. */
+const DYNAMIC = /^\{\{resolve:(secretsmanager|ssm|ssm-secure):([^}]*)\}\}$/
+const ANY_REFERENCE = /\{\{resolve:[^}]*\}\}/g
 
 /**
- * A dynamic reference ("Get values stored in other services using dynamic
- * references", CloudFormation user guide):
+ * A value that is exactly one dynamic reference ("Get values stored in other
+ * services using dynamic references", CloudFormation user guide):
  * {{resolve:secretsmanager:secret-id:SecretString:json-key:version-stage:version-id}}
  * (secret-id a name or a full ARN, every later part optional) or
  * {{resolve:ssm:parameter-name:version}} / {{resolve:ssm-secure:…}}.
@@ -149,14 +156,23 @@ export function parseDynamicReference(text: string): TokenSource | undefined {
     return { kind: 'secret', id, key: key || undefined, pinned }
   }
   const [version] = after
-  return { kind: 'ssm', name: id, pinned: version ? `version ${version}` : undefined }
+  return {
+    kind: 'ssm',
+    name: id,
+    secure: service === 'ssm-secure',
+    pinned: version ? `version ${version}` : undefined
+  }
 }
 
-function sourceOf(value: unknown): { source: TokenSource; literal?: string } {
+function sourceOf(value: unknown): { source: TokenSource; literals?: string[] } {
   if (typeof value === 'string') {
     const reference = parseDynamicReference(value)
     if (reference) return { source: reference }
-    return { source: { kind: 'literal' }, literal: value }
+    const references = value.match(ANY_REFERENCE)?.length ?? 0
+    if (references === 0) return { source: { kind: 'literal' }, literals: [value] }
+    // Writing the whole new token into one part would break it: not followed.
+    const around = value.split(ANY_REFERENCE).filter(Boolean)
+    return { source: { kind: 'parts', references, text: around.length > 0 }, literals: around }
   }
   if (isRecord(value)) {
     if (typeof value['Ref'] === 'string')

@@ -1,5 +1,6 @@
 /** The Secrets Manager calls of one region; the SDK package is loaded on first use. */
 import { lazyClient, type AwsSettings } from '../../aws/client.js'
+import { boundedPages, PAGINATION } from '../../aws/pages.js'
 
 export interface SecretInfo {
   arn: string
@@ -24,11 +25,21 @@ export interface PutResult {
   versionId: string | undefined
 }
 
+/** One version of a secret and the staging labels that reach it. */
+export interface SecretVersion {
+  versionId: string
+  stages: string[]
+}
+
 /** What the rotation needs from Secrets Manager in one region. */
 export interface SecretsApi {
   describeSecret(secretId: string): Promise<SecretInfo>
   getSecretString(secretId: string): Promise<SecretValue>
   putSecretString(secretId: string, text: string): Promise<PutResult>
+  /** The versions that have a staging label (ListSecretVersionIds, every page). */
+  listVersions(secretId: string): Promise<SecretVersion[]>
+  /** One version of a secret, by its id. */
+  getVersionString(secretId: string, versionId: string): Promise<SecretValue>
 }
 
 export function createSecretsApi(settings: AwsSettings, region: string): SecretsApi {
@@ -66,6 +77,27 @@ export function createSecretsApi(settings: AwsSettings, region: string): Secrets
         new sdk.PutSecretValueCommand({ SecretId: secretId, SecretString: text })
       )
       return { arn: out.ARN ?? secretId, versionId: out.VersionId }
+    },
+    async listVersions(secretId) {
+      const { sdk, client } = await connect()
+      const versions: SecretVersion[] = []
+      for await (const page of boundedPages(
+        'secretsmanager:ListSecretVersionIds',
+        sdk.paginateListSecretVersionIds({ client, ...PAGINATION }, { SecretId: secretId }),
+        (page) => page.NextToken
+      )) {
+        for (const v of page.Versions ?? []) {
+          if (v.VersionId) versions.push({ versionId: v.VersionId, stages: v.VersionStages ?? [] })
+        }
+      }
+      return versions
+    },
+    async getVersionString(secretId, versionId) {
+      const { sdk, client } = await connect()
+      const out = await client.send(
+        new sdk.GetSecretValueCommand({ SecretId: secretId, VersionId: versionId })
+      )
+      return { arn: out.ARN ?? secretId, versionId: out.VersionId, text: out.SecretString }
     }
   }
 }

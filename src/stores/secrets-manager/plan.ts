@@ -1,18 +1,20 @@
 /**
- * Planning (read-only): each secret named in the inputs or found by another
- * store is described and read, and what would be written decided. Every
- * value read is registered as a secret first.
+ * Reading a secret for the plan: described (replica, deletion, owner,
+ * rotation), then its AWSCURRENT value read; and, with previous-token given,
+ * the other versions a staging label still reaches. Every value read is
+ * registered as a secret first.
  */
 import { describeAwsError, isNotFound } from '../../aws/errors.js'
 import { messageOf } from '../../core/errors.js'
-import { newValueText, ValueShapeError } from '../../core/json-edit.js'
+import { heldIn, ValueShapeError } from '../../core/json-edit.js'
 import type { Limit } from '../../core/limit.js'
 import { registerJsonValues } from '../../core/redact.js'
-import { misplacedArn } from '../../inputs/arn.js'
-import { addKey, type ValueRef } from '../../core/refs.js'
+import type { ValueRef } from '../../core/refs.js'
 import type { Secret } from '../../core/secret.js'
+import type { ReadOutcome, StoredValue } from '../../core/value-store.js'
+import { misplacedArn } from '../../inputs/arn.js'
 import type { SecretInfo, SecretsApi, SecretValue } from './api.js'
-import type { Planned, SecretResult, SecretWrite } from './types.js'
+import type { SecretMeta, SecretResult } from './types.js'
 
 /** The current text of a secret, or why no entry can be applied to it. */
 export function textOf(value: SecretValue): string {
@@ -25,131 +27,144 @@ export function textOf(value: SecretValue): string {
   return value.text
 }
 
-export interface PlanContext {
+export interface ReadContext {
   api: SecretsApi
   limit: Limit
-  token: Secret
   /** The regions listed: a replica whose primary region is listed is written there. */
   regions: string[]
 }
 
-export async function planRef(ref: ValueRef, ctx: PlanContext): Promise<Planned> {
-  const { region } = ref
-  const result: SecretResult = {
-    region,
-    entry: ref.entry,
-    secretId: ref.id,
-    status: 'planned'
+/** Why a described secret cannot be written in this region; undefined when it can. */
+function refusal(
+  ref: ValueRef,
+  info: SecretInfo,
+  regions: string[]
+): ReadOutcome<SecretMeta>['stop'] {
+  const misplaced = misplacedArn(info.arn, 'secretsmanager', ref.region, ref.account)
+  if (misplaced) return { status: 'failed', error: `${misplaced}: nothing was written` }
+  if (info.deleted) {
+    return {
+      status: 'failed',
+      error: 'is scheduled for deletion: restore it (RestoreSecret) or stop naming it'
+    }
   }
-  if (ref.key !== undefined) result.key = ref.key
-  if (ref.origin) result.from = [ref.origin]
-  const fail = (error: string): Planned => ({ ref, result: { ...result, status: 'failed', error } })
+  if (info.owningService) {
+    return {
+      status: 'failed',
+      error: `is managed by ${info.owningService}, which alone changes its value: stop naming it`
+    }
+  }
+  if (info.primaryRegion && info.primaryRegion !== ref.region) {
+    if (!ref.id.startsWith('arn:') && regions.includes(info.primaryRegion)) {
+      return {
+        status: 'skipped',
+        note: `a replica of the secret in ${info.primaryRegion}: Secrets Manager copies the new value from there`
+      }
+    }
+    return {
+      status: 'failed',
+      error: `is a read-only replica of the secret in ${info.primaryRegion}: add ${info.primaryRegion} to regions, or name the primary's ARN`
+    }
+  }
+  return undefined
+}
 
+export async function readSecret(
+  ref: ValueRef,
+  row: SecretResult,
+  ctx: ReadContext
+): Promise<ReadOutcome<SecretMeta>> {
+  const failed = (error: string, id?: string): ReadOutcome<SecretMeta> => ({
+    ...(id === undefined ? {} : { id }),
+    stop: { status: 'failed', error }
+  })
   let info: SecretInfo
   try {
     info = await ctx.limit(() => ctx.api.describeSecret(ref.id))
   } catch (error) {
     if (isNotFound(error)) {
-      return fail(
-        `does not exist in ${region}: check the name and the regions input (this action never creates secrets)`
+      return failed(
+        `does not exist in ${ref.region}: check the name and the regions input (this action never creates secrets)`
       )
     }
-    return fail(describeAwsError(error, 'secretsmanager:DescribeSecret'))
+    return failed(describeAwsError(error, 'secretsmanager:DescribeSecret'))
   }
-  result.arn = info.arn
-  const misplaced = misplacedArn(info.arn, 'secretsmanager', region, ref.account)
-  if (misplaced) return fail(`${misplaced}: nothing was written`)
-  if (info.deleted) {
-    return fail(`is scheduled for deletion: restore it (RestoreSecret) or stop naming it`)
-  }
-  if (info.owningService) {
-    return fail(
-      `is managed by ${info.owningService}, which alone changes its value: stop naming it`
-    )
-  }
-  if (info.primaryRegion && info.primaryRegion !== region) {
-    const primaryListed = !ref.id.startsWith('arn:') && ctx.regions.includes(info.primaryRegion)
-    if (primaryListed) {
-      return {
-        ref,
-        result: {
-          ...result,
-          status: 'skipped',
-          note: `a replica of the secret in ${info.primaryRegion}: Secrets Manager copies the new value from there`
-        }
-      }
-    }
-    return fail(
-      `is a read-only replica of the secret in ${info.primaryRegion}: add ${info.primaryRegion} to regions, or name the primary's ARN`
-    )
-  }
+  row.arn = info.arn
+  const id = info.arn
+  const stop = refusal(ref, info, ctx.regions)
+  if (stop) return { id, stop }
 
   let value: SecretValue
   try {
     value = await ctx.limit(() => ctx.api.getSecretString(info.arn))
   } catch (error) {
     if (isNotFound(error)) {
-      return fail(
-        `has no current value (${messageOf(error)}): give it a first value in the console or with PutSecretValue, then re-run`
+      return failed(
+        `has no current value (${messageOf(error)}): give it a first value in the console or with PutSecretValue, then re-run`,
+        id
       )
     }
-    return fail(describeAwsError(error, 'secretsmanager:GetSecretValue'))
+    return failed(describeAwsError(error, 'secretsmanager:GetSecretValue'), id)
   }
-  if (value.versionId) result.versionBefore = value.versionId
-  const warning = info.rotationEnabled
-    ? `Secret '${info.arn}' has automatic rotation turned on: its rotation function will replace the token at the next rotation unless it writes the same value.`
-    : undefined
+  if (value.versionId) row.versionBefore = value.versionId
+  let text: string
   try {
-    const current = textOf(value)
-    const { text } = newValueText(
-      current,
-      ref.key === undefined ? 'whole' : [ref.key],
-      ctx.token.reveal(),
-      ref.id
-    )
-    if (text === current) {
-      const note =
-        ref.key === undefined
-          ? 'already holds this token'
-          : `key '${ref.key}' already holds this token`
-      return { ref, result: { ...result, status: 'skipped', note } }
-    }
+    text = textOf(value)
   } catch (error) {
-    return fail(error instanceof ValueShapeError ? error.message : messageOf(error))
+    return failed(messageOf(error), id)
   }
-  return { ref, result, value, ...(warning && { warning }) }
+  const stored: StoredValue<SecretMeta> = {
+    id,
+    name: ref.id,
+    text,
+    meta: { versionId: value.versionId }
+  }
+  if (info.rotationEnabled) {
+    stored.warning = `Secret '${info.arn}' has automatic rotation turned on: its rotation function will replace the token at the next rotation unless it writes the same value.`
+  }
+  return { id, stored }
 }
+
+/** Stages AWS moves on every write: AWSCURRENT is the value itself, AWSPREVIOUS the one replaced. */
+const MOVING_STAGES = new Set(['AWSCURRENT', 'AWSPREVIOUS'])
 
 /**
- * Groups the planned rows by secret: one write per secret and region, so two
- * keys of one secret cannot overwrite each other. A whole-value row and a
- * `#key` row never both reach here: one needs a JSON object, the other
- * refuses it.
+ * The versions a staging label of someone else's (or AWSPENDING) still
+ * reaches and that hold `previous`: a reader that asks for that stage gets
+ * the old token after the rotation.
  */
-export function groupWrites(planned: Planned[]): SecretWrite[] {
-  const writes = new Map<string, SecretWrite>()
-  for (const { result, value, ref } of planned) {
-    if (result.status !== 'planned' || !result.arn) continue
-    const id = `${result.region} ${result.arn}`
-    const write = writes.get(id) ?? {
-      region: result.region,
-      arn: result.arn,
-      keys: result.key === undefined ? 'whole' : [],
-      versionId: value?.versionId,
-      name: ref.id,
-      results: []
-    }
-    writes.set(id, write)
-    write.results.push(result)
-    write.keys = addKey(write.keys, result.key)
+export async function stagedHolders(
+  stored: StoredValue<SecretMeta>,
+  previous: Secret,
+  ctx: ReadContext
+): Promise<string[]> {
+  try {
+    const versions = await ctx.limit(() => ctx.api.listVersions(stored.id))
+    const labelled = versions.filter((v) => v.stages.some((s) => !MOVING_STAGES.has(s)))
+    const found = await Promise.all(
+      labelled.map(async (v) => {
+        const value = await ctx.limit(() => ctx.api.getVersionString(stored.id, v.versionId))
+        if (value.text === undefined) return []
+        registerJsonValues(value.text)
+        const stages = v.stages.filter((s) => !MOVING_STAGES.has(s)).join(', ')
+        return heldIn(value.text, previous.reveal()).map(
+          (where) =>
+            `staging label ${stages} (version ${v.versionId}): ${where} still holds previous-token`
+        )
+      })
+    )
+    return found.flat()
+  } catch (error) {
+    return [
+      `its staged versions could not be checked for previous-token: ${describeAwsError(error, 'secretsmanager:ListSecretVersionIds')}`
+    ]
   }
-  return [...writes.values()]
 }
 
-export function describeChange(write: SecretWrite, added: string[], dryRun: boolean): string {
+export function describeChange(keys: string[] | 'whole', added: string[], dryRun: boolean): string {
   const verb = dryRun ? 'would write' : 'wrote'
-  if (write.keys === 'whole') return `${verb} a new version (AWSCURRENT)`
-  const keys = write.keys.map((k) => `'${k}'`).join(', ')
+  if (keys === 'whole') return `${verb} a new version (AWSCURRENT)`
+  const named = keys.map((k) => `'${k}'`).join(', ')
   const addedNote = added.length > 0 ? `; added ${added.map((k) => `'${k}'`).join(', ')}` : ''
-  return `${verb} a new version (AWSCURRENT) setting ${keys}, other keys kept${addedNote}`
+  return `${verb} a new version (AWSCURRENT) setting ${named}, other keys kept${addedNote}`
 }

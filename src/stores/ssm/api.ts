@@ -1,5 +1,6 @@
 /** The Parameter Store calls of one region; the SDK package is loaded on first use. */
 import { lazyClient, type AwsSettings } from '../../aws/client.js'
+import { boundedPages, PAGINATION } from '../../aws/pages.js'
 
 /** A parameter's current value, as GetParameter (with decryption) returns it. */
 export interface ParameterValue {
@@ -29,10 +30,20 @@ export interface PutRequest extends Omit<ParameterMetadata, 'policies' | 'versio
   value: string
 }
 
+/** One version of a parameter, as GetParameterHistory (with decryption) returns it. */
+export interface ParameterVersion {
+  version: number | undefined
+  labels: string[]
+  value: string
+}
+
 /** What the rotation needs from Parameter Store in one region. */
 export interface ParametersApi {
   getParameter(nameOrArn: string): Promise<ParameterValue>
+  /** DescribeParameters filtered to the name, every page until it is listed. */
   describeParameter(name: string): Promise<ParameterMetadata | undefined>
+  /** Every version AWS keeps (GetParameterHistory, every page). */
+  parameterHistory(name: string): Promise<ParameterVersion[]>
   /** PutParameter with Overwrite; returns the new version. */
   putParameter(request: PutRequest): Promise<number | undefined>
 }
@@ -63,23 +74,52 @@ export function createParametersApi(settings: AwsSettings, region: string): Para
 
     async describeParameter(name) {
       const { sdk, client } = await connect()
-      const out = await client.send(
-        new sdk.DescribeParametersCommand({
-          ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [name] }]
-        })
+      // "The number of items returned, however, can be between zero and the
+      // value of MaxResults" (DescribeParameters): a page may be empty and
+      // still say there is more, so the pages are followed until it is listed.
+      const pages = boundedPages(
+        'ssm:DescribeParameters',
+        sdk.paginateDescribeParameters(
+          { client, pageSize: 50, ...PAGINATION },
+          { ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [name] }] }
+        ),
+        (page) => page.NextToken
       )
-      const p = out.Parameters?.find((m) => m.Name === name)
-      if (!p) return undefined
-      return {
-        type: p.Type ?? '',
-        keyId: p.KeyId,
-        tier: p.Tier,
-        allowedPattern: p.AllowedPattern,
-        dataType: p.DataType,
-        description: p.Description,
-        policies: (p.Policies ?? []).map((policy) => policy.PolicyType ?? policy.PolicyText ?? ''),
-        version: p.Version
+      for await (const page of pages) {
+        const p = page.Parameters?.find((m) => m.Name === name)
+        if (!p) continue
+        return {
+          type: p.Type ?? '',
+          keyId: p.KeyId,
+          tier: p.Tier,
+          allowedPattern: p.AllowedPattern,
+          dataType: p.DataType,
+          description: p.Description,
+          policies: (p.Policies ?? []).map(
+            (policy) => policy.PolicyType ?? policy.PolicyText ?? ''
+          ),
+          version: p.Version
+        }
       }
+      return undefined
+    },
+
+    async parameterHistory(name) {
+      const { sdk, client } = await connect()
+      const versions: ParameterVersion[] = []
+      for await (const page of boundedPages(
+        'ssm:GetParameterHistory',
+        sdk.paginateGetParameterHistory(
+          { client, pageSize: 50, ...PAGINATION },
+          { Name: name, WithDecryption: true }
+        ),
+        (page) => page.NextToken
+      )) {
+        for (const p of page.Parameters ?? []) {
+          versions.push({ version: p.Version, labels: p.Labels ?? [], value: p.Value ?? '' })
+        }
+      }
+      return versions
     },
 
     async putParameter(request) {

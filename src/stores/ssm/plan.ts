@@ -1,38 +1,54 @@
 /**
- * Planning (read-only): each parameter named in the inputs or found in a
- * stack's template is read with decryption (GetParameter) and described
- * (DescribeParameters: type, KMS key, tier, allowed pattern, data type,
- * policies), and what would be written decided. Every value read is
- * registered as a secret first.
+ * Reading a parameter for the plan: read with decryption (GetParameter) and
+ * described (DescribeParameters: type, KMS key, tier, allowed pattern, data
+ * type, policies); and, with previous-token given, the older versions a
+ * label still reaches (GetParameterHistory). Every value read is registered
+ * as a secret first.
  */
 import { describeAwsError, isNotFound } from '../../aws/errors.js'
-import { messageOf } from '../../core/errors.js'
-import { newValueText, ValueShapeError } from '../../core/json-edit.js'
+import { heldIn } from '../../core/json-edit.js'
 import type { Limit } from '../../core/limit.js'
 import { registerJsonValues } from '../../core/redact.js'
-import { addKey, type ValueRef } from '../../core/refs.js'
+import type { ValueRef } from '../../core/refs.js'
 import type { Secret } from '../../core/secret.js'
+import type { ReadOutcome, StoredValue } from '../../core/value-store.js'
 import { misplacedArn } from '../../inputs/arn.js'
 import type { ParameterMetadata, ParametersApi, ParameterValue } from './api.js'
-import type { ParameterResult, ParameterWrite, PlannedParameter } from './types.js'
+import type { ParameterMeta, ParameterResult } from './types.js'
 
-export interface PlanContext {
+export interface ReadContext {
   api: ParametersApi
   limit: Limit
-  token: Secret
 }
+
+// RE2 (re2js), loaded when a parameter has a pattern: it matches in time
+// linear in the value, where a backtracking engine (new RegExp) can run for
+// hours on a pattern such as ^(\w+)+0$.
+let re2: Promise<typeof import('re2js')> | undefined
 
 /**
  * Whether a value matches the parameter's AllowedPattern, as AWS would judge
- * it; undefined when the pattern is not one JavaScript can read (AWS still
- * checks it when the value is written).
+ * it, in linear time; undefined when the pattern is not one RE2 can read
+ * (backreferences, lookaround): AWS still checks it when the value is written.
  */
-export function matchesPattern(pattern: string, value: string): boolean | undefined {
+export async function matchesPattern(pattern: string, value: string): Promise<boolean | undefined> {
+  const { RE2JS } = await (re2 ??= import('re2js'))
   try {
-    return new RegExp(pattern).test(value)
+    return RE2JS.compile(pattern).matcher(value).find()
   } catch {
     return undefined
   }
+}
+
+/** Why a value cannot be written under its AllowedPattern; undefined when it can (or AWS decides). */
+export async function patternRefusal(
+  metadata: ParameterMetadata,
+  text: string,
+  planning: boolean
+): Promise<string | undefined> {
+  const pattern = metadata.allowedPattern
+  if (!pattern || (await matchesPattern(pattern, text)) !== false) return undefined
+  return `its AllowedPattern ${pattern} does not accept the new value — nothing was written to it${planning ? ": fix the pattern (or the entry's #key), then re-run" : ''}`
 }
 
 /** Why the token cannot be written to this parameter; undefined when it can. */
@@ -46,98 +62,82 @@ function refusal(metadata: ParameterMetadata): string | undefined {
   return undefined
 }
 
-export async function planParameter(ref: ValueRef, ctx: PlanContext): Promise<PlannedParameter> {
-  const result: ParameterResult = {
-    region: ref.region,
-    entry: ref.entry,
-    name: ref.id,
-    status: 'planned'
-  }
-  if (ref.key !== undefined) result.key = ref.key
-  if (ref.origin) result.from = [ref.origin]
-  const fail = (error: string): PlannedParameter => ({
-    ref,
-    result: { ...result, status: 'failed', error }
+export async function readParameter(
+  ref: ValueRef,
+  row: ParameterResult,
+  ctx: ReadContext
+): Promise<ReadOutcome<ParameterMeta>> {
+  const failed = (error: string, id?: string): ReadOutcome<ParameterMeta> => ({
+    ...(id === undefined ? {} : { id }),
+    stop: { status: 'failed', error }
   })
-
   let value: ParameterValue
   try {
     value = await ctx.limit(() => ctx.api.getParameter(ref.id))
   } catch (error) {
     if (isNotFound(error)) {
-      return fail(
+      return failed(
         `does not exist in ${ref.region}: check the name and the regions input (this action never creates parameters)`
       )
     }
-    return fail(describeAwsError(error, 'ssm:GetParameter'))
+    return failed(describeAwsError(error, 'ssm:GetParameter'))
   }
   registerJsonValues(value.value)
-  result.name = value.name
-  if (value.arn) result.arn = value.arn
-  result.type = value.type
-  if (value.version !== undefined) result.versionBefore = value.version
+  row.name = value.name
+  if (value.arn) row.arn = value.arn
+  row.type = value.type
+  if (value.version !== undefined) row.versionBefore = value.version
   const misplaced = value.arn ? misplacedArn(value.arn, 'ssm', ref.region, ref.account) : undefined
-  if (misplaced) return fail(`${misplaced}: nothing was written`)
+  if (misplaced) return failed(`${misplaced}: nothing was written`)
+  const id = value.name
 
   let metadata: ParameterMetadata | undefined
   try {
     metadata = await ctx.limit(() => ctx.api.describeParameter(value.name))
   } catch (error) {
-    return fail(describeAwsError(error, 'ssm:DescribeParameters'))
+    return failed(describeAwsError(error, 'ssm:DescribeParameters'), id)
   }
   if (!metadata) {
-    return fail(
-      'could be read, but DescribeParameters does not list it, so its type, KMS key and tier cannot be kept: nothing was written to it (is it shared from another account? shared parameters are read-only)'
+    return failed(
+      'could be read, but DescribeParameters does not list it, so its type, KMS key and tier cannot be kept: nothing was written to it (is it shared from another account? shared parameters are read-only)',
+      id
     )
   }
   const refused = refusal(metadata)
-  if (refused) return fail(refused)
-
-  let text: string
-  try {
-    text = newValueText(
-      value.value,
-      ref.key === undefined ? 'whole' : [ref.key],
-      ctx.token.reveal(),
-      value.name
-    ).text
-  } catch (error) {
-    return fail(error instanceof ValueShapeError ? error.message : messageOf(error))
+  if (refused) return failed(refused, id)
+  const stored: StoredValue<ParameterMeta> = {
+    id,
+    name: value.name,
+    text: value.value,
+    meta: { metadata, version: value.version }
   }
-  if (text === value.value) {
-    const note =
-      ref.key === undefined
-        ? 'already holds this token'
-        : `key '${ref.key}' already holds this token`
-    return { ref, result: { ...result, status: 'skipped', note } }
-  }
-  if (metadata.allowedPattern && matchesPattern(metadata.allowedPattern, text) === false) {
-    return fail(
-      `its AllowedPattern ${metadata.allowedPattern} does not accept the new value — nothing was written to it: fix the pattern (or the entry's #key), then re-run`
-    )
-  }
-  return { ref, result, value, metadata }
+  return { id, stored }
 }
 
-/** One write per parameter and region, so two keys of one parameter cannot overwrite each other. */
-export function groupParameterWrites(planned: PlannedParameter[]): ParameterWrite[] {
-  const writes = new Map<string, ParameterWrite>()
-  for (const { result, value, metadata } of planned) {
-    if (result.status !== 'planned' || !value || !metadata) continue
-    const id = `${result.region} ${value.name}`
-    const write = writes.get(id) ?? {
-      region: result.region,
-      name: value.name,
-      keys: result.key === undefined ? ('whole' as const) : [],
-      value,
-      metadata,
-      results: []
-    }
-    writes.set(id, write)
-    write.results.push(result)
-    write.keys = addKey(write.keys, result.key)
+/**
+ * The older versions a label still reaches that hold `previous`: a reader
+ * that asks for name:label gets the old token after the rotation.
+ */
+export async function labelledHolders(
+  stored: StoredValue<ParameterMeta>,
+  previous: Secret,
+  ctx: ReadContext
+): Promise<string[]> {
+  try {
+    const history = await ctx.limit(() => ctx.api.parameterHistory(stored.id))
+    return history.flatMap((v) => {
+      if (v.labels.length === 0) return []
+      registerJsonValues(v.value)
+      return heldIn(v.value, previous.reveal()).map(
+        (where) =>
+          `label ${v.labels.join(', ')} (version ${v.version ?? 'unknown'}): ${where} still holds previous-token`
+      )
+    })
+  } catch (error) {
+    return [
+      `its labelled versions could not be checked for previous-token: ${describeAwsError(error, 'ssm:GetParameterHistory')}`
+    ]
   }
-  return [...writes.values()]
 }
 
 /** What a write keeps, for the report: "SecureString, key alias/ci, Advanced tier". */

@@ -1,39 +1,17 @@
 /** What the Parameter Store store plans, writes and reports. */
-import type { ValueRef } from '../../core/refs.js'
-import type { ParameterMetadata, ParameterValue } from './api.js'
-
-type ParameterStatus = 'updated' | 'planned' | 'skipped' | 'failed'
+import type { ValueResult } from '../../core/value-store.js'
+import type { ParameterMetadata } from './api.js'
 
 /** One row of the report: a parameter (and key) in one region. */
-export interface ParameterResult {
-  region: string
-  entry: string
+export interface ParameterResult extends ValueResult {
   name: string
-  key?: string
-  arn?: string
   type?: string
-  status: ParameterStatus
-  /** Where it was named besides the parameters input, e.g. "stack ci-stack". */
-  from?: string[]
   versionBefore?: number
   versionAfter?: number
-  error?: string
-  note?: string
 }
 
-export interface PlannedParameter {
-  ref: ValueRef
-  result: ParameterResult
-  value?: ParameterValue
-  metadata?: ParameterMetadata
-}
-
-/** One PutParameter: every row that names the same parameter in a region. */
-export interface ParameterWrite {
-  region: string
-  name: string
-  keys: string[] | 'whole'
-  value: ParameterValue
+/** What a read of a parameter keeps besides its value: its settings and version. */
+export interface ParameterMeta {
   metadata: ParameterMetadata
-  results: ParameterResult[]
+  version: number | undefined
 }
