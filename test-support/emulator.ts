@@ -462,8 +462,8 @@ export const setProcessedTemplate = (
 
 // ------------------------------------------------------------------ CodeConnections (issue 19)
 
-export type ConnectionService = 'codeconnections' | 'codestar-connections'
-export type ConnectionStatus = 'PENDING' | 'AVAILABLE' | 'ERROR'
+type ConnectionService = 'codeconnections' | 'codestar-connections'
+type ConnectionStatus = 'PENDING' | 'AVAILABLE' | 'ERROR'
 
 /** A connection as GetConnection shows it, plus the accounts it is shared with. */
 export interface StoredConnection {

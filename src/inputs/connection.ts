@@ -10,7 +10,7 @@
 import { InputError } from '../core/errors.js'
 import { REGION, partitionOf, splitArn } from './arn.js'
 
-export type ConnectionService = 'codeconnections' | 'codestar-connections'
+type ConnectionService = 'codeconnections' | 'codestar-connections'
 
 export interface ConnectionArn {
   arn: string

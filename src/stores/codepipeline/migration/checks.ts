@@ -46,7 +46,7 @@ export interface MigrationCandidate {
   logicalId: string | undefined
 }
 
-export type MigrationVerdict =
+type MigrationVerdict =
   /** Every check passed: write `rewrite.pipeline`, framed by `webhooks`. */
   | { kind: 'migrate'; rewrite: Rewrite; webhooks: Webhook[] }
   /** Stack-owned: not migrated in place; the template change instead. */
@@ -104,6 +104,11 @@ export function migrationChecks(
       } catch (error) {
         if (error instanceof PipelineShapeError) return refused(error.message)
         throw error
+      }
+      if (rewrite.actions.length === 0) {
+        return refused(
+          'it has no GitHub (version 1) source action, so it holds no token and there is nothing to move'
+        )
       }
       const framing = webhooksFor(
         all,

@@ -44,7 +44,7 @@ export const CONNECTION_ACTION_TYPE: JsonObject = {
 const V1_CONFIGURATION = new Set(['Owner', 'Repo', 'Branch', 'OAuthToken', 'PollForSourceChanges'])
 
 /** Output variables of version 1 that CodeStarSourceConnection does not produce. */
-export const LOST_VARIABLES = ['CommitterDate', 'CommitUrl', 'RepositoryName'] as const
+const LOST_VARIABLES = ['CommitterDate', 'CommitUrl', 'RepositoryName'] as const
 
 /** One GitHub (version 1) source action, as it is rewritten. */
 export interface MigratedAction {

@@ -64,7 +64,7 @@ const where = (change: TemplateChange) =>
 export function describeTemplateChange(change: TemplateChange): string {
   const actions = change.actions.map(
     (a) =>
-      `in Stages ${a.stage} → Actions ${a.action} set ActionTypeId ${dump(a.ActionTypeId, { flowLevel: 0 }).trim()} and Configuration ${dump(a.Configuration, { flowLevel: 0, lineWidth: -1 }).trim()} (OAuthToken and PollForSourceChanges go)`
+      `in Stages ${a.stage} → Actions ${a.action} set ActionTypeId ${dump(a.ActionTypeId, { flowLevel: 0, quotingType: '"' }).trim()} and Configuration ${dump(a.Configuration, { flowLevel: 0, lineWidth: -1, quotingType: '"' }).trim()} (OAuthToken and PollForSourceChanges go)`
   )
   const webhooks = change.removeWebhooks.map(
     (w) => `remove the AWS::CodePipeline::Webhook ${w.name} (TargetAction ${w.targetAction})`
