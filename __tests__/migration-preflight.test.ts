@@ -22,6 +22,7 @@ import {
 } from '../src/stores/codepipeline/migration/preflight.js'
 import {
   migrationChecks,
+  readinessOf,
   type MigrationCandidate
 } from '../src/stores/codepipeline/migration/checks.js'
 import { awsError } from '../__fixtures__/pipelines.js'
@@ -361,6 +362,48 @@ describe('migrationChecks', () => {
     expect(await checks.check(candidate({ pipeline: none }))).toMatchObject({
       kind: 'refused',
       reason: expect.stringMatching(/no GitHub \(version 1\) source action, so it holds no token/)
+    })
+  })
+})
+
+describe('readinessOf', () => {
+  const app = pipeline('app', [githubSource('App', 'app'), githubSource('Lib', 'lib')], 3)
+
+  it('says a pipeline could move, or why not, without a call', () => {
+    expect(
+      readinessOf({ region: 'us-east-1', name: 'app', pipeline: app, stack: undefined })
+    ).toEqual({
+      region: 'us-east-1',
+      pipeline: 'app',
+      actions: ['Source/App', 'Source/Lib']
+    })
+    expect(
+      readinessOf({ region: 'il-central-1', name: 'app', pipeline: app, stack: 's' })
+    ).toMatchObject({
+      blocker: { kind: 'region' }
+    })
+    expect(
+      readinessOf({ region: 'us-east-1', name: 'app', pipeline: app, stack: 's' })
+    ).toMatchObject({
+      blocker: { kind: 'stack', stack: 's' }
+    })
+    const odd = pipeline('odd', [
+      githubSource('App', 'app', { extra: { configuration: { Owner: 'o' } } })
+    ])
+    expect(
+      readinessOf({ region: 'us-east-1', name: 'odd', pipeline: odd, stack: undefined })
+    ).toEqual({
+      region: 'us-east-1',
+      pipeline: 'odd',
+      actions: ['Source/App'],
+      blocker: { kind: 'other', reason: expect.stringMatching(/has no Repo, Branch/) }
+    })
+    const notObject = pipeline('bad', [{ ...githubSource('App', 'app'), configuration: 'x' }])
+    expect(
+      readinessOf({ region: 'us-east-1', name: 'bad', pipeline: notObject, stack: undefined })
+    ).toMatchObject({
+      actions: [],
+      blocker: { kind: 'other', reason: expect.stringMatching(/is a string, not an object/) }
     })
   })
 })

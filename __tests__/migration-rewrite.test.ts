@@ -157,6 +157,44 @@ describe('rewritePipeline', () => {
     expect(() => rewritePipeline(p, ARN, [])).toThrow(/^the GitHub source action 'Source\/G' /)
   })
 
+  it('reads malformed structures without failing, and keeps a member named like a prototype key', () => {
+    const github = { category: 'Source', owner: 'ThirdParty', provider: 'GitHub', version: '1' }
+    const odd = {
+      name: 'odd',
+      stages: [
+        null,
+        { name: 'NoActions' },
+        {
+          name: 7,
+          actions: [
+            3,
+            {
+              name: null,
+              actionTypeId: github,
+              configuration: { Owner: 'o', Repo: 'r', Branch: 'b' },
+              toString: 'kept',
+              namespace: 'NS'
+            }
+          ]
+        }
+      ]
+    } as unknown as JsonObject
+    const { pipeline: out, actions } = rewritePipeline(odd, ARN, [])
+    expect(actions.map((a) => [a.stage, a.action, a.repository])).toEqual([['', '', 'o/r']])
+    const action = (out['stages'] as unknown as { actions: JsonObject[] }[])[2]!.actions[1]!
+    expect(action['toString']).toBe('kept')
+    expect(Object.keys(action)).toEqual([
+      'name',
+      'actionTypeId',
+      'configuration',
+      'toString',
+      'namespace'
+    ])
+    expect(
+      rewritePipeline({ name: 'x', stages: {} } as unknown as JsonObject, ARN, []).actions
+    ).toEqual([])
+  })
+
   it('refuses a configuration that is not an object, as the rotation does', () => {
     const p = pipeline('p', [{ ...githubSource('G', 'g'), configuration: ['x'] }])
     expect(() => rewritePipeline(p, ARN, [])).toThrow(/has a configuration that is an array/)
@@ -226,6 +264,33 @@ describe('verifyMigration', () => {
     expect(verifyMigration(sent, read, actions).problems).toEqual([
       'the new source action is not as planned: Source/App: configuration.DetectChanges: "true" instead of "false"',
       'other settings changed: Build/Build: configuration.ProjectName: "changed" instead of "example-build"; futurePipelineSetting.mode: "lax" instead of "strict"'
+    ])
+  })
+
+  it('names a stage-level difference by its stage', () => {
+    const { pipeline: sent, actions } = planned()
+    const read = readBack(sent, (p) => {
+      ;(stagesOf(p)[0] as unknown as JsonObject)['futureStageSetting'] = 'changed'
+      ;(stagesOf(p)[1] as unknown as JsonObject)['actions'] = []
+    })
+    expect(verifyMigration(sent, read, actions).problems).toEqual([
+      'other settings changed: stage Source: futureStageSetting: "changed" instead of "keep-me"; stage Build: actions: [] instead of [{"name":"Build","actionTypeId":{"category":"Build","owner":"AWS","provider":"Co'
+    ])
+  })
+
+  it('names places in an odd pipeline by their index', () => {
+    const sent = {
+      version: 1,
+      stages: [{ actions: [{ a: 1 }] }, 'stage'],
+      list: [1, 2]
+    } as unknown as JsonObject
+    const read = {
+      version: 2,
+      stages: [{ actions: ['x'] }, 'other'],
+      list: [1]
+    } as unknown as JsonObject
+    expect(verifyMigration(sent, read, []).problems).toEqual([
+      'other settings changed: 0/0: "x" instead of {"a":1}; stage 1: "other" instead of "stage"; list: [1] instead of [1,2]'
     ])
   })
 

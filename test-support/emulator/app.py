@@ -64,6 +64,9 @@ TARGET_PREFIXES = {
     "AmazonSSM": "ssm",
     "com.amazonaws.codeconnections.CodeConnections_20231201": "codeconnections",
     "com.amazonaws.codestar.connections.CodeStar_connections_20191201": "codestar-connections",
+    # The JS SDK sends these without the com.amazonaws.… part (botocore with it).
+    "CodeConnections_20231201": "codeconnections",
+    "CodeStar_connections_20191201": "codestar-connections",
 }
 
 # Services of the AWS JSON 1.0 protocol: their answers are application/x-amz-json-1.0.

@@ -73,6 +73,22 @@ class ConnectionTest(EmulatorTestCase):
         self.assertEqual(refused[0], 400)
         self.assertIn("not supported for codestar-connections resources", refused[1]["message"])
 
+    def test_unsigned_calls_find_the_service_from_either_target_form(self) -> None:
+        import json
+
+        for target in ("CodeStar_connections_20191201", "com.amazonaws.codestar.connections.CodeStar_connections_20191201",
+                       "CodeConnections_20231201", "com.amazonaws.codeconnections.CodeConnections_20231201"):
+            with self.subTest(target=target):
+                conn = self.connection()
+                conn.request("POST", "/", json.dumps({"ConnectionArn": f"arn:aws:codeconnections:{REGION}:{ACCOUNT}:"
+                                                                       f"connection/none"}),
+                             {"X-Amz-Target": f"{target}.GetConnection",
+                              "Content-Type": "application/x-amz-json-1.0"})
+                answer = conn.getresponse()
+                body = json.loads(answer.read())
+                conn.close()
+                self.assertEqual((answer.status, body["__type"]), (400, "ResourceNotFoundException"))
+
     def test_errors(self) -> None:
         client = self.client("codeconnections")
         with self.assertRaises(botocore.exceptions.ClientError) as ctx:

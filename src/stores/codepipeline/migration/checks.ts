@@ -10,7 +10,7 @@ import { loadOnce } from '../../../core/limit.js'
 import { splitArn } from '../../../inputs/arn.js'
 import type { ConnectionArn } from '../../../inputs/connection.js'
 import type { PipelineWebhookApi, Webhook } from '../api.js'
-import { PipelineShapeError, type JsonObject } from '../pipeline-json.js'
+import { PipelineShapeError, findGitHubSourceActions, type JsonObject } from '../pipeline-json.js'
 import type { ConnectionsApi, PolicySimulatorApi } from './api.js'
 import {
   connectionProblem,
@@ -22,7 +22,7 @@ import {
   simulationFailure,
   useConnectionAction
 } from './preflight.js'
-import type { Blocker } from './render.js'
+import type { Blocker, Readiness } from './render.js'
 import { rewritePipeline, type Rewrite } from './rewrite.js'
 import { templateChange, type TemplateChange } from './template.js'
 import { webhooksFor } from './webhooks.js'
@@ -152,4 +152,38 @@ export function migrationChecks(
       return { kind: 'migrate', rewrite, webhooks: framing }
     }
   }
+}
+
+/** A placeholder connection for the shape check of a run without connection-arn. */
+const ANY_CONNECTION = 'arn:aws:codeconnections:us-east-1:000000000000:connection/readiness-check'
+
+/**
+ * What any run can tell of a pipeline that holds a token, without
+ * connection-arn and without a call: its GitHub (version 1) actions, and
+ * whether it could move (the region, stack ownership, the rewrite's shape
+ * rules) — the row of the "Moving off GitHub version 1" section.
+ */
+export function readinessOf(
+  candidate: Pick<MigrationCandidate, 'region' | 'name' | 'pipeline' | 'stack'>
+): Readiness {
+  const base = { region: candidate.region, pipeline: candidate.name }
+  let actions: string[] = []
+  try {
+    const rewrite = rewritePipeline(candidate.pipeline, ANY_CONNECTION, [])
+    actions = rewrite.actions.map((a) => `${a.stage}/${a.action}`)
+  } catch (error) {
+    if (!(error instanceof PipelineShapeError)) throw error
+    const found = (() => {
+      try {
+        return findGitHubSourceActions(candidate.pipeline).map((a) => `${a.stage}/${a.action}`)
+      } catch {
+        return []
+      }
+    })()
+    return { ...base, actions: found, blocker: { kind: 'other', reason: error.message } }
+  }
+  if (regionProblem(candidate.region)) return { ...base, actions, blocker: { kind: 'region' } }
+  if (candidate.stack)
+    return { ...base, actions, blocker: { kind: 'stack', stack: candidate.stack } }
+  return { ...base, actions }
 }

@@ -74,8 +74,9 @@ export interface WebhookTarget {
   targetAction: string
 }
 
-function str(value: Json | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined
+/** A string member, or '' for anything else. */
+function str(value: Json | undefined): string {
+  return typeof value === 'string' ? value : ''
 }
 
 /** Every string inside a JSON value. */
@@ -94,7 +95,7 @@ function lostVariableReaders(pipeline: JsonObject, namespace: string): string[] 
   for (const stage of stages.filter(isObject)) {
     const actions = Array.isArray(stage['actions']) ? stage['actions'] : []
     for (const action of actions.filter(isObject)) {
-      const where = `${str(stage['name']) ?? ''}/${str(action['name']) ?? ''}`
+      const where = `${str(stage['name'])}/${str(action['name'])}`
       for (const text of strings(action)) {
         const found = pattern.exec(text)
         if (found) readers.add(`${where} reads #{${namespace}.${found[1]}}`)
@@ -103,7 +104,7 @@ function lostVariableReaders(pipeline: JsonObject, namespace: string): string[] 
     const { actions: _actions, ...rest } = stage
     for (const text of strings(rest)) {
       const found = pattern.exec(text)
-      if (found) readers.add(`stage ${str(stage['name']) ?? ''} reads #{${namespace}.${found[1]}}`)
+      if (found) readers.add(`stage ${str(stage['name'])} reads #{${namespace}.${found[1]}}`)
     }
   }
   return [...readers]
@@ -111,13 +112,13 @@ function lostVariableReaders(pipeline: JsonObject, namespace: string): string[] 
 
 /** Why a GitHub version 1 action cannot be rewritten without losing something; undefined when it can. */
 function refusal(pipeline: JsonObject, stage: string, action: JsonObject): string | undefined {
-  const label = `the GitHub source action '${stage}/${str(action['name']) ?? ''}'`
+  const label = `the GitHub source action '${stage}/${str(action['name'])}'`
   const config = isObject(action['configuration']) ? action['configuration'] : {}
-  const missing = ['Owner', 'Repo', 'Branch'].filter((k) => !str(config[k])?.trim())
+  const missing = ['Owner', 'Repo', 'Branch'].filter((k) => !str(config[k]).trim())
   if (missing.length > 0) {
     return `${label} has no ${missing.join(', ')}: its repository is not known, so it was not moved to the connection — fix the pipeline definition`
   }
-  if ([config['Owner'], config['Repo']].some((v) => str(v)?.includes('/'))) {
+  if ([config['Owner'], config['Repo']].some((v) => str(v).includes('/'))) {
     return `${label} has an Owner or Repo with a '/': FullRepositoryId would be ambiguous, so it was not moved to the connection`
   }
   const unknown = Object.keys(config).filter((k) => !V1_CONFIGURATION.has(k))
@@ -134,14 +135,17 @@ function refusal(pipeline: JsonObject, stage: string, action: JsonObject): strin
   return undefined
 }
 
-/** Replaces `key`'s value in place: the keys keep their order. */
+/**
+ * The action with new values for members it has, each in its place: the
+ * keys keep their order (an action that can move has both members).
+ */
 function withValues(object: JsonObject, values: Record<string, Json>): JsonObject {
-  const out: JsonObject = {}
-  for (const [key, value] of Object.entries(object)) {
-    out[key] = Object.prototype.hasOwnProperty.call(values, key) ? (values[key] as Json) : value
-  }
-  for (const [key, value] of Object.entries(values)) if (!(key in out)) out[key] = value
-  return out
+  return Object.fromEntries(
+    Object.entries(object).map(([key, value]) => [
+      key,
+      Object.hasOwn(values, key) ? values[key] : value
+    ])
+  ) as JsonObject
 }
 
 /**
@@ -160,7 +164,7 @@ export function rewritePipeline(
   const actions: MigratedAction[] = []
   const stages = Array.isArray(copy['stages']) ? copy['stages'] : []
   for (const stage of stages.filter(isObject)) {
-    const stageName = str(stage['name']) ?? ''
+    const stageName = str(stage['name'])
     const list = stage['actions']
     if (!Array.isArray(list)) continue
     for (const [i, action] of list.entries()) {
@@ -168,14 +172,14 @@ export function rewritePipeline(
       const why = refusal(pipeline, stageName, action)
       if (why) throw new PipelineShapeError(why)
       const config = action['configuration'] as JsonObject
-      const name = str(action['name']) ?? ''
-      const polled = (str(config['PollForSourceChanges']) ?? '').toLowerCase() !== 'false'
+      const name = str(action['name'])
+      const polled = str(config['PollForSourceChanges']).toLowerCase() !== 'false'
       const targeting = webhooks.filter((w) => w.targetAction === name).map((w) => w.name)
       const repository = `${str(config['Owner'])}/${str(config['Repo'])}`
       const configuration: JsonObject = {
         ConnectionArn: connectionArn,
         FullRepositoryId: repository,
-        BranchName: str(config['Branch']) ?? '',
+        BranchName: str(config['Branch']),
         OutputArtifactFormat: 'CODE_ZIP',
         DetectChanges: polled || targeting.length > 0 ? 'true' : 'false'
       }
@@ -185,7 +189,7 @@ export function rewritePipeline(
         stage: stageName,
         action: name,
         repository,
-        branch: str(config['Branch']) ?? '',
+        branch: str(config['Branch']),
         polled,
         webhooks: targeting,
         actionTypeId,

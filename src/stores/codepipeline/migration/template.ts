@@ -26,7 +26,7 @@ export interface TemplateChange {
   removeWebhooks: { name: string; targetAction: string }[]
 }
 
-const text = (value: unknown) => (typeof value === 'string' ? value : String(value))
+const text = (value: unknown) => String(value)
 
 /** The template change for a stack-owned pipeline whose `actions` would move. */
 export function templateChange(

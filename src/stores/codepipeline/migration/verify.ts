@@ -39,7 +39,7 @@ function label(path: string[], sent: JsonObject): { where: string; action?: stri
     const rest = path.slice(2).join('.')
     return { where: `stage ${stageName}${rest ? `: ${rest}` : ''}` }
   }
-  return { where: path.join('.') || 'the pipeline' }
+  return { where: path.join('.') }
 }
 
 function diff(
