@@ -99,7 +99,9 @@ const SIGNING_NAMES: [prefix: string, service: string][] = [
   ['secretsmanager.', 'secretsmanager'],
   ['AmazonSSM.', 'ssm'],
   ['ResourceGroupsTaggingAPI_', 'tagging'],
-  ['AWSSecurityTokenServiceV', 'sts']
+  ['AWSSecurityTokenServiceV', 'sts'],
+  ['com.amazonaws.codeconnections.', 'codeconnections'],
+  ['com.amazonaws.codestar.connections.', 'codestar-connections']
 ]
 
 function signingNameOf(target: string): string {
@@ -232,7 +234,7 @@ export const calls = (emulator: EmulatorLike, filter: CallFilter = {}) => {
 export const resetCalls = (emulator: EmulatorLike) =>
   control(emulator, '/_emulator/calls/reset', {})
 
-const READ_ONLY = /^(Get|List|Describe|BatchGet)/
+const READ_ONLY = /^(Get|List|Describe|BatchGet|Simulate)/
 /** The calls that are not reads (by name, as the tests have always counted them). */
 export async function writeCalls(emulator: EmulatorLike): Promise<CallLogEntry[]> {
   return (await calls(emulator)).filter((c) => !READ_ONLY.test(c.action))
@@ -477,3 +479,188 @@ export const setProcessedTemplate = (
   stackName: string,
   body: string
 ) => control(emulator, '/_emulator/cloudformation/processed-template', { region, stackName, body })
+
+// ------------------------------------------------------------------ CodeConnections (issue 19)
+
+type ConnectionService = 'codeconnections' | 'codestar-connections'
+type ConnectionStatus = 'PENDING' | 'AVAILABLE' | 'ERROR'
+
+/** A connection as GetConnection shows it, plus the accounts it is shared with. */
+export interface StoredConnection {
+  ConnectionName: string
+  ConnectionArn: string
+  ProviderType: string
+  OwnerAccountId: string
+  ConnectionStatus: ConnectionStatus
+  HostArn?: string
+  sharedWith: string[]
+}
+
+const CONNECTION_TARGETS: Record<ConnectionService, string> = {
+  codeconnections: 'com.amazonaws.codeconnections.CodeConnections_20231201',
+  'codestar-connections': 'com.amazonaws.codestar.connections.CodeStar_connections_20191201'
+}
+
+export interface CreateConnectionOptions {
+  /** Default us-east-1. */
+  region?: string
+  /** Default GitHub. */
+  providerType?: string
+  /** The endpoint, and so the ARN's prefix. Default codeconnections. */
+  service?: ConnectionService
+  account?: string
+}
+
+/**
+ * CreateConnection, as a user calls it: the connection is PENDING until
+ * someone completes it in the console (see setConnection). Returns its ARN.
+ */
+export async function createConnection(
+  emulator: EmulatorLike,
+  name: string,
+  options: CreateConnectionOptions = {}
+): Promise<string> {
+  const { region = 'us-east-1', providerType = 'GitHub', service = 'codeconnections' } = options
+  const answer = await awsJson<{ ConnectionArn: string }>(
+    emulator,
+    region,
+    `${CONNECTION_TARGETS[service]}.CreateConnection`,
+    { ConnectionName: name, ProviderType: providerType },
+    options.account === undefined ? {} : { account: options.account }
+  )
+  return answer.ConnectionArn
+}
+
+/** What only the console (or the provider) changes about a connection. */
+export interface ConnectionSettings {
+  status?: ConnectionStatus
+  providerType?: string
+  hostArn?: string
+  /** Accounts it is shared with (AWS RAM; codeconnections connections only). */
+  sharedWith?: string[]
+}
+
+/** Changes a connection as the console would: e.g. `{ status: 'AVAILABLE' }` once completed. */
+export const setConnection = (emulator: EmulatorLike, arn: string, settings: ConnectionSettings) =>
+  control<StoredConnection>(emulator, '/_emulator/connections/connection', { arn, ...settings })
+
+export interface AddConnectionOptions extends ConnectionSettings {
+  name?: string
+  service?: ConnectionService
+  region?: string
+  account?: string
+}
+
+/** Creates a connection in any provider type and status at once (e.g. an AVAILABLE GitHub Enterprise Server one). */
+export const addConnection = (emulator: EmulatorLike, options: AddConnectionOptions = {}) =>
+  control<StoredConnection>(emulator, '/_emulator/connections/connection', options)
+
+export const storedConnection = (emulator: EmulatorLike, arn: string) =>
+  control<StoredConnection>(emulator, `/_emulator/connections/connection?${query({ arn })}`)
+
+// ------------------------------------------------------------------ CodePipeline webhooks (issue 19)
+
+/** A webhook's definition (PutWebhook's `webhook`). */
+export interface WebhookDefinition {
+  name: string
+  targetPipeline: string
+  targetAction: string
+  filters: { jsonPath: string; matchEquals?: string }[]
+  authentication: 'GITHUB_HMAC' | 'IP' | 'UNAUTHENTICATED'
+  authenticationConfiguration: { SecretToken?: string; AllowedIPRange?: string }
+}
+
+/** A webhook as PutWebhook and ListWebhooks answer (the secret token redacted). */
+export interface WebhookItem {
+  definition: WebhookDefinition
+  url: string
+  arn: string
+  tags?: Tag[]
+}
+
+export interface PutWebhookOptions {
+  /** RegisterWebhookWithThirdParty after PutWebhook, as the console does. Default true. */
+  register?: boolean
+  tags?: Tag[]
+  account?: string
+}
+
+/** PutWebhook (and, unless told otherwise, RegisterWebhookWithThirdParty); returns the webhook. */
+export async function putWebhook(
+  emulator: EmulatorLike,
+  region: string,
+  definition: WebhookDefinition,
+  options: PutWebhookOptions = {}
+): Promise<WebhookItem> {
+  const call = options.account === undefined ? {} : { account: options.account }
+  const { webhook } = await awsJson<{ webhook: WebhookItem }>(
+    emulator,
+    region,
+    'CodePipeline_20150709.PutWebhook',
+    { webhook: definition, ...(options.tags ? { tags: options.tags } : {}) },
+    call
+  )
+  if (options.register ?? true) {
+    await awsJson(
+      emulator,
+      region,
+      'CodePipeline_20150709.RegisterWebhookWithThirdParty',
+      { webhookName: definition.name },
+      call
+    )
+  }
+  return webhook
+}
+
+/** ListWebhooks, every page. */
+export async function listWebhooks(
+  emulator: EmulatorLike,
+  region: string,
+  account?: string
+): Promise<WebhookItem[]> {
+  const items: WebhookItem[] = []
+  let next: string | undefined
+  for (let page = 0; page < 100; page++) {
+    const answer = await awsJson<{ webhooks: WebhookItem[]; NextToken?: string }>(
+      emulator,
+      region,
+      'CodePipeline_20150709.ListWebhooks',
+      next === undefined ? {} : { NextToken: next },
+      account === undefined ? {} : { account }
+    )
+    items.push(...answer.webhooks)
+    next = answer.NextToken
+    if (next === undefined) return items
+  }
+  throw new Error('ListWebhooks answered more than 100 pages')
+}
+
+/** The webhooks of a region as the launcher keeps them: registered with GitHub or not, and the GitHub hooks left behind. */
+export interface StoredWebhooks {
+  webhooks: (WebhookItem & { registered: boolean })[]
+  /** GitHub hooks of webhooks deleted while still registered (they call a dead URL). */
+  orphanedRegistrations: { name: string; url: string; pipeline: string; action: string }[]
+}
+
+export const storedWebhooks = (emulator: EmulatorLike, region: string, account?: string) =>
+  control<StoredWebhooks>(
+    emulator,
+    `/_emulator/codepipeline/webhooks?${query({ region, account })}`
+  )
+
+// ------------------------------------------------------------------ IAM policies (issue 19)
+
+/** PutRolePolicy: an inline policy of `role` (what SimulatePrincipalPolicy then reads). */
+export async function putRolePolicy(
+  emulator: EmulatorLike,
+  role: string,
+  policyName: string,
+  document: Record<string, unknown>
+): Promise<void> {
+  await awsQuery(emulator, 'iam', {
+    Action: 'PutRolePolicy',
+    RoleName: role,
+    PolicyName: policyName,
+    PolicyDocument: JSON.stringify(document)
+  })
+}

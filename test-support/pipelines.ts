@@ -248,3 +248,35 @@ export function setGitHubToken<T extends JsonObject>(declaration: T, token: stri
   }
   return declaration
 }
+
+// ------------------------------------------------------------------ issue 19: webhooks, connections
+
+/** The SecretToken of test webhooks (GitHub signs its payloads with it): obviously fake. */
+export const WEBHOOK_SECRET = 'e2e-webhook-secret-not-a-secret'
+
+/**
+ * The webhook the console makes for a GitHub (version 1) source that does not
+ * poll: GitHub's HMAC, a push to the action's branch. The form PutWebhook takes.
+ */
+export function githubWebhook(name: string, pipeline: string, action: string) {
+  return {
+    name,
+    targetPipeline: pipeline,
+    targetAction: action,
+    filters: [{ jsonPath: '$.ref', matchEquals: 'refs/heads/{Branch}' }],
+    authentication: 'GITHUB_HMAC' as const,
+    authenticationConfiguration: { SecretToken: WEBHOOK_SECRET }
+  }
+}
+
+/**
+ * An IAM policy document that lets a pipeline's role use a connection: the
+ * action's prefix is the ARN's (codeconnections or codestar-connections).
+ */
+export function useConnectionPolicy(connectionArn: string): JsonObject {
+  const prefix = connectionArn.split(':')[2] ?? 'codeconnections'
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: `${prefix}:UseConnection`, Resource: connectionArn }]
+  }
+}

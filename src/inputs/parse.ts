@@ -6,6 +6,7 @@
 import { getBooleanInput, getInput } from '@actions/core'
 import { InputError } from '../core/errors.js'
 import { REGION, parseRegionalArn, partitionOf } from './arn.js'
+import { parseConnectionArn } from './connection.js'
 import type {
   CodeBuildMode,
   CodeBuildSettings,
@@ -344,6 +345,27 @@ export function parseInputs(retirePrevious: boolean): Inputs {
     minDaysLeft: parseInteger('min-days-left', 0, 366, 7),
     maxConcurrency: parseInteger('max-concurrency', 1, 64, DEFAULT_MAX_CONCURRENCY),
     retirePrevious
+  }
+  const connection = parseConnectionArn(getInput('connection-arn'))
+  if (connection) {
+    if (pipelines.length === 0) {
+      throw new InputError(
+        'connection-arn',
+        'is set, but `pipelines` is empty: name the pipelines whose GitHub (version 1) source moves to the connection'
+      )
+    }
+    const pipelinePartitions = new Set(
+      [...regions, ...pipelines.flatMap((s) => (s.kind === 'arn' ? [s.region] : []))].map(
+        partitionOf
+      )
+    )
+    if (pipelinePartitions.size > 0 && !pipelinePartitions.has(connection.partition)) {
+      throw new InputError(
+        'connection-arn',
+        `names partition '${connection.partition}', but the pipelines are in partition '${[...pipelinePartitions].join("' and '")}': a pipeline can use a connection of its own partition only`
+      )
+    }
+    inputs.connection = connection
   }
 
   // previous-token alone retires the old token after other jobs rotated it

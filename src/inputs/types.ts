@@ -1,4 +1,5 @@
 /** The inputs, parsed and validated (parse.ts): what every other module reads. */
+import type { ConnectionArn } from './connection.js'
 
 /** How a `pipelines` entry selects pipelines. */
 export type PipelineSelector =
@@ -57,4 +58,9 @@ export interface Inputs {
   maxConcurrency: number
   /** Set when `previous-token` was given: the old token is retired after the run. */
   retirePrevious: boolean
+  /**
+   * `connection-arn`: when set, the selected pipelines' GitHub (version 1)
+   * sources move to this connection instead of being rotated (issue 19).
+   */
+  connection?: ConnectionArn
 }

@@ -52,6 +52,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
 JSON_CT = "application/x-amz-json-1.1"
+JSON_10_CT = "application/x-amz-json-1.0"
 
 # X-Amz-Target prefixes (AWS JSON protocol) -> service signing name, for
 # requests without a credential scope.
@@ -61,7 +62,15 @@ TARGET_PREFIXES = {
     "secretsmanager": "secretsmanager",
     "ResourceGroupsTaggingAPI_20170126": "tagging",
     "AmazonSSM": "ssm",
+    "com.amazonaws.codeconnections.CodeConnections_20231201": "codeconnections",
+    "com.amazonaws.codestar.connections.CodeStar_connections_20191201": "codestar-connections",
+    # The JS SDK sends these without the com.amazonaws.… part (botocore with it).
+    "CodeConnections_20231201": "codeconnections",
+    "CodeStar_connections_20191201": "codestar-connections",
 }
+
+# Services of the AWS JSON 1.0 protocol: their answers are application/x-amz-json-1.0.
+JSON_10_SERVICES = {"codeconnections", "codestar-connections"}
 
 # Query-protocol actions that are sent unsigned (same table as moto's server).
 UNSIGNED_QUERY_ACTIONS = {"AssumeRoleWithWebIdentity": "sts", "AssumeRoleWithSAML": "sts"}
@@ -74,7 +83,8 @@ QUERY_NAMESPACES = {
 }
 
 # Actions counted as reads in the call log ("write": false).
-READ_PREFIXES = ("Get", "List", "Describe", "BatchGet", "Search", "Lookup", "AssumeRole", "Decode")
+READ_PREFIXES = ("Get", "List", "Describe", "BatchGet", "Search", "Lookup", "AssumeRole", "Decode",
+                 "Simulate")
 
 CREDENTIAL_RE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
 USER_AGENT_REGION_RE = re.compile(r"region/(?P<region>[a-z]{2}-[a-z]+-\d{1})")
@@ -289,6 +299,9 @@ class Emulator:
         self.ssm: Any = None
         self.cloudformation: Any = None
         self.control: Any = None
+        self.webhooks: Any = None
+        self.connections: Any = None
+        self.iamsim: Any = None
 
     # ---------------------------------------------------------------- state
     def add_service(self, service: Any) -> Any:
@@ -418,7 +431,7 @@ class Emulator:
             # AWS JSON protocol responses are application/x-amz-json-1.1 (moto sends
             # text/html or application/json for some); moto's stray "status" header goes.
             resp.headers = [(k, v) for k, v in resp.headers if k.lower() not in ("content-type", "status")]
-            resp.headers.append(("Content-Type", JSON_CT))
+            resp.headers.append(("Content-Type", JSON_10_CT if req.service in JSON_10_SERVICES else JSON_CT))
         return resp
 
     def _finish(self, entry: dict[str, Any], resp: Resp, start_response: Callable) -> Iterable[bytes]:
@@ -510,7 +523,8 @@ class Emulator:
                 req.region = ua.group("region")
         if target:
             req.protocol = "json"
-            prefix, _, action = target.partition(".")
+            # The last dot: com.amazonaws.codeconnections.CodeConnections_20231201.GetConnection
+            prefix, _, action = target.rpartition(".")
             req.action = action
             if not m:
                 req.service = TARGET_PREFIXES.get(prefix, prefix.lower())
@@ -576,10 +590,13 @@ def build_app(page_size: int = 100, throttle_rps: float | None = None, verbose: 
     import cloudformation
     import codebuild
     import codepipeline
+    import connections
     import control
     import executions
+    import iamsim
     import ssm
     import tagging
+    import webhooks
 
     emu = Emulator(DomainDispatcherApplication(create_backend_app), page_size=page_size,
                    throttle_rps=throttle_rps, verbose=verbose, latency_ms=latency_ms)
@@ -590,4 +607,8 @@ def build_app(page_size: int = 100, throttle_rps: float | None = None, verbose: 
     emu.ssm = emu.add_service(ssm.SsmService(emu))
     emu.cloudformation = emu.add_service(cloudformation.CloudFormationService(emu))
     emu.control = control.Control(emu)
+    emu.webhooks = emu.add_service(webhooks.WebhookService(emu, emu.codepipeline))
+    emu.connections = emu.add_service(connections.ConnectionService(emu))
+    emu.iamsim = emu.add_service(iamsim.PolicySimulator(emu))
+    emu.control.routes.update({**emu.webhooks.routes(), **emu.connections.routes()})
     return emu

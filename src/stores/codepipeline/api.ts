@@ -14,6 +14,8 @@
  */
 import {
   CodePipelineClient,
+  DeleteWebhookCommand,
+  DeregisterWebhookWithThirdPartyCommand,
   GetPipelineCommand,
   GetPipelineExecutionCommand,
   GetPipelineStateCommand,
@@ -22,6 +24,8 @@ import {
   UpdatePipelineCommand,
   paginateListPipelines,
   paginateListTagsForResource,
+  paginateListWebhooks,
+  RegisterWebhookWithThirdPartyCommand,
   type GetPipelineInput,
   type SourceRevisionOverride,
   type UpdatePipelineInput
@@ -348,6 +352,70 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
       // when it retries, so a retried attempt that had landed starts no second run.
       const output = await starting().send(new StartPipelineExecutionCommand({ name, ...request }))
       return output.pipelineExecutionId
+    }
+  }
+}
+
+// ------------------------------------------------------------------ webhooks (issue 19)
+
+/** A GitHub (version 1) webhook, as ListWebhooks defines it. */
+export interface Webhook {
+  name: string
+  targetPipeline: string
+  targetAction: string
+  arn: string | undefined
+}
+
+/**
+ * CodePipeline's webhook calls in one region: what moving a GitHub
+ * (version 1) source to a connection does with the webhook that started it.
+ * A factory of its own, beside createPipelineApi: the write path wires it in
+ * (phase 2 of issue 19) without every PipelineApi having to grow.
+ */
+export interface PipelineWebhookApi {
+  /** Every webhook of the region (ListWebhooks, every page). */
+  listWebhooks(): Promise<Webhook[]>
+  deregisterWebhook(name: string): Promise<void>
+  registerWebhook(name: string): Promise<void>
+  deleteWebhook(name: string): Promise<void>
+}
+
+export function createPipelineWebhookApi(
+  settings: AwsSettings,
+  region: string
+): PipelineWebhookApi {
+  let built: CodePipelineClient | undefined
+  const client = () => (built ??= newClient(settings, region, {}))
+  return {
+    async listWebhooks() {
+      const found: Webhook[] = []
+      const pages = boundedPages(
+        'codepipeline:ListWebhooks',
+        paginateListWebhooks({ client: client(), pageSize: 100, ...PAGINATION }, {}),
+        (page) => page.NextToken
+      )
+      for await (const page of pages) {
+        for (const item of page.webhooks ?? []) {
+          const d = item.definition
+          if (!d?.name || !d.targetPipeline || !d.targetAction) continue
+          found.push({
+            name: d.name,
+            targetPipeline: d.targetPipeline,
+            targetAction: d.targetAction,
+            arn: item.arn
+          })
+        }
+      }
+      return found
+    },
+    async deregisterWebhook(name) {
+      await client().send(new DeregisterWebhookWithThirdPartyCommand({ webhookName: name }))
+    },
+    async registerWebhook(name) {
+      await client().send(new RegisterWebhookWithThirdPartyCommand({ webhookName: name }))
+    },
+    async deleteWebhook(name) {
+      await client().send(new DeleteWebhookCommand({ name }))
     }
   }
 }
