@@ -15,14 +15,16 @@
  * dist/ is emptied first, so a chunk that is no longer built does not stay.
  */
 import { execFileSync } from 'node:child_process'
-import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { minify } from 'terser'
 
 const DIST = 'dist'
 const STATS = join('node_modules', '.cache', 'ncc-stats.json')
 
 rmSync(DIST, { recursive: true, force: true })
+// A fresh clone has no node_modules/.cache: ncc writes its stats there and does not create it.
+mkdirSync(dirname(STATS), { recursive: true })
 execFileSync(
   join('node_modules', '.bin', 'ncc'),
   ['build', 'src/index.ts', '-o', DIST, '--minify', '--stats-out', STATS],
