@@ -4,7 +4,7 @@ import { inputsOf } from '../__fixtures__/inputs.js'
 import type { ValueRef } from '../src/core/refs.js'
 import type { GitHubClient } from '../src/github/api.js'
 import type { CodeBuildSettings, Inputs } from '../src/inputs/types.js'
-import type { Services } from '../src/main.js'
+import type { Services } from '../src/stores/registry.js'
 import type { SecretsStore } from '../src/stores/secrets-manager/store.js'
 import {
   ACCOUNT,

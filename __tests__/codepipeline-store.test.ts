@@ -261,11 +261,11 @@ describe('pipelineStore', () => {
       limit: now,
       token: new Secret(TOKEN),
       writeOnRead: true,
-      clock,
-      onPlanned: (target) => {
-        const written = east.writes.some((w) => w['name'] === target.name)
-        told.push(`${target.name} ${target.result.status}${written ? ' written' : ''}`)
-      }
+      clock
+    })
+    s.onPlanned((target) => {
+      const written = east.writes.some((w) => w['name'] === target.name)
+      told.push(`${target.name} ${target.result.status}${written ? ' written' : ''}`)
     })
     await s.plan()
     await s.apply()
@@ -281,9 +281,9 @@ describe('pipelineStore', () => {
       limit: now,
       token: new Secret(TOKEN),
       writeOnRead: false,
-      clock,
-      onPlanned: (target) => told.push(target.name)
+      clock
     })
+    dry.onPlanned((target) => told.push(target.name))
     await dry.plan()
     expect(told.sort()).toEqual(['other-app', 'prod-app'])
     expect(east.writes).toEqual([])

@@ -10,7 +10,7 @@ import {
 import type { Secret } from '../src/core/secret.js'
 import { startFakeGitHub } from '../test-support/fake-github.js'
 import type { GitHubApi, GitHubClient, GitHubUser } from '../src/github/api.js'
-import type { Services } from '../src/main.js'
+import type { Services } from '../src/stores/registry.js'
 import type { JsonObject } from '../src/stores/codepipeline/pipeline-json.js'
 import {
   ACCOUNT,
@@ -22,7 +22,8 @@ import {
 } from './values-fakes.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { run, createServices } = await import('../src/main.js')
+const { run } = await import('../src/main.js')
+const { stores: registry } = await import('../src/stores/registry.js')
 const { GitHubError } = await import('../src/github/api.js')
 
 const TOKEN = 'unit-token-0123456789abcdef'
@@ -590,9 +591,9 @@ describe('run: the GitHub API', () => {
   })
 })
 
-describe('createServices', () => {
+describe('the registry’s services', () => {
   it('makes one client per service and region, reused', () => {
-    const made = createServices({ credentials: undefined, maxConcurrency: 2 })
+    const made = registry.services({ credentials: undefined, maxConcurrency: 2 })
     for (const service of ['pipelines', 'codebuild', 'secrets', 'parameters', 'stacks'] as const) {
       expect(made[service]('us-east-1')).toBe(made[service]('us-east-1'))
       expect(made[service]('us-east-1')).not.toBe(made[service]('eu-west-1'))

@@ -423,20 +423,6 @@ describe('secretsStore', () => {
   })
 })
 
-describe('secretsStore: order', () => {
-  it('plans after the stores it is given, none by default', () => {
-    const { inputs, store } = storeFor({ secrets: 'ci/plain' })
-    expect(store.after).toEqual([])
-    const later = secretsStore(inputs, {
-      apiFor,
-      limit,
-      token: new Secret(TOKEN),
-      after: () => [store]
-    })
-    expect(later.after).toEqual([store])
-  })
-})
-
 describe('secretsStore: misplaced answers', () => {
   it.each([
     [

@@ -444,18 +444,6 @@ describe('parameterStore: answers without a version or an ARN', () => {
   })
 })
 
-describe('parameterStore: order', () => {
-  it('plans after the stores it is given, none by default', () => {
-    const inputs = setup({ parameters: '/ci/token' })
-    const token = new Secret(TOKEN)
-    expect(parameterStore(inputs, { apiFor, limit, token }).after).toEqual([])
-    const before = parameterStore(inputs, { apiFor, limit, token })
-    expect(parameterStore(inputs, { apiFor, limit, token, after: () => [before] }).after).toEqual([
-      before
-    ])
-  })
-})
-
 describe('parameterStore: ARNs and contributed parameters', () => {
   it('reads a parameter named by ARN by its ARN, then works with the name AWS answers with', async () => {
     const arn = west.arnOf('/ci/token')

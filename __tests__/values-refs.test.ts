@@ -30,13 +30,25 @@ const row = (r: ValueRef, name = r.id): Row => ({
 })
 
 describe('Contributions', () => {
+  const late = (r: ValueRef) => `${r.entry} came too late`
+
+  it('throws on a contribution once the receiver took the refs: it would never be planned', () => {
+    const contributions = new Contributions<string>(late)
+    const early = ref('early', { origin: 'stack one' })
+    contributions.add(early)
+    expect(contributions.close()).toEqual([early])
+    expect(() => contributions.add(ref('ci/late#token'))).toThrow('ci/late#token came too late')
+    // What was taken stays as it was.
+    expect(contributions.close()).toEqual([early])
+  })
+
   it('hands back, for each ref added, the result settled for it', () => {
-    const contributions = new Contributions<string>()
+    const contributions = new Contributions<string>(late)
     const a = ref('a', { origin: 'stack one' })
     const b = ref('b', { origin: 'CodeBuild credential in us-east-1' })
     const lookA = contributions.add(a)
     const lookB = contributions.add(b)
-    expect(contributions.refs()).toEqual([a, b])
+    expect(contributions.close()).toEqual([a, b])
     // Before the writing store planned: nothing yet.
     expect(lookA()).toBeUndefined()
     contributions.settle((r) => (r === a ? 'row of a' : undefined))
@@ -47,7 +59,7 @@ describe('Contributions', () => {
   })
 
   it('keeps the same ref added twice as two lookups', () => {
-    const contributions = new Contributions<number>()
+    const contributions = new Contributions<number>(late)
     const same = ref('x')
     const first = contributions.add(same)
     const second = contributions.add(same)

@@ -19,17 +19,29 @@ export interface ValueRef {
 /** The result of a contributed value, once its store has planned or written it. */
 export type Lookup<R> = () => R | undefined
 
-/** Values found by other stores, collected before the writing store plans. */
+/**
+ * Values found by other stores, collected before the writing store plans.
+ * Once it has taken them (close), a contribution throws: it would never be
+ * planned, so never written, and the old token could be revoked while that
+ * value still holds it.
+ */
 export class Contributions<R> {
   readonly #items: { ref: ValueRef; result?: R }[] = []
+  #closed = false
+
+  /** `late` says what a contribution that came too late is, for the error. */
+  constructor(private readonly late: (ref: ValueRef) => string) {}
 
   add(ref: ValueRef): Lookup<R> {
+    if (this.#closed) throw new Error(this.late(ref))
     const item: { ref: ValueRef; result?: R } = { ref }
     this.#items.push(item)
     return () => item.result
   }
 
-  refs(): ValueRef[] {
+  /** The refs contributed, for the plan; no more are taken after this. */
+  close(): ValueRef[] {
+    this.#closed = true
     return this.#items.map((i) => i.ref)
   }
 

@@ -122,8 +122,6 @@ export interface ValueStoreParts<R extends ValueResult, M, P> {
   previous: Secret | undefined
   /** The refs the input names. */
   inputRefs: ValueRef[]
-  /** Stores that may contribute values: this store plans after them. */
-  after?: () => Store[]
   backend: ValueBackend<R, M, P>
   /** What the output lists for an updated value. */
   idOf(result: R): string
@@ -156,8 +154,10 @@ export function valueStore<R extends ValueResult, M, P>(
   parts: ValueStoreParts<R, M, P>
 ): ValueStore<R> {
   const { backend, token, noun } = parts
-  const contributions = new Contributions<R>()
-  let planning = false
+  const contributions = new Contributions<R>(
+    (ref) =>
+      `${capitalised(noun)} ${ref.entry} (from ${ref.origin ?? 'the inputs'}) was contributed after the ${parts.input} store planned, so it would never be written: the contributing store must name it in its descriptor's \`contributes\``
+  )
   let rows: Planned<R, M>[] = []
   let writes: ValueWrite<R, M>[] = []
   const warnings: string[] = []
@@ -353,22 +353,10 @@ export function valueStore<R extends ValueResult, M, P>(
   }
 
   return {
-    get after() {
-      return parts.after?.() ?? []
-    },
-
-    contribute(ref) {
-      if (planning) {
-        throw new Error(
-          `${capitalised(noun)} ${ref.entry} (from ${ref.origin ?? 'the inputs'}) was contributed after the ${parts.input} store planned, so it would never be written: the contributing store must be in that store's \`after\``
-        )
-      }
-      return contributions.add(ref)
-    },
+    contribute: (ref) => contributions.add(ref),
 
     async plan() {
-      planning = true
-      const refs = [...parts.inputRefs, ...contributions.refs()]
+      const refs = [...parts.inputRefs, ...contributions.close()]
       if (refs.length === 0) return
       const planned = await Promise.all(refs.map((ref) => planRef(ref)))
       const { kept, rowOf } = mergeRows(planned, targetOf, `the ${parts.input} input`)

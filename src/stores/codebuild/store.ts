@@ -3,13 +3,18 @@ import type { Store } from '../../core/flow.js'
 import type { Limit } from '../../core/limit.js'
 import { countStatuses, emptyReport, type Report } from '../../core/report.js'
 import type { Secret } from '../../core/secret.js'
-import type { Inputs } from '../../inputs/types.js'
 import type { SecretsStore } from '../secrets-manager/store.js'
-import type { CodeBuildApi } from './api.js'
+import { describeStore, type StoreContext } from '../descriptor.js'
+import { createCodeBuildApi, type CodeBuildApi } from './api.js'
 import { applyDisconnect, applyImport } from './apply.js'
 import { planRegion } from './plan.js'
 import { codebuildLines, codebuildSection } from './render.js'
-import type { CodeBuildResult, RegionPlan } from './types.js'
+import {
+  CODEBUILD_INPUTS,
+  type CodeBuildInputs,
+  type CodeBuildResult,
+  type RegionPlan
+} from './types.js'
 
 export interface CodeBuildStoreOptions {
   apiFor: (region: string) => CodeBuildApi
@@ -55,7 +60,7 @@ function outputEntry(r: CodeBuildResult) {
   return { region, serverType, authType, arn, status, secretArn, error }
 }
 
-export function codebuildStore(inputs: Inputs, options: CodeBuildStoreOptions): Store {
+export function codebuildStore(inputs: CodeBuildInputs, options: CodeBuildStoreOptions): Store {
   let plans: RegionPlan[] = []
   const warnings: string[] = []
   const results = () => plans.map(throughSecret)
@@ -102,3 +107,15 @@ export function codebuildStore(inputs: Inputs, options: CodeBuildStoreOptions): 
     }
   }
 }
+
+export const codebuild = describeStore({
+  api: createCodeBuildApi,
+  inputs: CODEBUILD_INPUTS,
+  regions: (inputs) => (inputs.codebuild.mode === 'off' ? [] : inputs.regions),
+  // A credential kept in a secret is rotated in that secret.
+  contributes: ['secrets'],
+  create: (
+    inputs,
+    { apiFor, limit, token, stores }: StoreContext<CodeBuildApi, { secrets: SecretsStore }>
+  ) => codebuildStore(inputs, { apiFor, limit, token, secrets: stores.secrets })
+})

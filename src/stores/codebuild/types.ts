@@ -1,8 +1,13 @@
 /** What the CodeBuild store plans, writes and reports. */
 import type { Lookup } from '../../core/refs.js'
-import type { CodeBuildServerType } from '../../inputs/types.js'
+import type { CodeBuildServerType, Inputs } from '../../inputs/types.js'
 import type { SecretResult } from '../secrets-manager/types.js'
 import type { SourceCredential } from './api.js'
+
+/** The inputs the CodeBuild store reads (its descriptor gives it only these). */
+export const CODEBUILD_INPUTS = ['codebuild', 'regions', 'dryRun'] as const
+
+export type CodeBuildInputs = Pick<Inputs, (typeof CODEBUILD_INPUTS)[number]>
 
 type CodeBuildStatus =
   'imported' | 'updated' | 'planned' | 'removed' | 'absent' | 'skipped' | 'failed'

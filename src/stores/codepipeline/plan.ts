@@ -8,7 +8,7 @@ import { describeAwsError, isNotFound } from '../../aws/errors.js'
 import type { Limit } from '../../core/limit.js'
 import { byText } from '../../core/order.js'
 import { partitionOf, splitArn } from '../../inputs/arn.js'
-import type { Inputs, PipelineSelector } from '../../inputs/types.js'
+import type { PipelineSelector } from '../../inputs/types.js'
 import {
   STACK_TAG,
   LOGICAL_ID_TAG,
@@ -24,7 +24,7 @@ import {
   versionOf,
   type GitHubSourceAction
 } from './pipeline-json.js'
-import type { PipelineResult, PipelineTarget } from './types.js'
+import type { PipelineInputs, PipelineResult, PipelineTarget } from './types.js'
 
 interface Candidate {
   name: string
@@ -44,14 +44,14 @@ export interface RegionPlan {
 }
 
 /** The regions the run touches for pipelines: those listed, plus any an ARN names. */
-export function pipelineRegions(inputs: Inputs): string[] {
+export function pipelineRegions(inputs: PipelineInputs): string[] {
   const regions = new Set<string>()
   if (inputs.pipelines.some((s) => s.kind !== 'arn')) for (const r of inputs.regions) regions.add(r)
   for (const s of inputs.pipelines) if (s.kind === 'arn') regions.add(s.region)
   return [...regions]
 }
 
-function selectorsFor(region: string, inputs: Inputs): PipelineSelector[] {
+function selectorsFor(region: string, inputs: PipelineInputs): PipelineSelector[] {
   return inputs.pipelines.filter((s) =>
     s.kind === 'arn' ? s.region === region : inputs.regions.includes(region)
   )
@@ -235,7 +235,7 @@ export interface PlanHooks {
  */
 export async function planRegion(
   region: string,
-  inputs: Inputs,
+  inputs: PipelineInputs,
   api: PipelineApi,
   limit: Limit,
   hooks: PlanHooks
@@ -343,7 +343,7 @@ async function findStacks(
  * is absent. A name found nowhere (a typo, a deleted pipeline) fails.
  */
 export function forgiveMissingNames(
-  inputs: Inputs,
+  inputs: PipelineInputs,
   missing: { name: string; result: PipelineResult }[],
   results: PipelineResult[]
 ): void {

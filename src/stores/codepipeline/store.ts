@@ -4,13 +4,20 @@ import { createLimit, type Limit } from '../../core/limit.js'
 import { sortByRegion } from '../../core/order.js'
 import { countStatuses, emptyReport, type Report } from '../../core/report.js'
 import type { Secret } from '../../core/secret.js'
-import type { Inputs } from '../../inputs/types.js'
-import type { PipelineApi } from './api.js'
+import { describeStore } from '../descriptor.js'
+import { createPipelineApi, type PipelineApi } from './api.js'
 import { rotateTarget, type WriteContext } from './apply.js'
 import { runningFor } from './executions.js'
 import { forgiveMissingNames, pipelineRegions, planRegion } from './plan.js'
 import { pipelineLines, pipelineSection } from './render.js'
-import { realClock, type Clock, type PipelineResult, type PipelineTarget } from './types.js'
+import {
+  PIPELINE_INPUTS,
+  realClock,
+  type Clock,
+  type PipelineInputs,
+  type PipelineResult,
+  type PipelineTarget
+} from './types.js'
 
 export interface PipelineStoreOptions {
   apiFor: (region: string) => PipelineApi
@@ -27,8 +34,6 @@ export interface PipelineStoreOptions {
   clock?: Clock
   /** See WriteContext.freshMs. */
   freshMs?: number
-  /** Told about each target as soon as it is planned (the token check starts on it). */
-  onPlanned?: (target: PipelineTarget) => void
 }
 
 /** A pipeline a CloudFormation stack owns, for the stack store to follow. */
@@ -45,13 +50,15 @@ export interface PipelineStore extends Store {
   targets(): PipelineTarget[]
   /** The planned pipelines a stack owns. */
   owned(): OwnedPipeline[]
+  /** Tells `listener` about each target as soon as it is planned (the token check starts on it). */
+  onPlanned(listener: (target: PipelineTarget) => void): void
 }
 
 function stackWarning(result: PipelineResult): string {
   return `Pipeline '${result.pipeline}' in ${result.region} belongs to CloudFormation stack '${result.stack}': update the template's token source too (a NoEcho parameter or a {{resolve:secretsmanager:...}} dynamic reference — see the secrets input), or the next stack update brings the old token back.`
 }
 
-function busyNote(inputs: Inputs, target: PipelineTarget, now: number): void {
+function busyNote(inputs: PipelineInputs, target: PipelineTarget, now: number): void {
   const runs = target.check?.runs ?? []
   const { result } = target
   if (runs.length === 0) {
@@ -76,7 +83,10 @@ function busyNote(inputs: Inputs, target: PipelineTarget, now: number): void {
 /** A look of the plan younger than this counts as "right before" the write (see WriteContext.freshMs). */
 const FRESH_MS = 5_000
 
-export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): PipelineStore {
+export function pipelineStore(
+  inputs: PipelineInputs,
+  options: PipelineStoreOptions
+): PipelineStore {
   const clock = options.clock ?? realClock
   // Writes have slots of their own: a pipeline read while the others are
   // still queued for their reads is written without queueing behind them.
@@ -95,6 +105,7 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
   let results: PipelineResult[] = []
   const warnings: string[] = []
   const writes: Promise<void>[] = []
+  const listeners: ((target: PipelineTarget) => void)[] = []
   const sorted = () => sortByRegion(results, inputs.regions, (r) => r.pipeline)
 
   return {
@@ -105,7 +116,7 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
           planRegion(region, inputs, options.apiFor(region), options.limit, {
             now: () => clock.now(),
             planned: async (target) => {
-              options.onPlanned?.(target)
+              for (const listener of listeners) listener(target)
               if (inputs.dryRun) busyNote(inputs, target, clock.now())
               // With nothing checked between reading and writing, each
               // pipeline is written as soon as it is read, so reads and
@@ -144,6 +155,10 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
     },
 
     targets: () => targets.filter((t) => t.result.status !== 'failed'),
+
+    onPlanned: (listener) => {
+      listeners.push(listener)
+    },
 
     owned: () =>
       targets.flatMap((t) =>
@@ -206,3 +221,19 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
     }
   }
 }
+
+export const pipelines = describeStore({
+  api: createPipelineApi,
+  inputs: PIPELINE_INPUTS,
+  regions: pipelineRegions,
+  create: (inputs, { apiFor, limit, token, clock }) =>
+    pipelineStore(inputs, {
+      apiFor,
+      limit,
+      token,
+      // With nothing checked between reading and writing, each pipeline is
+      // written as soon as it is read.
+      writeOnRead: !inputs.dryRun && !inputs.verifyToken,
+      ...(clock && { clock })
+    })
+})

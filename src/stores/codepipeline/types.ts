@@ -1,7 +1,21 @@
 /** What the CodePipeline store plans, writes and reports. */
+import type { Inputs } from '../../inputs/types.js'
 import type { Execution } from './api.js'
 import type { Restart } from './executions.js'
 import type { GitHubSourceAction, JsonObject } from './pipeline-json.js'
+
+/** The inputs the CodePipeline store reads (its descriptor gives it only these). */
+export const PIPELINE_INPUTS = [
+  'pipelines',
+  'regions',
+  'dryRun',
+  'verifyToken',
+  'followStacks',
+  'inProgress',
+  'maxConcurrency'
+] as const
+
+export type PipelineInputs = Pick<Inputs, (typeof PIPELINE_INPUTS)[number]>
 
 type PipelineStatus = 'updated' | 'planned' | 'skipped' | 'failed'
 
