@@ -23,7 +23,7 @@ const { stackStore } = await import('../src/stores/cloudformation/store.js')
 const { stackLines, stackSection } = await import('../src/stores/cloudformation/render.js')
 const { secretsStore } = await import('../src/stores/secrets-manager/store.js')
 const { parameterStore } = await import('../src/stores/ssm/store.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 
 const TOKEN = 'unit-token-stacks-0123456789'
 const OLD = 'old-stack-token-do-not-print'
@@ -579,7 +579,7 @@ describe('stackStore', () => {
   /** The stack store between the pipelines it follows and the stores it hands values to. */
   async function runStores(list: OwnedPipeline[], extra: Partial<Inputs> = {}) {
     const inputs = makeInputs(extra)
-    const token = new Secret(TOKEN)
+    const token = new SealedToken(TOKEN)
     const secrets = secretsStore(inputs, { apiFor: (r) => secretApis[r]!, limit, token })
     const parameters = parameterStore(inputs, { apiFor: (r) => parameterApis[r]!, limit, token })
     const pipelines = pipelinesOwning(list)

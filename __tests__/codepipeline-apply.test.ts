@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeEach, afterEach, jest } from '@jest/globals'
 import { FakeClock, FakeRegion, arnOf, awsError, run } from '../__fixtures__/pipelines.js'
 import { createLimit, type Limit } from '../src/core/limit.js'
-import { Secret } from '../src/core/secret.js'
+import { SealedToken } from '../src/core/sealed-token.js'
 import type { InProgressMode } from '../src/inputs/types.js'
 import {
   attempt,
@@ -56,7 +56,7 @@ function context(
     api,
     limit: now,
     followUps: now,
-    token: new Secret(TOKEN),
+    token: new SealedToken(TOKEN),
     inProgress: { mode, timeoutMinutes },
     clock,
     freshMs: 0,

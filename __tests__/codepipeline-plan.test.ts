@@ -11,7 +11,7 @@ const { selectCandidates, pipelineRegions, planRegion, forgiveMissingNames } =
   await import('../src/stores/codepipeline/plan.js')
 const { pipelineStore } = await import('../src/stores/codepipeline/store.js')
 const { parseInputs } = await import('../src/inputs/parse.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 
 const TOKEN = 'unit-token-0123456789'
 const now: Limit = (task) => task()
@@ -35,7 +35,7 @@ function store(values: Record<string, string>, writeOnRead = false, limit = now)
   return pipelineStore(setup(values), {
     apiFor,
     limit,
-    token: new Secret(TOKEN),
+    token: new SealedToken(TOKEN),
     writeOnRead,
     clock: new FakeClock()
   })

@@ -8,7 +8,7 @@ import type { PipelineResult } from '../src/stores/codepipeline/types.js'
 jest.unstable_mockModule('@actions/core', () => core)
 const { pipelineStore } = await import('../src/stores/codepipeline/store.js')
 const { parseInputs } = await import('../src/inputs/parse.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 
 const TOKEN = 'unit-token-0123456789'
 const now: Limit = (task) => task()
@@ -36,7 +36,7 @@ function store(
   return pipelineStore(setup(values), {
     apiFor,
     limit,
-    token: new Secret(TOKEN),
+    token: new SealedToken(TOKEN),
     writeOnRead,
     clock
   })
@@ -259,7 +259,7 @@ describe('pipelineStore', () => {
     const s = pipelineStore(setup({ pipelines: '*' }), {
       apiFor,
       limit: now,
-      token: new Secret(TOKEN),
+      token: new SealedToken(TOKEN),
       writeOnRead: true,
       clock
     })
@@ -279,7 +279,7 @@ describe('pipelineStore', () => {
     const dry = pipelineStore(setup({ pipelines: '*', 'dry-run': 'true' }), {
       apiFor,
       limit: now,
-      token: new Secret(TOKEN),
+      token: new SealedToken(TOKEN),
       writeOnRead: false,
       clock
     })
@@ -486,7 +486,7 @@ describe('pipelineStore: freshMs', () => {
     const reused = pipelineStore(setup({ pipelines: 'prod-app' }), {
       apiFor,
       limit: now,
-      token: new Secret(TOKEN),
+      token: new SealedToken(TOKEN),
       writeOnRead: false,
       clock,
       freshMs: 60_000
@@ -504,7 +504,7 @@ describe('pipelineStore: freshMs', () => {
     const again = pipelineStore(setup({ pipelines: 'prod-app' }), {
       apiFor,
       limit: now,
-      token: new Secret(TOKEN),
+      token: new SealedToken(TOKEN),
       writeOnRead: false,
       clock,
       freshMs: 0

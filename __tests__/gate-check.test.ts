@@ -7,7 +7,7 @@ const { checkToken, startCheck } = await import('../src/gate/check.js')
 const { describeCheck, tokenSection } = await import('../src/gate/render.js')
 const { repositoriesOf, invalidName } = await import('../src/gate/repos.js')
 const { GitHubError } = await import('../src/github/api.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 const { createLimit } = await import('../src/core/limit.js')
 const { redact } = await import('../src/core/redact.js')
 const log = await import('../src/core/log.js')
@@ -19,7 +19,7 @@ type Action = TokenTarget['actions'][number]
 const TOKEN = 'unit-token-0123456789abcdef'
 const NOW = new Date('2026-11-21T12:00:00Z')
 const serial = <T>(task: () => Promise<T>) => task()
-const token = new Secret(TOKEN)
+const token = new SealedToken(TOKEN)
 
 function inputs(overrides: Record<string, unknown> = {}) {
   return {
@@ -352,7 +352,7 @@ describe('checkToken: the token and its scopes', () => {
 
   it('registers no login form when GitHub names no login', async () => {
     // A token no other test registered, so any registration would show.
-    const fresh = new Secret('fresh-token-without-login-0123')
+    const fresh = new SealedToken('fresh-token-without-login-0123')
     await checkToken(inputs(), app, fakeApi({ login: '' }).api, fresh, NOW, serial)
     expect(core.setSecret).not.toHaveBeenCalled()
     await checkToken(inputs(), app, fakeApi({ login: 'someone' }).api, fresh, NOW, serial)

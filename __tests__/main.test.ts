@@ -7,7 +7,7 @@ import {
   pipeline,
   run as execution
 } from '../__fixtures__/pipelines.js'
-import type { Secret } from '../src/core/secret.js'
+import type { SealedToken } from '../src/core/sealed-token.js'
 import { startFakeGitHub } from '../test-support/fake-github.js'
 import type { GitHubApi, GitHubClient, GitHubUser } from '../src/github/api.js'
 import type { Services } from '../src/stores/registry.js'
@@ -92,7 +92,7 @@ class FakeGitHub implements GitHubClient {
   revocations: string[][] = []
   baseUrls: string[] = []
 
-  as(token: Secret): GitHubApi {
+  as(token: SealedToken): GitHubApi {
     const user = async (): Promise<GitHubUser> => {
       const login = this.accounts.get(token.reveal())
       if (!login || this.revoked.has(token.reveal())) {
@@ -111,7 +111,7 @@ class FakeGitHub implements GitHubClient {
 
   anonymous() {
     return {
-      revoke: async (credentials: Secret[]) => {
+      revoke: async (credentials: SealedToken[]) => {
         events.push('github revoke')
         this.revocations.push(credentials.map((c) => c.reveal()))
         for (const c of credentials) this.revoked.add(c.reveal())

@@ -10,7 +10,7 @@ const { entryRegions, entryRefs } = await import('../src/inputs/refs.js')
 const { textOf } = await import('../src/stores/secrets-manager/plan.js')
 const { ValueShapeError } = await import('../src/core/json-edit.js')
 const { parseInputs } = await import('../src/inputs/parse.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 
 const TOKEN = 'unit-token-secrets-0123456789'
 const OLD = 'old-token-value-do-not-print'
@@ -27,7 +27,10 @@ function setup(values: Record<string, string>) {
 
 function storeFor(values: Record<string, string>, api: (region: string) => SecretsApi = apiFor) {
   const inputs = setup(values)
-  return { inputs, store: secretsStore(inputs, { apiFor: api, limit, token: new Secret(TOKEN) }) }
+  return {
+    inputs,
+    store: secretsStore(inputs, { apiFor: api, limit, token: new SealedToken(TOKEN) })
+  }
 }
 
 /** A secret another store found (a stack's template, CodeBuild's credential). */

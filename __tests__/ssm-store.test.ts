@@ -8,7 +8,7 @@ const { parameterStore } = await import('../src/stores/ssm/store.js')
 const { keptSettings, matchesPattern } = await import('../src/stores/ssm/plan.js')
 const { parameterSection, parameterLines } = await import('../src/stores/ssm/render.js')
 const { parseInputs } = await import('../src/inputs/parse.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 
 const TOKEN = 'unit-token-parameters-0123456789'
 const OLD = 'old-parameter-token-do-not-print'
@@ -41,7 +41,7 @@ async function rotate(
   { apply = true }: { apply?: boolean } = {}
 ) {
   const inputs = setup(values)
-  const store = parameterStore(inputs, { apiFor, limit, token: new Secret(TOKEN) })
+  const store = parameterStore(inputs, { apiFor, limit, token: new SealedToken(TOKEN) })
   const lookups = refs.map((ref) => store.contribute(ref))
   await store.plan()
   if (!inputs.dryRun && apply) await store.apply()

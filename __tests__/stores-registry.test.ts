@@ -10,10 +10,10 @@ jest.unstable_mockModule('@actions/core', () => core)
 const { stores: registry, wireStores } = await import('../src/stores/registry.js')
 const { describeStore } = await import('../src/stores/descriptor.js')
 const { emptyReport } = await import('../src/core/report.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 
 const TOKEN = 'unit-token-0123456789abcdef'
-const token = new Secret(TOKEN)
+const token = new SealedToken(TOKEN)
 
 describe('the registry', () => {
   it('plans each store after the stores it reads and the stores that contribute to it', () => {

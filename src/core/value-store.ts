@@ -17,7 +17,7 @@ import { heldIn, newValueText, ValueShapeError } from './json-edit.js'
 import { sortByRegion } from './order.js'
 import { Contributions, mergeRows, type Lookup, type ValueRef } from './refs.js'
 import { countStatuses, emptyReport, type Report, type RegionLine, type Section } from './report.js'
-import type { Secret } from './secret.js'
+import type { SealedToken } from './sealed-token.js'
 
 type ValueStatus = 'updated' | 'planned' | 'skipped' | 'failed'
 
@@ -105,7 +105,7 @@ interface ValueBackend<R extends ValueResult, M, P> {
    * label or stage hold `previous` (never its current value), or why that
    * could not be checked: each is a holdout.
    */
-  olderHolders?(stored: StoredValue<M>, previous: Secret, region: string): Promise<string[]>
+  olderHolders?(stored: StoredValue<M>, previous: SealedToken, region: string): Promise<string[]>
 }
 
 export interface ValueStoreParts<R extends ValueResult, M, P> {
@@ -117,9 +117,9 @@ export interface ValueStoreParts<R extends ValueResult, M, P> {
   title: string
   regions: string[]
   dryRun: boolean
-  token: Secret
+  token: SealedToken
   /** The token being replaced, when given: every value read is scanned for it. */
-  previous: Secret | undefined
+  previous: SealedToken | undefined
   /** The refs the input names. */
   inputRefs: ValueRef[]
   backend: ValueBackend<R, M, P>

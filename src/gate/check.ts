@@ -9,7 +9,7 @@ import { messageOf } from '../core/errors.js'
 import type { Limit } from '../core/limit.js'
 import { listed, plural } from '../core/order.js'
 import { registerToken } from '../core/redact.js'
-import type { Secret } from '../core/secret.js'
+import type { SealedToken } from '../core/sealed-token.js'
 import type { Inputs } from '../inputs/types.js'
 import { GitHubError, type GitHubApi, type GitHubUser } from '../github/api.js'
 import { daysUntil, parseExpiration } from './expiry.js'
@@ -169,7 +169,7 @@ export interface CheckInProgress {
 export function startCheck(
   inputs: CheckInputs,
   api: GitHubApi,
-  token: Secret,
+  token: SealedToken,
   limit: Limit
 ): CheckInProgress {
   const skipped = !inputs.verifyToken
@@ -248,7 +248,7 @@ export function checkToken(
   inputs: CheckInputs,
   targets: TokenTarget[],
   api: GitHubApi,
-  token: Secret,
+  token: SealedToken,
   now: Date,
   limit: Limit
 ): Promise<TokenCheck> {

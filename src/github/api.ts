@@ -9,7 +9,7 @@
  */
 import { loadOnce } from '../core/limit.js'
 import { messageOf } from '../core/errors.js'
-import type { Secret } from '../core/secret.js'
+import type { SealedToken } from '../core/sealed-token.js'
 
 const loadGitHub = () => import(/* webpackMode: "eager" */ '@actions/github')
 const loadAnonymous = () => import(/* webpackMode: "eager" */ '@actions/github/lib/utils')
@@ -37,17 +37,17 @@ export interface GitHubApi {
   getUser(): Promise<GitHubUser>
   getRepo(owner: string, repo: string): Promise<GitHubRepo>
   /** POST /credentials/revoke, authenticated (GitHub Enterprise Server 3.18 and later). */
-  revoke(credentials: Secret[]): Promise<number>
+  revoke(credentials: SealedToken[]): Promise<number>
 }
 
 /** Calls made without a token. */
 interface AnonymousApi {
   /** POST /credentials/revoke as GitHub.com documents it: unauthenticated. */
-  revoke(credentials: Secret[]): Promise<number>
+  revoke(credentials: SealedToken[]): Promise<number>
 }
 
 export interface GitHubClient {
-  as(token: Secret): GitHubApi
+  as(token: SealedToken): GitHubApi
   anonymous(): AnonymousApi
 }
 
@@ -227,7 +227,7 @@ const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}
 const USER_AGENT = 'rotate-github-token-aws'
 
 function revoker(request: ReturnType<typeof session>) {
-  return async (credentials: Secret[]) => {
+  return async (credentials: SealedToken[]) => {
     const { status } = await request(
       'POST /credentials/revoke',
       { credentials: credentials.map((c) => c.reveal()) },

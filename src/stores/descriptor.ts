@@ -13,7 +13,7 @@
 import type { AwsSettings } from '../aws/client.js'
 import type { Store } from '../core/flow.js'
 import type { Limit } from '../core/limit.js'
-import type { Secret } from '../core/secret.js'
+import type { SealedToken } from '../core/sealed-token.js'
 import type { Inputs } from '../inputs/types.js'
 import type { Clock } from './codepipeline/types.js'
 
@@ -23,9 +23,9 @@ export interface StoreContext<Api, Uses> {
   apiFor: (region: string) => Api
   /** The run's concurrency limit for AWS calls. */
   limit: Limit
-  token: Secret
+  token: SealedToken
   /** The token being replaced, when given. */
-  previous: Secret | undefined
+  previous: SealedToken | undefined
   /** Time, when a test brings its own. */
   clock: Clock | undefined
   /** The stores it named in `contributes` and `reads`, and only those. */

@@ -6,7 +6,7 @@
 import { perRegion, type AwsSettings } from '../aws/client.js'
 import type { Store } from '../core/flow.js'
 import type { Limit } from '../core/limit.js'
-import type { Secret } from '../core/secret.js'
+import type { SealedToken } from '../core/sealed-token.js'
 import type { Inputs } from '../inputs/types.js'
 import { stacks } from './cloudformation/store.js'
 import { codebuild } from './codebuild/store.js'
@@ -34,8 +34,8 @@ export type Services = ServicesOf<typeof registry>
 interface RunContext<R> {
   services: ServicesOf<R>
   limit: Limit
-  token: Secret
-  previous: Secret | undefined
+  token: SealedToken
+  previous: SealedToken | undefined
   clock: Clock | undefined
 }
 

@@ -1,6 +1,6 @@
 /** Writing one region's credential: import (or delete) it, then list again to verify. */
 import { describeAwsError, isNotFound } from '../../aws/errors.js'
-import type { Secret } from '../../core/secret.js'
+import type { SealedToken } from '../../core/sealed-token.js'
 import type { CodeBuildSettings } from '../../inputs/types.js'
 import type { CodeBuildApi, SourceCredential } from './api.js'
 import { describeCredential } from './plan.js'
@@ -9,7 +9,7 @@ import type { RegionPlan } from './types.js'
 export async function applyImport(
   plan: RegionPlan,
   settings: CodeBuildSettings,
-  token: Secret,
+  token: SealedToken,
   api: CodeBuildApi
 ): Promise<void> {
   const { result } = plan

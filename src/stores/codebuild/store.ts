@@ -2,7 +2,7 @@
 import type { Store } from '../../core/flow.js'
 import type { Limit } from '../../core/limit.js'
 import { countStatuses, emptyReport, type Report } from '../../core/report.js'
-import type { Secret } from '../../core/secret.js'
+import type { SealedToken } from '../../core/sealed-token.js'
 import type { SecretsStore } from '../secrets-manager/store.js'
 import { describeStore, type StoreContext } from '../descriptor.js'
 import { createCodeBuildApi, type CodeBuildApi } from './api.js'
@@ -19,7 +19,7 @@ import {
 export interface CodeBuildStoreOptions {
   apiFor: (region: string) => CodeBuildApi
   limit: Limit
-  token: Secret
+  token: SealedToken
   /** Writes the credentials kept in a Secrets Manager secret. */
   secrets: SecretsStore
 }

@@ -7,7 +7,7 @@
  */
 import { describeAwsError } from '../../aws/errors.js'
 import type { Limit } from '../../core/limit.js'
-import type { Secret } from '../../core/secret.js'
+import type { SealedToken } from '../../core/sealed-token.js'
 import type { InProgressSettings } from '../../inputs/types.js'
 import type { Execution, PipelineApi } from './api.js'
 import {
@@ -28,7 +28,7 @@ export interface WriteContext {
   limit: Limit
   /** The slots the looks after a write take, so they never hold back a write. */
   followUps: Limit
-  token: Secret
+  token: SealedToken
   inProgress: InProgressSettings
   clock: Clock
   /**

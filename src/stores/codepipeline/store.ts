@@ -3,7 +3,7 @@ import type { Store } from '../../core/flow.js'
 import { createLimit, type Limit } from '../../core/limit.js'
 import { sortByRegion } from '../../core/order.js'
 import { countStatuses, emptyReport, type Report } from '../../core/report.js'
-import type { Secret } from '../../core/secret.js'
+import type { SealedToken } from '../../core/sealed-token.js'
 import { describeStore } from '../descriptor.js'
 import { createPipelineApi, type PipelineApi } from './api.js'
 import { rotateTarget, type WriteContext } from './apply.js'
@@ -22,7 +22,7 @@ import {
 export interface PipelineStoreOptions {
   apiFor: (region: string) => PipelineApi
   limit: Limit
-  token: Secret
+  token: SealedToken
   /**
    * Write each pipeline as soon as it has been read, in plan(), instead of
    * waiting in apply() for every read. Only for runs where nothing is checked

@@ -5,7 +5,7 @@
  */
 import { describeAwsError } from '../../aws/errors.js'
 import type { Limit } from '../../core/limit.js'
-import type { Secret } from '../../core/secret.js'
+import type { SealedToken } from '../../core/sealed-token.js'
 import { valueStore, type ValueStore } from '../../core/value-store.js'
 import { entryRefs, entryRegions } from '../../inputs/refs.js'
 import type { Inputs } from '../../inputs/types.js'
@@ -19,9 +19,9 @@ import type { SecretMeta, SecretResult } from './types.js'
 export interface SecretsStoreOptions {
   apiFor: (region: string) => SecretsApi
   limit: Limit
-  token: Secret
+  token: SealedToken
   /** The token being replaced: every secret read is scanned for it. */
-  previous?: Secret | undefined
+  previous?: SealedToken | undefined
 }
 
 export type SecretsStore = ValueStore<SecretResult>

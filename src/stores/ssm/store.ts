@@ -6,7 +6,7 @@
  */
 import { describeAwsError, errorName } from '../../aws/errors.js'
 import type { Limit } from '../../core/limit.js'
-import type { Secret } from '../../core/secret.js'
+import type { SealedToken } from '../../core/sealed-token.js'
 import { valueStore, type ValueStore } from '../../core/value-store.js'
 import { entryRefs, entryRegions } from '../../inputs/refs.js'
 import type { Inputs } from '../../inputs/types.js'
@@ -20,9 +20,9 @@ import type { ParameterMeta, ParameterResult } from './types.js'
 export interface ParameterStoreOptions {
   apiFor: (region: string) => ParametersApi
   limit: Limit
-  token: Secret
+  token: SealedToken
   /** The token being replaced: every parameter read is scanned for it. */
-  previous?: Secret | undefined
+  previous?: SealedToken | undefined
 }
 
 export type ParameterStore = ValueStore<ParameterResult>
