@@ -1,5 +1,6 @@
 import { jest, describe, it, expect } from '@jest/globals'
-import { createLimit, loadOnce } from '../src/core/limit.js'
+import { createLimit } from '../src/core/limit.js'
+import { once } from '../src/core/once.js'
 import { byText, listed, plural, sortByRegion } from '../src/core/order.js'
 
 describe('byText', () => {
@@ -78,7 +79,7 @@ describe('createLimit', () => {
 describe('loadOnce', () => {
   it('loads on first use only, and shares the promise', async () => {
     const load = jest.fn(async () => ({ loaded: true }))
-    const get = loadOnce(load)
+    const get = once(load)
     expect(load).not.toHaveBeenCalled()
     const [a, b] = await Promise.all([get(), get()])
     expect(a).toBe(b)

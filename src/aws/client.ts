@@ -4,7 +4,7 @@
  * this module only reports throttling so a slow run explains itself.
  */
 import type { AwsCredentialIdentityProvider, DeserializeMiddleware } from '@aws-sdk/types'
-import { loadOnce } from '../core/limit.js'
+import { once } from '../core/once.js'
 
 export interface AwsSettings {
   /** undefined: the SDK's default chain (e.g. env exported by configure-aws-credentials). */
@@ -102,7 +102,7 @@ export function lazyClient<Sdk, Client extends Stackable>(
   load: () => Promise<Sdk>,
   create: (sdk: Sdk, config: ReturnType<typeof clientConfig>) => Client
 ): () => Promise<{ sdk: Sdk; client: Client }> {
-  return loadOnce(async () => {
+  return once(async () => {
     const sdk = await load()
     const client = create(sdk, clientConfig(settings, region))
     countThrottles(client, region, settings)

@@ -7,7 +7,7 @@
  * Errors carry a message built here, never the request (its headers hold
  * the token).
  */
-import { loadOnce } from '../core/limit.js'
+import { once } from '../core/once.js'
 import { messageOf } from '../core/errors.js'
 import type { SealedToken } from '../core/sealed-token.js'
 
@@ -247,7 +247,7 @@ export function createGitHubClient(
       const request = session(
         baseUrl,
         options,
-        loadOnce(async () =>
+        once(async () =>
           (await loadGitHub()).getOctokit(token.reveal(), {
             baseUrl,
             userAgent: USER_AGENT,
@@ -293,7 +293,7 @@ export function createGitHubClient(
       const request = session(
         baseUrl,
         options,
-        loadOnce(
+        once(
           async () =>
             new (await loadAnonymous()).GitHub({ baseUrl, userAgent: USER_AGENT, log: quiet })
         )
