@@ -7,7 +7,7 @@
  */
 import { messageOf } from '../core/errors.js'
 import type { Limit } from '../core/limit.js'
-import { listed, plural } from '../core/order.js'
+import { counted, listAtMost } from '../core/text.js'
 import { registerToken } from '../core/redact.js'
 import type { SealedToken } from '../core/sealed-token.js'
 import type { Inputs } from '../inputs/types.js'
@@ -76,7 +76,7 @@ function checkScopes(
   )
   if (!scopes.has('admin:repo_hook') && webhooks.length > 0) {
     check.warnings.push(
-      `the classic token lacks the \`admin:repo_hook\` scope, but ${plural(webhooks.length, 'GitHub action')} rel${webhooks.length === 1 ? 'ies' : 'y'} on webhooks (PollForSourceChanges: false): ${listed(webhooks)} — CodePipeline needs that scope to register or re-register the webhook; add it to the token`
+      `the classic token lacks the \`admin:repo_hook\` scope, but ${counted(webhooks.length, 'GitHub action')} rel${webhooks.length === 1 ? 'ies' : 'y'} on webhooks (PollForSourceChanges: false): ${listAtMost(webhooks)} — CodePipeline needs that scope to register or re-register the webhook; add it to the token`
     )
   }
 }
@@ -109,7 +109,7 @@ function checkExpiry(check: TokenCheck, user: GitHubUser, inputs: CheckInputs, n
   }
   check.expiresAt = expiresAt
   check.daysLeft = daysUntil(expiresAt, now)
-  const left = `the token expires in ${plural(check.daysLeft, 'day')}, on ${expiresAt}`
+  const left = `the token expires in ${counted(check.daysLeft, 'day')}, on ${expiresAt}`
   if (min > 0 && check.daysLeft < min) {
     check.failures.push(
       `${left}: fewer than min-days-left (${min}). Create a token with a later expiry and rotate that one instead`
