@@ -122,9 +122,9 @@ function checkExpiry(check: TokenCheck, user: GitHubUser, inputs: CheckInputs, n
 }
 
 /** Each repository asked about once (GitHub names are case-insensitive), as soon as it is known. */
-type Lookup = (owner: string, repo: string) => Promise<{ error?: unknown }>
+type RepoLookup = (owner: string, repo: string) => Promise<{ error?: unknown }>
 
-async function checkRepositories(check: TokenCheck, targets: TokenTarget[], lookup: Lookup) {
+async function checkRepositories(check: TokenCheck, targets: TokenTarget[], lookup: RepoLookup) {
   check.repositories = repositoriesOf(targets)
   await Promise.all(
     check.repositories.map(async (repo) => {
@@ -184,7 +184,7 @@ export function startCheck(
         (error: unknown) => ({ error })
       )
   const lookups = new Map<string, Promise<{ error?: unknown }>>()
-  const lookup: Lookup = (owner, repo) => {
+  const lookup: RepoLookup = (owner, repo) => {
     const key = `${owner}/${repo}`.toLowerCase()
     let answer = lookups.get(key)
     if (!answer) {
