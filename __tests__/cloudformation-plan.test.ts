@@ -1,7 +1,7 @@
 import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
 import { inputsOf } from '../__fixtures__/inputs.js'
-import type { Lookup, ValueRef } from '../src/core/refs.js'
+import type { ContributionLookup, ValueRef } from '../src/core/refs.js'
 import type { Inputs } from '../src/inputs/types.js'
 import type { StackFinding } from '../src/stores/cloudformation/types.js'
 import type { OwnedPipeline, PipelineStore } from '../src/stores/codepipeline/store.js'
@@ -87,7 +87,7 @@ function recorders() {
   const rows = new Map<ValueRef, { status: string; error?: string; note?: string }>()
   const contribute =
     (into: ValueRef[]) =>
-    (ref: ValueRef): Lookup<never> => {
+    (ref: ValueRef): ContributionLookup<never> => {
       into.push(ref)
       return () => rows.get(ref) as never
     }

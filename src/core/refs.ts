@@ -16,8 +16,8 @@ export interface ValueRef {
   origin: string | undefined
 }
 
-/** The result of a contributed value, once its store has planned or written it. */
-export type Lookup<R> = () => R | undefined
+/** Reads the result of a contributed value, once its store has planned or written it. */
+export type ContributionLookup<R> = () => R | undefined
 
 /**
  * Values found by other stores, collected before the writing store plans.
@@ -32,7 +32,7 @@ export class Contributions<R> {
   /** `late` says what a contribution that came too late is, for the error. */
   constructor(private readonly late: (ref: ValueRef) => string) {}
 
-  add(ref: ValueRef): Lookup<R> {
+  add(ref: ValueRef): ContributionLookup<R> {
     if (this.#closed) throw new Error(this.late(ref))
     const item: { ref: ValueRef; result?: R } = { ref }
     this.#items.push(item)

@@ -15,7 +15,7 @@ import { messageOf } from './errors.js'
 import type { Store } from './flow.js'
 import { heldIn, newValueText, ValueShapeError } from './json-edit.js'
 import { sortByRegion } from './order.js'
-import { Contributions, mergeRows, type Lookup, type ValueRef } from './refs.js'
+import { Contributions, mergeRows, type ContributionLookup, type ValueRef } from './refs.js'
 import { countStatuses, emptyReport, type Report, type RegionLine, type Section } from './report.js'
 import type { SealedToken } from './sealed-token.js'
 
@@ -131,7 +131,7 @@ export interface ValueStoreParts<R extends ValueResult, M, P> {
 
 export interface ValueStore<R> extends Store {
   /** A value another store found; throws once this store has planned. */
-  contribute(ref: ValueRef): Lookup<R>
+  contribute(ref: ValueRef): ContributionLookup<R>
 }
 
 interface Planned<R, M> {

@@ -1,5 +1,5 @@
 /** What the CodeBuild store plans, writes and reports. */
-import type { Lookup } from '../../core/refs.js'
+import type { ContributionLookup } from '../../core/refs.js'
 import type { CodeBuildServerType, Inputs } from '../../inputs/types.js'
 import type { SecretResult } from '../secrets-manager/types.js'
 import type { SourceCredential } from './api.js'
@@ -32,5 +32,5 @@ export interface RegionPlan {
   /** disconnect: the credentials to delete. */
   deletes: SourceCredential[]
   /** SECRETS_MANAGER: the secret row the Secrets Manager store writes. */
-  secret?: Lookup<SecretResult>
+  secret?: ContributionLookup<SecretResult>
 }
