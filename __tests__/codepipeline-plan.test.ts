@@ -7,7 +7,7 @@ import type { StackOwner } from '../src/stores/codepipeline/api.js'
 import type { PipelineResult, PipelineTarget } from '../src/stores/codepipeline/types.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { selectCandidates, pipelineRegions, planRegion, forgiveMissingNames } =
+const { selectCandidates, pipelineRegions, planRegionPipelines, forgiveMissingNames } =
   await import('../src/stores/codepipeline/plan.js')
 const { pipelineStore } = await import('../src/stores/codepipeline/store.js')
 const { parseInputs } = await import('../src/inputs/parse.js')
@@ -451,7 +451,7 @@ describe('planRegion', () => {
     east.owners = () => new Promise((resolve) => (answer = resolve))
     const seen: string[] = []
     let done = false
-    const planning = planRegion(
+    const planning = planRegionPipelines(
       'us-east-1',
       setup({ pipelines: '*' }),
       east,
@@ -478,7 +478,7 @@ describe('planRegion', () => {
     let release: () => void = () => {}
     const held = new Promise<void>((resolve) => (release = resolve))
     const order: string[] = []
-    const planning = planRegion(
+    const planning = planRegionPipelines(
       'us-east-1',
       setup({ pipelines: 'dev-app, prod-app' }),
       east,
@@ -505,7 +505,7 @@ describe('planRegion', () => {
     const slowState = new Promise<void>((resolve) => (answer = resolve))
     east.onState = (name) => (name === 'dev-app' ? slowState : undefined)
     const seen: string[] = []
-    const planning = planRegion(
+    const planning = planRegionPipelines(
       'us-east-1',
       setup({ pipelines: 'dev-app, prod-app' }),
       east,
@@ -529,7 +529,7 @@ describe('planRegion', () => {
       if (name === 'prod-app') throw awsError('ThrottlingException', 'Rate exceeded')
     }
     const seen: string[] = []
-    const plan = await planRegion(
+    const plan = await planRegionPipelines(
       'us-east-1',
       setup({ pipelines: '*' }),
       east,
@@ -546,7 +546,7 @@ describe('planRegion', () => {
 describe('planRegion: the look at runs in flight', () => {
   const hooks = { planned: async () => {}, now: () => 1_234 }
   const plan = (pipelines: string, api: FakeRegion = east) =>
-    planRegion(api.region, setup({ pipelines }), api, now, hooks)
+    planRegionPipelines(api.region, setup({ pipelines }), api, now, hooks)
   const rejections: unknown[] = []
   const onRejection = (reason: unknown) => rejections.push(reason)
   beforeEach(() => {

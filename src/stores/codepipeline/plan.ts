@@ -35,7 +35,7 @@ interface Candidate {
   account?: string
 }
 
-export interface RegionPlan {
+export interface RegionPipelines {
   targets: PipelineTarget[]
   results: PipelineResult[]
   warnings: string[]
@@ -233,14 +233,14 @@ export interface PlanHooks {
  * Reads the selected pipelines of one region. A failure here fails that
  * pipeline only. `onTarget` runs for each target as soon as it is read.
  */
-export async function planRegion(
+export async function planRegionPipelines(
   region: string,
   inputs: PipelineInputs,
   api: PipelineApi,
   limit: Limit,
   hooks: PlanHooks
-): Promise<RegionPlan> {
-  const plan: RegionPlan = { targets: [], results: [], warnings: [], missing: [] }
+): Promise<RegionPipelines> {
+  const plan: RegionPipelines = { targets: [], results: [], warnings: [], missing: [] }
   const selectors = selectorsFor(region, inputs)
   const globs = selectors.filter((s) => s.kind === 'glob')
   let listed: string[] | undefined

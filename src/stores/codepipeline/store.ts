@@ -8,7 +8,7 @@ import { describeStore } from '../descriptor.js'
 import { createPipelineApi, type PipelineApi } from './api.js'
 import { rotateTarget, type WriteContext } from './apply.js'
 import { runningFor } from './executions.js'
-import { forgiveMissingNames, pipelineRegions, planRegion } from './plan.js'
+import { forgiveMissingNames, pipelineRegions, planRegionPipelines } from './plan.js'
 import { pipelineLines, pipelineSection } from './render.js'
 import {
   PIPELINE_INPUTS,
@@ -113,7 +113,7 @@ export function pipelineStore(
       if (inputs.pipelines.length === 0) return
       const plans = await Promise.all(
         pipelineRegions(inputs).map((region) =>
-          planRegion(region, inputs, options.apiFor(region), options.limit, {
+          planRegionPipelines(region, inputs, options.apiFor(region), options.limit, {
             now: () => clock.now(),
             planned: async (target) => {
               for (const listener of listeners) listener(target)
