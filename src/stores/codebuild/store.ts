@@ -7,13 +7,13 @@ import type { SecretsStore } from '../secrets-manager/store.js'
 import { describeStore, type StoreContext } from '../descriptor.js'
 import { createCodeBuildApi, type CodeBuildApi } from './api.js'
 import { applyDisconnect, applyImport } from './apply.js'
-import { planRegion } from './plan.js'
+import { planCredential } from './plan.js'
 import { codebuildLines, codebuildSection } from './render.js'
 import {
   CODEBUILD_INPUTS,
   type CodeBuildInputs,
   type CodeBuildResult,
-  type RegionPlan
+  type CredentialPlan
 } from './types.js'
 
 export interface CodeBuildStoreOptions {
@@ -25,7 +25,7 @@ export interface CodeBuildStoreOptions {
 }
 
 /** A credential kept in a secret shows what happened to that secret. */
-function throughSecret(plan: RegionPlan): CodeBuildResult {
+function throughSecret(plan: CredentialPlan): CodeBuildResult {
   const { result } = plan
   const secret = plan.secret?.()
   if (!secret) return result
@@ -61,7 +61,7 @@ function outputEntry(r: CodeBuildResult) {
 }
 
 export function codebuildStore(inputs: CodeBuildInputs, options: CodeBuildStoreOptions): Store {
-  let plans: RegionPlan[] = []
+  let plans: CredentialPlan[] = []
   const warnings: string[] = []
   const results = () => plans.map(throughSecret)
   return {
@@ -70,7 +70,7 @@ export function codebuildStore(inputs: CodeBuildInputs, options: CodeBuildStoreO
       plans = await Promise.all(
         inputs.regions.map((region) =>
           options.limit(() =>
-            planRegion(region, inputs, options.apiFor(region), options.secrets, warnings)
+            planCredential(region, inputs, options.apiFor(region), options.secrets, warnings)
           )
         )
       )

@@ -26,7 +26,7 @@ export interface CodeBuildResult {
   note?: string
 }
 
-export interface RegionPlan {
+export interface CredentialPlan {
   /** status 'planned': apply writes; anything else is final. */
   result: CodeBuildResult
   /** disconnect: the credentials to delete. */
