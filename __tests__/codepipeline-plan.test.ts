@@ -440,7 +440,7 @@ describe('planning', () => {
   })
 })
 
-describe('planRegion', () => {
+describe('planRegionPipelines', () => {
   const hooks = (planned: (target: PipelineTarget) => Promise<void> = async () => {}) => ({
     planned,
     now: () => 1_234
@@ -543,7 +543,7 @@ describe('planRegion', () => {
   })
 })
 
-describe('planRegion: the look at runs in flight', () => {
+describe('planRegionPipelines: the look at runs in flight', () => {
   const hooks = { planned: async () => {}, now: () => 1_234 }
   const plan = (pipelines: string, api: FakeRegion = east) =>
     planRegionPipelines(api.region, setup({ pipelines }), api, now, hooks)
