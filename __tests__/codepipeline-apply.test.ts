@@ -25,7 +25,7 @@ let api: FakeRegion
 let clock: FakeClock
 
 /** A target as the plan makes it, from the fake's pipeline. */
-function targetOf(name: string, check?: PipelineTarget['check']): PipelineTarget {
+function targetOf(name: string, check?: PipelineTarget['runsSeen']): PipelineTarget {
   const declaration = api.pipelines.get(name) as JsonObject
   const actions = findGitHubSourceActions(declaration)
   const result: PipelineResult = {
@@ -43,7 +43,7 @@ function targetOf(name: string, check?: PipelineTarget['check']): PipelineTarget
     pipeline: structuredClone(declaration),
     actions,
     result,
-    ...(check && { check })
+    ...(check && { runsSeen: check })
   }
 }
 

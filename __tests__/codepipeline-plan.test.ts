@@ -162,7 +162,7 @@ describe('planning', () => {
       s
         .targets()
         .find((t) => t.name === 'dev-app')
-        ?.check?.runs.map((r) => r.id)
+        ?.runsSeen?.runs.map((r) => r.id)
     ).toEqual(['dev-run'])
     expect(east.calls.filter((c) => c === 'owners')).toHaveLength(1)
     expect(west.calls.filter((c) => c === 'owners')).toHaveLength(1)
@@ -521,7 +521,10 @@ describe('planRegionPipelines', () => {
     answer()
     const plan = await planning
     expect(seen).toEqual(['prod-app', 'dev-app'])
-    expect(plan.targets.find((t) => t.name === 'dev-app')?.check).toEqual({ at: 1_234, runs: [] })
+    expect(plan.targets.find((t) => t.name === 'dev-app')?.runsSeen).toEqual({
+      at: 1_234,
+      runs: []
+    })
   })
 
   it('hands planned only the targets still planned', async () => {
@@ -585,7 +588,7 @@ describe('planRegionPipelines: the look at runs in flight', () => {
     ])
     east.runs.set('dev-app', [run('old', 'Succeeded')])
     const { targets } = await plan('prod-app, dev-app')
-    const check = (name: string) => targets.find((t) => t.name === name)?.check
+    const check = (name: string) => targets.find((t) => t.name === name)?.runsSeen
     expect(check('prod-app')?.at).toBe(1_234)
     expect(check('prod-app')?.runs.map((r) => r.id)).toEqual(['b', 'a'])
     expect(check('dev-app')).toEqual({ at: 1_234, runs: [] })
@@ -604,7 +607,7 @@ describe('planRegionPipelines: the look at runs in flight', () => {
     east.failures.state = awsError('AccessDeniedException', 'denied')
     const { targets } = await plan('side')
     expect(targets[0]?.result.status).toBe('planned')
-    expect(targets[0]?.check?.runs.map((r) => r.id)).toEqual(['side-1'])
+    expect(targets[0]?.runsSeen?.runs.map((r) => r.id)).toEqual(['side-1'])
     expect(east.calls).toContain('executions side')
     await settle()
     expect(rejections).toEqual([])
@@ -643,7 +646,7 @@ describe('planRegionPipelines: the look at runs in flight', () => {
       error:
         "AccessDeniedException: denied — the role needs permission codepipeline:GetPipelineState (see the README's IAM policy)"
     })
-    expect(targets.find((t) => t.name === 'prod-app')?.check).toBeUndefined()
+    expect(targets.find((t) => t.name === 'prod-app')?.runsSeen).toBeUndefined()
     expect(planned.find((r) => r.pipeline === 'dev-app')?.status).toBe('planned')
     expect(east.calls.filter((c) => c.startsWith('executions'))).toEqual([])
   })

@@ -110,7 +110,7 @@ export async function attempt(
 ): Promise<Step> {
   const { result } = target
   let busy: Execution[]
-  const planned = target.check
+  const planned = target.runsSeen
   if (reusePlanCheck && planned && ctx.clock.now() - planned.at <= ctx.freshMs) {
     busy = planned.runs
   } else {
@@ -212,7 +212,7 @@ export async function rotateTarget(target: PipelineTarget, ctx: WriteContext): P
     }
     const now = ctx.clock.now()
     if (busySince === undefined) {
-      busySince = target.check && target.check.runs.length > 0 ? target.check.at : now
+      busySince = target.runsSeen && target.runsSeen.runs.length > 0 ? target.runsSeen.at : now
       firstBusy = oldestFirst(step.busy)
     }
     const ids = oldestFirst(step.busy).map((e) => e.id)

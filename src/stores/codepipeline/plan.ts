@@ -128,7 +128,7 @@ async function lookForRuns(
     // A PARALLEL pipeline's runs are always listed (GetPipelineState does not
     // show them), so its state is not needed, nor is its failure a failure.
     const runs = await runsInFlight(api, target.name, executionMode(target.pipeline), state)
-    target.check = { at: now(), runs }
+    target.runsSeen = { at: now(), runs }
   } catch (error) {
     target.result.status = 'failed'
     target.result.error = error instanceof Error ? error.message : String(error)

@@ -59,7 +59,7 @@ function stackWarning(result: PipelineResult): string {
 }
 
 function busyNote(inputs: PipelineInputs, target: PipelineTarget, now: number): void {
-  const runs = target.check?.runs ?? []
+  const runs = target.runsSeen?.runs ?? []
   const { result } = target
   if (runs.length === 0) {
     result.runs = { outcome: 'idle', executions: [] }

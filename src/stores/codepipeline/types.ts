@@ -64,8 +64,8 @@ export interface PipelineTarget {
   logicalId?: string
   /** ListTagsForResource was refused: whether a stack owns it is not known. */
   ownerUnknown?: boolean
-  /** The plan's look at runs in flight, and when it was taken. */
-  check?: { at: number; runs: Execution[] }
+  /** The runs the plan saw in flight, and when it looked (not the token check). */
+  runsSeen?: { at: number; runs: Execution[] }
 }
 
 /** Time, injectable: the waits of `in-progress: wait` are minutes long. */
