@@ -1,11 +1,5 @@
 import { describe, it, expect } from '@jest/globals'
-import {
-  addKey,
-  Contributions,
-  describeOrigins,
-  mergeRows,
-  type ValueRef
-} from '../src/core/refs.js'
+import { Contributions, mergeRows, type ValueRef } from '../src/core/refs.js'
 
 function ref(id: string, overrides: Partial<ValueRef> = {}): ValueRef {
   return {
@@ -69,13 +63,6 @@ describe('Contributions', () => {
   })
 })
 
-describe('describeOrigins', () => {
-  it('names each place once, the input as "input"', () => {
-    expect(describeOrigins([undefined, 'stack a', 'stack a', undefined])).toBe('input, stack a')
-    expect(describeOrigins([])).toBe('')
-  })
-})
-
 describe('mergeRows', () => {
   it('keeps one row per target, with every place that named it', () => {
     const byName = ref('ci/gh')
@@ -121,15 +108,5 @@ describe('mergeRows', () => {
     expect(kept).toEqual(rows)
     expect(rowOf.get(a)).toBe(rows[0]?.result)
     expect(rowOf.get(b)).toBe(rows[1]?.result)
-  })
-})
-
-describe('addKey', () => {
-  it('adds each key once, and never to a whole-value write', () => {
-    expect(addKey([], 'a')).toEqual(['a'])
-    expect(addKey(['a'], 'b')).toEqual(['a', 'b'])
-    expect(addKey(['a', 'b'], 'a')).toEqual(['a', 'b'])
-    expect(addKey(['a'], undefined)).toEqual(['a'])
-    expect(addKey('whole', 'a')).toBe('whole')
   })
 })

@@ -55,11 +55,6 @@ export class Contributions<R> {
 export const fromText = (r: { from?: string[] }): string =>
   r.from?.length ? ` (from ${r.from.join(', ')})` : ''
 
-/** Where one stored value was named: the input, and any store that found it. */
-export function describeOrigins(origins: (string | undefined)[]): string {
-  return [...new Set(origins.map((o) => o ?? 'input'))].join(', ')
-}
-
 interface Row {
   ref: ValueRef
   result: { from?: string[] }
@@ -95,10 +90,4 @@ export function mergeRows<P extends Row>(
     rowOf.set(row.ref, row.result)
   }
   return { kept, rowOf }
-}
-
-/** The planned keys of one value: every key named, or its whole value. */
-export function addKey(keys: string[] | 'whole', key: string | undefined): string[] | 'whole' {
-  if (keys === 'whole' || key === undefined || keys.includes(key)) return keys
-  return [...keys, key]
 }

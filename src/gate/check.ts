@@ -242,15 +242,3 @@ export function startCheck(
     }
   }
 }
-
-/** The whole check at once (startCheck, then finish). */
-export function checkToken(
-  inputs: CheckInputs,
-  targets: TokenTarget[],
-  api: GitHubApi,
-  token: SealedToken,
-  now: Date,
-  limit: Limit
-): Promise<TokenCheck> {
-  return startCheck(inputs, api, token, limit).finish(targets, now)
-}

@@ -218,8 +218,3 @@ export function parameterType(template: Template, name: string): string | undefi
     ? parameter['Type']
     : undefined
 }
-
-/** Whether the template uses a transform (then GetTemplate's Processed stage is what runs). */
-export function hasTransform(template: Template): boolean {
-  return template['Transform'] !== undefined
-}
