@@ -231,7 +231,7 @@ export interface PlanHooks {
 
 /**
  * Reads the selected pipelines of one region. A failure here fails that
- * pipeline only. `onTarget` runs for each target as soon as it is read.
+ * pipeline only. `hooks.planned` runs for each target as soon as it is read.
  */
 export async function planRegionPipelines(
   region: string,
