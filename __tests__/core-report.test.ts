@@ -86,7 +86,8 @@ describe('emptyReport and StepFailure', () => {
       warnings: [],
       notices: [],
       headline: undefined,
-      holdouts: []
+      holdouts: [],
+      closing: []
     })
     expect(emptyReport({ failures: ['x'], headline: 'h' })).toMatchObject({
       failures: ['x'],
