@@ -150,7 +150,7 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
     },
 
     async apply() {
-      if (options.writeOnRead) {
+      if (options.writeOnRead && !inputs.connection) {
         await Promise.all(writes)
         return
       }
