@@ -178,6 +178,18 @@ describe('renderSummary', () => {
     expect(markdown.indexOf('### Table')).toBeLessThan(markdown.indexOf('### Warnings'))
   })
 
+  it('ends with the closing sections, after the warnings', () => {
+    const markdown = renderSummary(
+      'R',
+      [],
+      [section([['1', '2']], 'First')],
+      ['w'],
+      [section([['3', '4']], 'Last')]
+    )
+    expect(markdown.indexOf('### Warnings')).toBeLessThan(markdown.indexOf('### Last'))
+    expect(markdown.trimEnd().endsWith('| 3 | 4 |')).toBe(true)
+  })
+
   it('has no warnings heading without warnings', () => {
     expect(renderSummary('R', [], [], [])).toBe('## R\n')
   })
