@@ -10,6 +10,8 @@ import { OLD_TOKEN, classicV1, oauthTokens, seedCorpus } from '../test-support/c
 import {
   ACCOUNT,
   addConnection,
+  addExecution,
+  listExecutions,
   calls,
   configure,
   createConnection,
@@ -45,6 +47,7 @@ interface Row {
   newActions?: string[]
   versionBefore?: number
   versionAfter?: number
+  runs?: { outcome: string; executions: string[]; restarts?: unknown[] }
 }
 const rows = (result: RunResult) => JSON.parse(result.outputs['report'] ?? '[]') as Row[]
 const rowOf = (result: RunResult, name: string) => rows(result).find((r) => r.pipeline === name)
@@ -255,6 +258,49 @@ describe('connection-arn: moving off GitHub (version 1)', () => {
     expect(row?.status).toBe('failed')
     expect(row?.error).toMatch(/the pipeline was not changed/)
     expect(row?.error).toContain('webhook(s) classic-hook registered with GitHub again, as before')
+  })
+})
+
+describe('connection-arn: runs in flight, as in a rotation', () => {
+  it('in-progress skip leaves a busy pipeline as it is, holding the token', async () => {
+    const busy = await addExecution(emulator, {
+      region: REGION,
+      name: 'classic-v1',
+      durationSeconds: 300
+    })
+    const before = await storedPipeline(emulator, REGION, 'classic-v1')
+    const result = await migrate({ pipelines: 'classic-v1', 'in-progress': 'skip' })
+    expect(result.code).toBe(0)
+    expect(await writeCalls(emulator)).toEqual([])
+    expect(await storedPipeline(emulator, REGION, 'classic-v1')).toEqual(before)
+    expect(rowOf(result, 'classic-v1')).toMatchObject({
+      status: 'skipped',
+      runs: { outcome: 'skipped', executions: [busy] }
+    })
+    expect(result.outputs['complete']).toBe('false')
+  })
+
+  it('in-progress proceed migrates now, then starts the stopped run again', async () => {
+    const stopped = await addExecution(emulator, {
+      region: REGION,
+      name: 'classic-v1',
+      durationSeconds: 300
+    })
+    const result = await migrate({ pipelines: 'classic-v1', 'in-progress': 'proceed' })
+    expect(result.code).toBe(0)
+    expect(rowOf(result, 'classic-v1')?.status).toBe('migrated')
+    const executions = await listExecutions(emulator, REGION, 'classic-v1')
+    expect(executions.find((e) => e.pipelineExecutionId === stopped)?.status).toBe('Cancelled')
+    const restarted = executions.filter((e) => e.pipelineExecutionId !== stopped)
+    expect(restarted).toHaveLength(1)
+    // A V1 pipeline takes no source revision overrides: the latest commit, on the new source.
+    expect(rowOf(result, 'classic-v1')?.runs).toMatchObject({
+      outcome: 'restarted',
+      executions: [stopped],
+      restarts: [
+        { stopped: [stopped], started: restarted[0]?.pipelineExecutionId, revisions: 'latest' }
+      ]
+    })
   })
 })
 
