@@ -48,7 +48,7 @@ export interface PipelineResult {
 }
 
 /** A pipeline that passed every check of the migration (connection-arn): what its write needs. */
-export interface MigrationPlan {
+interface MigrationPlan {
   connectionArn: string
   /** The rewrite of the plan's read (the write rewrites a fresh read, which must match it). */
   rewrite: Rewrite
