@@ -316,6 +316,27 @@ describe('the migration write', () => {
     )
   })
 
+  it('writes nothing when the action was moved by someone else since the plan', async () => {
+    const { result } = await migrated(() => {
+      east().add(pipeline('app', [], 4))
+    })
+    expect(east().writes).toEqual([])
+    expect(result.error).toMatch(/; now: none\): nothing was written/)
+  })
+
+  it('cannot verify a pipeline without a version, nor a write AWS answered without a Date', async () => {
+    east().dateHeader = false
+    const { result } = await migrated(() => {
+      east().add(pipeline('app', [githubSource('App', 'app', { poll: 'false' })]))
+    })
+    expect(east().writes).toHaveLength(1)
+    expect(result.versionBefore).toBeUndefined()
+    expect(result.versionAfter).toBe(1)
+    expect(result.error).toMatch(
+      /the version could not be compared \(before: unknown, after: 1\)/
+    )
+  })
+
   it('registers the webhook again when the update fails, and says so', async () => {
     const { result } = await migrated(() => {
       east().failures.update = awsError('InvalidStructureException', 'bad pipeline')

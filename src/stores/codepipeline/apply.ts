@@ -124,7 +124,7 @@ export async function attempt(
   if (busy.length > 0 && ctx.inProgress.mode !== 'proceed') return { kind: 'busy', busy }
   // connection-arn: the action moves to the connection instead (issue 19).
   if (target.migration) {
-    const window = await writeMigration(target, ctx.api, ctx.clock)
+    const window = await writeMigration(target, target.migration, ctx.api, ctx.clock)
     return window ? { kind: 'written', busy, window } : { kind: 'failed' }
   }
 

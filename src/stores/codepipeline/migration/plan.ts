@@ -12,8 +12,9 @@ import { migrationChecks, type MigrationServices } from './checks.js'
 import { describeMigratedAction } from './render.js'
 import { describeTemplateChange } from './template.js'
 
+/** `note` first, then whatever the plan noted already (runs in flight, say). */
 function addNote(result: PipelineResult, note: string): void {
-  result.note = result.note ? `${note}; ${result.note}` : note
+  result.note = [note, result.note].filter(Boolean).join('; ')
 }
 
 /**

@@ -11,8 +11,9 @@
  * rotation's.
  */
 import { describeAwsError } from '../../../aws/errors.js'
+import { messageOf } from '../../../core/errors.js'
 import type { PipelineApi } from '../api.js'
-import { PipelineShapeError, versionOf } from '../pipeline-json.js'
+import { versionOf } from '../pipeline-json.js'
 import type { Clock, PipelineResult, PipelineTarget } from '../types.js'
 import { describeMigratedAction } from './render.js'
 import { rewritePipeline, type Rewrite } from './rewrite.js'
@@ -28,10 +29,6 @@ export interface WriteWindow {
   to: number
 }
 
-function addNote(result: PipelineResult, note: string): void {
-  result.note = result.note ? `${result.note}; ${note}` : note
-}
-
 function failed(result: PipelineResult, error: string): undefined {
   result.status = 'failed'
   result.error = error
@@ -41,18 +38,17 @@ function failed(result: PipelineResult, error: string): undefined {
 const described = (rewrite: Rewrite) => rewrite.actions.map(describeMigratedAction)
 
 /**
- * Migrates `target` (target.migration must be set). Returns when the write
+ * Migrates `target` as `plan` (its migration) says. Returns when the write
  * was answered, or undefined when nothing was written; `target.result` says
  * what happened either way.
  */
 export async function writeMigration(
   target: PipelineTarget,
+  plan: NonNullable<PipelineTarget['migration']>,
   api: PipelineApi,
   clock: Clock
 ): Promise<WriteWindow | undefined> {
   const { result } = target
-  const plan = target.migration
-  if (!plan) return failed(result, 'internal error: no migration planned for this pipeline')
 
   // The pipeline as it is now: another actor may have changed it since the plan.
   let fresh
@@ -68,19 +64,20 @@ export async function writeMigration(
   try {
     rewrite = rewritePipeline(fresh.pipeline, plan.connectionArn, plan.webhooks)
   } catch (error) {
-    if (!(error instanceof PipelineShapeError)) throw error
-    return failed(result, `${error.message} (it changed since the plan); nothing was written`)
+    // A PipelineShapeError: the pipeline changed since the plan into one that cannot move.
+    return failed(result, `${messageOf(error)} (it changed since the plan); nothing was written`)
   }
   const planned = described(plan.rewrite)
   const now = described(rewrite)
   if (now.join('\n') !== planned.join('\n')) {
     return failed(
       result,
-      `its GitHub (version 1) source actions changed between the plan and the write (planned: ${planned.join('; ') || 'none'}; now: ${now.join('; ') || 'none'}): nothing was written — re-run to plan again`
+      `its GitHub (version 1) source actions changed between the plan and the write (planned: ${planned.join('; ')}; now: ${now.join('; ') || 'none'}): nothing was written — re-run to plan again`
     )
   }
   const version = versionOf(fresh.pipeline)
-  if (version !== undefined) result.versionBefore = version
+  if (version === undefined) delete result.versionBefore
+  else result.versionBefore = version
 
   let sent = 0
   const framed = await writeWithWebhooks(
@@ -134,7 +131,7 @@ export async function writeMigration(
       )
     }
   }
-  for (const note of notes) addNote(result, note)
+  result.note = [result.note, ...notes].filter(Boolean).join('; ')
   if (problems.length > 0) {
     failed(
       result,
