@@ -332,9 +332,7 @@ describe('the migration write', () => {
     expect(east().writes).toHaveLength(1)
     expect(result.versionBefore).toBeUndefined()
     expect(result.versionAfter).toBe(1)
-    expect(result.error).toMatch(
-      /the version could not be compared \(before: unknown, after: 1\)/
-    )
+    expect(result.error).toMatch(/the version could not be compared \(before: unknown, after: 1\)/)
   })
 
   it('registers the webhook again when the update fails, and says so', async () => {
