@@ -278,6 +278,9 @@ describe('connection-arn: runs in flight, as in a rotation', () => {
       runs: { outcome: 'skipped', executions: [busy] }
     })
     expect(result.outputs['complete']).toBe('false')
+    // Checked as a migration, then left for the run in flight.
+    expect((await calls(emulator)).map((c) => c.action)).toContain('GetConnection')
+    expect(JSON.parse(result.outputs['migrated'] ?? '')).toEqual([])
   })
 
   it('in-progress proceed migrates now, then starts the stopped run again', async () => {
