@@ -175,7 +175,9 @@ describe('a migration run', () => {
       versionBefore: 3,
       versionAfter: 4
     })
-    expect(resultOf(s, 'app')?.note).toMatch(/webhook\(s\) app-hook deregistered and deleted$/)
+    expect(resultOf(s, 'app')?.note).toMatch(
+      /^moved to arn:aws:codeconnections:.*; webhook\(s\) app-hook deregistered and deleted$/
+    )
     expect(report.outputs['migrated']).toEqual([arnOf('us-east-1', 'app')])
     expect(report.outputs['updated']).toEqual([])
     expect(report.failures).toEqual([])
@@ -205,6 +207,8 @@ describe('a migration run', () => {
     const result = resultOf(s, 'stacked')
     expect(result?.status).toBe('skipped')
     expect(result?.templateChange?.stack).toBe('app-stack')
+    // No stack is followed for a token no pipeline is given.
+    expect(s.owned()).toEqual([])
     expect(result?.note).toMatch(/^not migrated in place — stack app-stack, resource Pipeline/)
     const report = s.report()
     expect(report.lines.map((l) => l.line)).toContain(
@@ -217,6 +221,15 @@ describe('a migration run', () => {
       expect.stringMatching(/^us-east-1 pipeline stacked: not migrated in place/)
     ])
     expect(report.closing[0]?.rows[0]?.[3]).toMatch(/^not in place: stack app-stack owns it/)
+  })
+
+  it('names a stack-owned pipeline once as a holdout with follow-stacks false', async () => {
+    const s = store({ pipelines: 'stacked', 'follow-stacks': 'false' })
+    await s.plan()
+    expect(s.report().holdouts).toEqual([
+      'pipeline stacked in us-east-1 was not moved to the connection and still holds the old token'
+    ])
+    expect(s.report().warnings).toHaveLength(1)
   })
 
   it('leaves a pipeline in a region without CodeConnections as it is', async () => {

@@ -144,7 +144,7 @@ describe('connection-arn: moving off GitHub (version 1)', () => {
     expect(row).toMatchObject({ status: 'migrated', versionAfter: Number(before['version']) + 1 })
     expect(JSON.parse(result.outputs['migrated'] ?? '')).toEqual([arnOf('full-v2')])
     expect(JSON.parse(result.outputs['updated'] ?? '')).toEqual([])
-    expect(result.summary).toMatch(/✅ migrated/)
+    expect(result.summary).toContain(`✅ migrated: moved to ${connection}: Source/App → `)
     expect(result.summary).toMatch(/webhook\(s\) full-v2-app, full-v2-lib deregistered and deleted/)
     expect(lastSection(result.summary)).toMatch(
       /^Moving off GitHub version 1 — 0 pipeline\(s\) still hold a GitHub token, 1 moved in this run$/
@@ -204,6 +204,8 @@ describe('connection-arn: moving off GitHub (version 1)', () => {
       '# remove the AWS::CodePipeline::Webhook resource of webhook classic-hook (TargetPipeline classic-v1, TargetAction Source)'
     )
     expect(result.summary).toMatch(/not in place: stack ci-stack owns it/)
+    // The pipeline gets no token, so the stack's token source is not followed either.
+    expect(result.summary).not.toContain('### CloudFormation stacks')
     expect(JSON.parse(result.outputs['migrated'] ?? '')).toEqual([])
     expect(result.outputs['complete']).toBe('false')
   })

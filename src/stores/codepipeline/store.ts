@@ -164,8 +164,10 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
     // A migration writes no token to a pipeline: nothing for the token check to reach.
     targets: () => (inputs.connection ? [] : targets.filter((t) => t.result.status !== 'failed')),
 
+    // With connection-arn no pipeline is rotated: its stack's token source is not followed
+    // (a stack-owned pipeline gets the template change instead).
     owned: () =>
-      targets.flatMap((t) =>
+      (inputs.connection ? [] : targets).flatMap((t) =>
         t.result.stack
           ? [
               {
@@ -213,7 +215,7 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
               `pipeline ${r.pipeline} in ${r.region} was skipped while a run was in flight and still holds the old token`
           ),
         ...targets
-          .filter((t) => t.result.stack && !inputs.followStacks)
+          .filter((t) => t.result.stack && !inputs.followStacks && !inputs.connection)
           .map(
             (t) =>
               `pipeline ${t.name} in ${t.region} belongs to stack ${t.result.stack}, whose template was not followed (follow-stacks: false) and may bring the old token back`

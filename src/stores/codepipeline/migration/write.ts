@@ -140,5 +140,7 @@ export async function writeMigration(
     return window
   }
   result.status = 'migrated'
+  // The plan's "moves to …", now done.
+  result.note = result.note.replace(/^moves to /, 'moved to ')
   return window
 }
