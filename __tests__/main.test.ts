@@ -19,7 +19,7 @@ import {
   FakeSecrets,
   FakeStacks,
   actionDefaults
-} from './values-fakes.js'
+} from '../__fixtures__/value-stores.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { run, createServices } = await import('../src/main.js')
