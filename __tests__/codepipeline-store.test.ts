@@ -121,7 +121,7 @@ describe('pipelineStore', () => {
     expect(east.calls).toEqual([])
   })
 
-  // Changed on purpose: reads and writes have slots of their own (the read's
+  // Reads and writes have slots of their own (the read's
   // slot holds GetPipeline only), so a pipeline is written as soon as it and
   // its look are in, without waiting for the reads queued behind it; the
   // plan's look, fresh, is the check right before the write.
@@ -178,7 +178,7 @@ describe('pipelineStore', () => {
     expect(s.report().headline).toBe('Pipelines: 2 updated, 1 skipped')
   })
 
-  // Changed on purpose: plan() makes the first write itself (in the read's
+  // plan() makes the first write itself (in the read's
   // slot); apply() waits for the rest of each rotation, the look after it.
   it('with writeOnRead, apply() waits for the rotations plan() started', async () => {
     let release: () => void = () => {}

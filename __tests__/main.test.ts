@@ -19,7 +19,7 @@ import {
   FakeSecrets,
   FakeStacks,
   actionDefaults
-} from './values-fakes.js'
+} from '../__fixtures__/value-stores.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { run, createServices } = await import('../src/main.js')
@@ -632,9 +632,13 @@ describe('run: the GitHub API', () => {
         regions: 'us-east-1',
         'github-api-url': server.url
       })
-      await run({ services: () => world.services() })
+      // The run's clock starts at the real time (the fake GitHub's reset times are real).
+      const clock = new FakeClock(Date.now())
+      await run({ services: () => world.services(), clock })
       expect(core.setFailed).not.toHaveBeenCalled()
       expect(core.info).toHaveBeenCalledWith(expect.stringMatching(/^Waiting \d+ s for GitHub: /))
+      // It waited on the run's clock, not in real time.
+      expect(clock.sleeps.some((ms) => ms >= 1000)).toBe(true)
       expect(world.pipelines.writes).toHaveLength(1)
       expect(server.isRevoked(PREVIOUS)).toBe(true)
       expect(server.isRevoked(TOKEN)).toBe(false)

@@ -112,10 +112,13 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
     onThrottle: throttleLogger()
   }
   const services = (options.services ?? createServices)(settings)
+  const { clock } = options
   const github = (
     options.github ??
     ((baseUrl) =>
       createGitHubClient(baseUrl, {
+        // The run's one clock: GitHub's rate-limit waits keep the time it keeps.
+        ...(clock && { now: () => clock.now(), sleep: (ms) => clock.sleep(ms) }),
         onWait: (ms, reason) => log.info(`Waiting ${Math.ceil(ms / 1000)} s for GitHub: ${reason}`)
       }))
   )(inputs.githubApiUrl)
