@@ -77,7 +77,7 @@ describe('createLimit', () => {
   })
 })
 
-describe('loadOnce', () => {
+describe('once', () => {
   it('loads on first use only, and shares the promise', async () => {
     const load = jest.fn(async () => ({ loaded: true }))
     const get = once(load)

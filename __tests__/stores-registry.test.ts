@@ -4,7 +4,7 @@ import { inputsOf } from '../__fixtures__/inputs.js'
 import type { Store } from '../src/core/flow.js'
 import type { Inputs } from '../src/inputs/types.js'
 import type { StoreContext } from '../src/stores/descriptor.js'
-import { ACCOUNT, FakeCodeBuild, FakeSecrets, limit } from './values-fakes.js'
+import { ACCOUNT, FakeCodeBuild, FakeSecrets, limit } from '../__fixtures__/value-stores.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { stores: registry, wireStores } = await import('../src/stores/registry.js')

@@ -56,10 +56,13 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
     onThrottle: throttleLogger()
   }
   const services = (options.services ?? registry.services)(settings)
+  const { clock } = options
   const github = (
     options.github ??
     ((baseUrl) =>
       createGitHubClient(baseUrl, {
+        // The run's one clock: GitHub's rate-limit waits keep the time it keeps.
+        ...(clock && { now: () => clock.now(), sleep: (ms) => clock.sleep(ms) }),
         onWait: (ms, reason) => log.info(`Waiting ${Math.ceil(ms / 1000)} s for GitHub: ${reason}`)
       }))
   )(inputs.githubApiUrl)
@@ -69,7 +72,7 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
     limit: createLimit(inputs.maxConcurrency),
     token,
     previous: tokens.previous,
-    clock: options.clock
+    clock
   })
   const gate = tokenGate(inputs, {
     github: github.as(token),

@@ -15,6 +15,7 @@ import type { Store } from '../core/flow.js'
 import type { Limit } from '../core/limit.js'
 import type { SealedToken } from '../core/sealed-token.js'
 import type { Inputs } from '../inputs/types.js'
+import type { MigrationServices } from './codepipeline/migration/checks.js'
 import type { Clock } from './codepipeline/types.js'
 
 /** What every store is built with, besides its own inputs. */
@@ -28,6 +29,8 @@ export interface StoreContext<Api, Uses> {
   previous: SealedToken | undefined
   /** Time, when a test brings its own. */
   clock: Clock | undefined
+  /** The calls of a migration (connection-arn): the CodePipeline store's only. */
+  migration: MigrationServices | undefined
   /** The stores it named in `contributes` and `reads`, and only those. */
   stores: Uses
 }

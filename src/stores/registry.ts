@@ -10,6 +10,9 @@ import type { SealedToken } from '../core/sealed-token.js'
 import type { Inputs } from '../inputs/types.js'
 import { stacks } from './cloudformation/store.js'
 import { codebuild } from './codebuild/store.js'
+import { createConnectionsApi, createPolicySimulatorApi } from './codepipeline/migration/api.js'
+import type { MigrationServices } from './codepipeline/migration/checks.js'
+import { createPipelineWebhookApi } from './codepipeline/api.js'
 import { pipelines } from './codepipeline/store.js'
 import type { Clock } from './codepipeline/types.js'
 import type { StoreContext, StoreDescriptor } from './descriptor.js'
@@ -25,7 +28,10 @@ type StoreOf<D> = D extends StoreDescriptor<any, any, infer S, any> ? S : never
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** The AWS collaborators of a set of stores, one per store and region. */
-type ServicesOf<R> = { [N in keyof R]: (region: string) => ApiOf<R[N]> }
+type ServicesOf<R> = { [N in keyof R]: (region: string) => ApiOf<R[N]> } & {
+  /** The calls of a migration (connection-arn); each client is built on first use. */
+  migration?: MigrationServices
+}
 
 /** The AWS collaborators, one per store and region; tests pass their own. */
 export type Services = ServicesOf<typeof registry>
@@ -80,9 +86,20 @@ export function wireStores<R extends Record<string, AnyDescriptor>>(descriptors:
     planOrder,
 
     services(settings: AwsSettings): ServicesOf<R> {
-      return Object.fromEntries(
-        names.map((name) => [name, perRegion((region) => descriptorOf(name).api(settings, region))])
-      ) as ServicesOf<R>
+      const migration: MigrationServices = {
+        connections: createConnectionsApi(settings),
+        simulator: perRegion((region) => createPolicySimulatorApi(settings, region)),
+        webhooks: perRegion((region) => createPipelineWebhookApi(settings, region))
+      }
+      return {
+        ...Object.fromEntries(
+          names.map((name) => [
+            name,
+            perRegion((region) => descriptorOf(name).api(settings, region))
+          ])
+        ),
+        migration
+      } as ServicesOf<R>
     },
 
     /** Every region the run touches, in the order the inputs name them. */
@@ -122,6 +139,7 @@ export function wireStores<R extends Record<string, AnyDescriptor>>(descriptors:
           token: run.token,
           previous: run.previous,
           clock: run.clock,
+          migration: run.services.migration,
           stores: Object.fromEntries(uses.map((other) => [other, make(other)]))
         }
         const store = d.create(pick(inputs, d.inputs), context) as Store
