@@ -104,7 +104,7 @@ describe('pipelineStore', () => {
     const s = store({ pipelines: 'nothing-*' })
     await s.plan()
     expect(s.report().headline).toBe('Pipelines: none selected')
-    expect(s.report().outputs).toEqual({ report: [], updated: [] })
+    expect(s.report().outputs).toEqual({ report: [], updated: [], migrated: [] })
   })
 
   it('has no headline and reads nothing without a pipelines input', async () => {
@@ -113,8 +113,11 @@ describe('pipelineStore', () => {
     await s.apply()
     const report = s.report()
     expect(report.headline).toBeUndefined()
-    expect(report.outputs).toEqual({ report: [], updated: [] })
+    expect(report.outputs).toEqual({ report: [], updated: [], migrated: [] })
     expect(report.sections).toEqual([])
+    expect(report.closing.map((s) => s.title)).toEqual([
+      'Moving off GitHub version 1 — 0 pipeline(s) still hold a GitHub token'
+    ])
     expect(east.calls).toEqual([])
   })
 

@@ -168,6 +168,64 @@ describe('run', () => {
     expect(github.baseUrls).toEqual(['https://api.github.com'])
   })
 
+  it('with connection-arn, migrates through the migration services, writing nothing on read', async () => {
+    const connection = `arn:aws:codeconnections:us-east-1:${ACCOUNT}:connection/unit-connection`
+    setInputs({
+      token: TOKEN,
+      pipelines: 'app',
+      regions: 'us-east-1',
+      'verify-token': 'false',
+      'connection-arn': connection
+    })
+    const asked: string[] = []
+    const migration = {
+      connections: {
+        getConnection: async () => {
+          asked.push('GetConnection')
+          return {
+            status: 'AVAILABLE',
+            providerType: 'GitHub',
+            ownerAccountId: ACCOUNT,
+            hostArn: undefined
+          }
+        }
+      },
+      simulator: () => ({
+        simulate: async () => ({
+          decision: 'allowed',
+          matched: [],
+          allowedByBoundary: undefined,
+          allowedByOrganizations: undefined
+        })
+      }),
+      webhooks: () => ({
+        listWebhooks: async () => [],
+        deregisterWebhook: async () => undefined,
+        registerWebhook: async () => undefined,
+        deleteWebhook: async () => undefined
+      })
+    }
+    await run({ services: () => ({ ...world.services(), migration }), github: github.factory() })
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(asked).toEqual(['GetConnection'])
+    expect(JSON.stringify(world.pipelines.writes)).toContain(connection)
+    expect(JSON.parse(outputs()['migrated'] ?? '')).toEqual([ARN])
+    expect(core.summary.text()).toContain('✅ migrated')
+  })
+
+  it('with connection-arn and no migration services, fails naming them and writes nothing', async () => {
+    setInputs({
+      token: TOKEN,
+      pipelines: 'app',
+      regions: 'us-east-1',
+      'verify-token': 'false',
+      'connection-arn': `arn:aws:codeconnections:us-east-1:${ACCOUNT}:connection/unit-connection`
+    })
+    await run({ services: () => world.services(), github: github.factory() })
+    expect(world.pipelines.writes).toHaveLength(0)
+    expect(failure()).toContain('connection-arn is set, but no migration services')
+  })
+
   it('writes nothing when GitHub refuses the token, and says so', async () => {
     github.scopes = ['read:org']
     await run({ services: () => world.services(), github: github.factory() })
@@ -601,5 +659,11 @@ describe('createServices', () => {
       expect(made[service]('us-east-1')).toBe(made[service]('us-east-1'))
       expect(made[service]('us-east-1')).not.toBe(made[service]('eu-west-1'))
     }
+    const migration = made.migration!
+    for (const service of ['simulator', 'webhooks'] as const) {
+      expect(migration[service]('us-east-1')).toBe(migration[service]('us-east-1'))
+      expect(migration[service]('us-east-1')).not.toBe(migration[service]('eu-west-1'))
+    }
+    expect(typeof migration.connections.getConnection).toBe('function')
   })
 })
