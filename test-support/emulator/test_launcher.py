@@ -45,7 +45,7 @@ class CommandLineTest(unittest.TestCase):
             f"p = subprocess.Popen([sys.executable, {LAUNCHER!r}, '--port', '0'], stdout=subprocess.PIPE,\n"
             "                     stderr=subprocess.PIPE, cwd='/')\n"
             "line = p.stdout.readline().decode().strip()\n"
-            "p.terminate(); p.wait(10)\n"
+            "p.terminate(); p.wait(60)\n"
             "print(line, p.returncode, repr(p.stderr.read().decode()), flush=True)\n"
         )
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=150, check=True)
