@@ -194,7 +194,7 @@ describe('errors', () => {
     )
   })
 
-  // Changed: the whole body is kept (at most 300 characters); core/log.ts keeps it on one line when printed.
+  // Changed: the whole body is kept (redacted, then cut to 300 characters, then on one line: core/clip.ts).
   it('reports an error body that is not JSON, cut at 300 characters', async () => {
     const url = await serve(
       (_req, res) => {
@@ -210,7 +210,7 @@ describe('errors', () => {
     const error = await caught(api.getRepo('o', 'r'))
     expect(error).toMatchObject({ status: 400, rateLimited: false })
     expect(error.message).toBe(
-      'GitHub answered GET /repos/o/r with 400: Bad request from the proxy\nTrace: internal details'
+      'GitHub answered GET /repos/o/r with 400: Bad request from the proxy\\nTrace: internal details'
     )
     const long = await caught(api.getRepo('o', 'r'))
     expect(long.message).toBe(`GitHub answered GET /repos/o/r with 400: ${'x'.repeat(299)}y`)

@@ -7,6 +7,7 @@
  * Errors carry a message built here, never the request (its headers hold
  * the token).
  */
+import { clip } from '../core/clip.js'
 import { loadOnce } from '../core/limit.js'
 import { messageOf } from '../core/errors.js'
 import type { Secret } from '../core/secret.js'
@@ -93,14 +94,14 @@ const header = (headers: Headers | undefined, name: string): string | undefined 
   return value === undefined ? undefined : String(value)
 }
 
-/** What GitHub's error body says, e.g. "Bad credentials"; never more than 300 characters. */
+/** What GitHub's error body says, e.g. "Bad credentials": redacted, then cut to 300 characters. */
 function githubMessage(error: OctokitLikeError): string {
   const data = error.response?.data
   const message =
     typeof data === 'object' && data !== null && 'message' in data
       ? String((data as { message: unknown }).message)
       : (error.message ?? '')
-  return message.slice(0, 300)
+  return clip(message, 300)
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -190,7 +191,7 @@ function session(baseUrl: string, options: GitHubClientOptions, connect: () => P
             continue
           }
           throw new GitHubError(
-            `could not reach GitHub at ${baseUrl} (${what}): ${messageOf(caught).slice(0, 300)} — check github-api-url (GitHub Enterprise Server: https://HOST/api/v3)`,
+            `could not reach GitHub at ${baseUrl} (${what}): ${clip(messageOf(caught), 300)} — check github-api-url (GitHub Enterprise Server: https://HOST/api/v3)`,
             0
           )
         }
