@@ -494,6 +494,33 @@ describe('POST /credentials/revoke', () => {
       'GitHub answered POST /credentials/revoke with 422: Validation Failed'
     )
   })
+  it.each([307, 308])('follows no %i, not even within GitHub, and names it', async (status) => {
+    const url = await serve((_req, res) => {
+      res.writeHead(status, { location: '/api/v3/credentials/revoke-again' })
+      res.end()
+    })
+    const error = await caught(as(url).revoke([new Secret(OLD)]))
+    expect(error).toMatchObject({ status, rateLimited: false })
+    expect(error.message).toBe(
+      `GitHub answered POST /credentials/revoke with a redirect (${status}, Location /api/v3/credentials/revoke-again), which was not followed: a request that carries a token is never sent to another origin, and POST /credentials/revoke follows no redirect at all — check github-api-url`
+    )
+    expect(seen.map((s) => s.path)).toEqual(['/api/v3/credentials/revoke'])
+  })
+})
+
+describe('redirects the HTTP policy did not follow', () => {
+  it('are refused with their status, never retried', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(300)
+      res.end()
+    })
+    const error = await caught(as(url).getUser())
+    expect(error).toMatchObject({ status: 300 })
+    expect(error.message).toMatch(
+      /^GitHub answered GET \/user with a redirect \(300, no Location\)/
+    )
+    expect(seen).toHaveLength(1)
+  })
 })
 
 describe('rateLimitWait', () => {

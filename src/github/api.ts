@@ -163,7 +163,8 @@ function session(baseUrl: string, options: GitHubClientOptions, connect: () => P
   return async function request(
     route: string,
     params: Record<string, unknown>,
-    what: string
+    what: string,
+    redirect: 'follow' | 'manual' = 'follow'
   ): Promise<{ status: number; headers: Headers; data: unknown }> {
     for (let attempt = 1; ; attempt++) {
       const waitMs = exhaustedUntil - now()
@@ -174,14 +175,22 @@ function session(baseUrl: string, options: GitHubClientOptions, connect: () => P
       try {
         const response = await (
           await connect()
-        ).request(route, { ...params, request: { signal: AbortSignal.timeout(timeoutMs) } })
+        ).request(route, {
+          ...params,
+          request: { signal: AbortSignal.timeout(timeoutMs), redirect }
+        })
         remember(response.headers as Headers)
+        // A redirect the HTTP policy did not follow (github/fetch.ts) comes back as itself.
+        if (response.status >= 300 && response.status < 400) {
+          throw notFollowed(what, response.status, header(response.headers as Headers, 'location'))
+        }
         return {
           status: response.status,
           headers: response.headers as Headers,
           data: response.data
         }
       } catch (caught) {
+        if (caught instanceof GitHubError) throw caught
         const error = caught as OctokitLikeError
         const headers = error.response?.headers
         const status = error.response ? (error.status ?? 0) : 0
@@ -224,6 +233,15 @@ function session(baseUrl: string, options: GitHubClientOptions, connect: () => P
   }
 }
 
+/** A redirect not followed: a request that carries a token is never sent to another origin. */
+function notFollowed(what: string, status: number, location: string | undefined): GitHubError {
+  const to = location === undefined ? 'no Location' : `Location ${clip(location, 200)}`
+  return new GitHubError(
+    `GitHub answered ${what} with a redirect (${status}, ${to}), which was not followed: a request that carries a token is never sent to another origin, and POST /credentials/revoke follows no redirect at all — check github-api-url`,
+    status
+  )
+}
+
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 const USER_AGENT = 'rotate-github-token-aws'
 
@@ -232,7 +250,9 @@ function revoker(request: ReturnType<typeof session>) {
     const { status } = await request(
       'POST /credentials/revoke',
       { credentials: credentials.map((c) => c.reveal()) },
-      'POST /credentials/revoke'
+      'POST /credentials/revoke',
+      // It carries the token being revoked: not even a redirect within GitHub.
+      'manual'
     )
     return status
   }
