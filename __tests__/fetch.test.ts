@@ -268,7 +268,7 @@ describe('fetch', () => {
       const other = await serve((_req, res) => res.end('other'))
       // Another port of the same host is another origin.
       const { origin, seen } = await redirectServer(status, () => `${other.origin}/elsewhere`)
-      for (const headers of [
+      for (const headers of <Record<string, string>[]>[
         { authorization: 'token abc' },
         { 'proxy-authorization': 'Basic abc' },
         { cookie: 'session=abc' },
