@@ -93,6 +93,7 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
       region: regions[0] ?? 'us-east-1'
     }),
     maxConcurrency: inputs.maxConcurrency,
+    requestTimeoutMs: inputs.awsTimeoutSeconds * 1000,
     onThrottle: throttleLogger()
   }
   const services = (options.services ?? createServices)(settings)
