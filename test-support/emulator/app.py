@@ -390,7 +390,7 @@ class Emulator:
 
     def _apply_fault(self, environ: dict[str, Any], req: AwsRequest, entry: dict[str, Any],
                      rule: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
-        from faults import abort_connection, status_fault_response
+        from faults import abort_connection, status_fault_response, trickle_response
 
         entry["fault"] = rule["kind"]
         processed = None
@@ -410,6 +410,11 @@ class Emulator:
             return self._finish(entry, resp, start_response)
         if rule["kind"] == "throttle":
             return self._finish(entry, error_for(req, "ThrottlingException", "Rate exceeded"), start_response)
+        if rule["kind"] == "trickle":
+            resp = processed if processed is not None else self._process(environ, req, entry)
+            entry["status"] = resp.status
+            self._record(entry)
+            trickle_response(environ, resp, rule["intervalMs"])  # raises ConnectionResetError
         return self._finish(entry, status_fault_response(req, rule), start_response)
 
     # ---------------------------------------------------------------- plumbing
