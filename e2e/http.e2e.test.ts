@@ -10,6 +10,8 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
 import { OLD_TOKEN, oauthTokens } from '../test-support/corpus.js'
 import {
+  calls,
+  configure,
   createPipeline,
   createServiceRole,
   resetCalls,
@@ -185,6 +187,43 @@ describe('redact, then cut: a token straddling a cut leaves no piece of itself',
       /GitHub-Authentication-Token-Expiration: 'y{41}\*\*\*'\), so it cannot tell/
     )
     expect(fragments(result, TOKEN)).toEqual([])
+  })
+})
+
+describe('an AWS answer that trickles', () => {
+  it('GetPipeline sending a byte a second: each attempt ends at aws-timeout, the call fails naming itself, nothing is written', async () => {
+    await seed('app')
+    await configure(emulator, {
+      faults: [{ action: 'GetPipeline', kind: 'trickle', intervalMs: 300 }]
+    })
+    const result = await runScanned(
+      emulator,
+      TOKEN,
+      { pipelines: 'app', regions: REGION, 'aws-timeout': '1' },
+      // Before: still open when killed (code null). Jest's own timeout is 120 s.
+      { timeoutMs: 110_000 }
+    )
+    expect(result.code).toBe(1)
+    const report = JSON.parse(result.outputs['report'] ?? '[]') as {
+      status: string
+      error?: string
+    }[]
+    expect(report).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        error: expect.stringMatching(
+          /^TimeoutError: GetPipeline got no complete answer within 1 s \(aws-timeout\): the attempt was abandoned — AWS did not answer in time, even after retries: re-run/
+        )
+      })
+    ])
+    // Retried like any timeout, each attempt trickled; no write was made.
+    const reads = await calls(emulator, { action: 'GetPipeline' })
+    expect(reads.length).toBeGreaterThan(1)
+    expect(reads.every((c) => c.fault === 'trickle')).toBe(true)
+    expect(await writeCalls(emulator)).toEqual([])
+    expect(oauthTokens((await storedPipeline(emulator, REGION, 'app')).pipeline)).toEqual([
+      OLD_TOKEN
+    ])
   })
 })
 
