@@ -50,7 +50,7 @@ function operationOf(request: HttpRequest): string {
   const target = Object.entries(request.headers).find(
     ([name]) => name.toLowerCase() === 'x-amz-target'
   )
-  if (target) return target[1].split('.').pop() ?? target[1]
+  if (target) return target[1].slice(target[1].lastIndexOf('.') + 1)
   if (typeof request.body === 'string') {
     const action = new URLSearchParams(request.body).get('Action')
     if (action) return action
@@ -77,9 +77,8 @@ async function readAll(body: unknown, signal: AbortSignal): Promise<unknown> {
   if (signal.aborted) stop()
   signal.addEventListener('abort', stop, { once: true })
   try {
-    for await (const chunk of body) {
-      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
-    }
+    // An IncomingMessage with no encoding set: Buffers.
+    for await (const chunk of body) chunks.push(chunk as Buffer)
   } finally {
     signal.removeEventListener('abort', stop)
   }
