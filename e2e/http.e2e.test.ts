@@ -191,7 +191,7 @@ describe('redact, then cut: a token straddling a cut leaves no piece of itself',
 })
 
 describe('an AWS answer that trickles', () => {
-  it('GetPipeline sending a byte a second: each attempt ends at aws-timeout, the call fails naming itself, nothing is written', async () => {
+  it('GetPipeline sending a byte every 300 ms: each attempt ends at aws-timeout, the call fails naming itself, nothing is written', async () => {
     await seed('app')
     await configure(emulator, {
       faults: [{ action: 'GetPipeline', kind: 'trickle', intervalMs: 300 }]
