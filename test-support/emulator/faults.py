@@ -35,7 +35,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from app import AwsRequest, Resp, error_for, partition_of
+from common import AwsRequest, Resp, error_for, partition_of
 
 FAULT_KINDS = ("status", "reset", "delay", "throttle", "trickle")
 DEFAULT_WHEN = {"status": "before", "reset": "before", "throttle": "before", "delay": "after",
