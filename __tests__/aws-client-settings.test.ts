@@ -61,8 +61,8 @@ describe('clientConfig', () => {
     ).toBeUndefined()
   })
 
-  // Changed on purpose (issue 17, item 12): requestTimeoutMs (aws-timeout) is a total
-  // deadline per attempt, 30 s by default; the SDK's idle timeout stays at 10 s or less.
+  // requestTimeoutMs (aws-timeout) is a total deadline per attempt, 30 s by default;
+  // the SDK's idle timeout stays at 10 s or less. A setting of the clients, not an environment variable.
   it('gives each attempt a total deadline, requestTimeoutMs (30 s by default), and an idle timeout of at most 10 s', () => {
     const handler = clientConfig(settings(), 'eu-west-1').requestHandler
     expect(handler).toBeInstanceOf(DeadlineHandler)
