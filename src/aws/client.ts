@@ -11,7 +11,7 @@ import type {
   HttpHandlerOptions
 } from '@aws-sdk/types'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
-import { Readable } from 'node:stream'
+import { addAbortSignal, type Readable } from 'node:stream'
 import { loadOnce } from '../core/limit.js'
 
 export interface AwsSettings {
@@ -69,19 +69,13 @@ function timeoutError(request: HttpRequest, ms: number): Error {
   )
 }
 
-/** Reads a response body to its end, or until `signal` aborts (then throws). */
-async function readAll(body: unknown, signal: AbortSignal): Promise<unknown> {
-  if (!(body instanceof Readable)) return body
+/**
+ * Reads a response body to its end, or until `signal` aborts (then throws).
+ * The SDK's Node.js handler always answers with the IncomingMessage, Buffers.
+ */
+async function readAll(body: Readable, signal: AbortSignal): Promise<Buffer> {
   const chunks: Buffer[] = []
-  const stop = () => body.destroy(new Error('aborted'))
-  if (signal.aborted) stop()
-  signal.addEventListener('abort', stop, { once: true })
-  try {
-    // An IncomingMessage with no encoding set: Buffers.
-    for await (const chunk of body) chunks.push(chunk as Buffer)
-  } finally {
-    signal.removeEventListener('abort', stop)
-  }
+  for await (const chunk of addAbortSignal(signal, body)) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks)
 }
 
@@ -136,7 +130,7 @@ export class DeadlineHandler {
         ...options,
         abortSignal: controller.signal
       })
-      response.body = await readAll(response.body, controller.signal)
+      response.body = await readAll(response.body as Readable, controller.signal)
       return { response }
     } catch (error) {
       if (late) throw timeoutError(request, this.deadlineMs)
