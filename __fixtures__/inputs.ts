@@ -26,6 +26,7 @@ export function inputsOf(overrides: Partial<Inputs> = {}): Inputs {
     verifyToken: true,
     minDaysLeft: 7,
     maxConcurrency: 8,
+    awsTimeoutSeconds: 30,
     retirePrevious: false,
     ...overrides
   }

@@ -407,6 +407,11 @@ describe('parseInputs', () => {
       /^Input 'max-concurrency' expected a whole number from 1 to 64, got '0'/
     ],
     [{ pipelines: 'a', regions: 'us-east-1', 'max-concurrency': '65' }, /from 1 to 64/],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'aws-timeout': '0' },
+      /^Input 'aws-timeout' expected a whole number from 1 to 300, got '0'/
+    ],
+    [{ pipelines: 'a', regions: 'us-east-1', 'aws-timeout': '301' }, /from 1 to 300/],
     [{ pipelines: 'a', regions: 'us-east-1', 'min-days-left': '-1' }, /^Input 'min-days-left'/],
     [{ pipelines: 'a', regions: 'us-east-1', 'min-days-left': '367' }, /from 0 to 366/],
     [{ pipelines: 'a', regions: 'us-east-1', 'min-days-left': '1.5' }, /^Input 'min-days-left'/],
@@ -592,6 +597,7 @@ describe('parseInputs', () => {
       'role-session-name': 'my-session',
       'min-days-left': '0',
       'max-concurrency': '3',
+      'aws-timeout': '5',
       secrets: 'ci/github#token, other'
     })
     expect(parsed.githubApiUrl).toBe('https://ghe.example.com/api/v3')
@@ -599,6 +605,8 @@ describe('parseInputs', () => {
     expect(parsed.roleSessionName).toBe('my-session')
     expect(parsed.minDaysLeft).toBe(0)
     expect(parsed.maxConcurrency).toBe(3)
+    expect(parsed.awsTimeoutSeconds).toBe(5)
+    expect(inputs({ pipelines: 'a', regions: 'us-east-1' }).awsTimeoutSeconds).toBe(30)
     expect(parsed.secrets.map((s) => s.id)).toEqual(['ci/github', 'other'])
   })
 })

@@ -106,9 +106,11 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
     credentials: await resolveCredentials({
       roleArn: inputs.roleToAssume,
       sessionName: inputs.roleSessionName,
-      region: regions[0] ?? 'us-east-1'
+      region: regions[0] ?? 'us-east-1',
+      requestTimeoutMs: inputs.awsTimeoutSeconds * 1000
     }),
     maxConcurrency: inputs.maxConcurrency,
+    requestTimeoutMs: inputs.awsTimeoutSeconds * 1000,
     onThrottle: throttleLogger()
   }
   const services = (options.services ?? createServices)(settings)

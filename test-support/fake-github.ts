@@ -80,6 +80,18 @@ export interface FakeGitHubScenario {
   tokens: Record<string, TokenBehaviour>
   /** Every REST API answer waits this long (a slow GitHub). Read on every request. */
   delayMs?: number
+  /**
+   * REST API requests answered with a redirect instead: `path` relative to the
+   * API root (e.g. `/credentials/revoke`), `method` any when left out,
+   * `location` sent as is (another server's URL, to test where a client goes).
+   * Read on every request.
+   */
+  redirects?: {
+    path: string
+    method?: string
+    status: 301 | 302 | 303 | 307 | 308
+    location: string
+  }[]
   oidc?: {
     /** The `sub` claim. Default: `repo:example-org/example-repo:environment:production`. */
     subject?: string
@@ -742,11 +754,18 @@ export async function startFakeGitHub(
     if (delay > 0 && !isOidc) await new Promise((resolve) => setTimeout(resolve, delay))
     const audience = isOidc ? (url.searchParams.get('audience') ?? undefined) : undefined
     const apiPath = isOidc ? undefined : apiPathOf(url.pathname)
+    const redirect = scenario.redirects?.find(
+      (r) => r.path === apiPath && (r.method === undefined || r.method === req.method)
+    )
     let status: number
     let credentials: number | undefined
     try {
       if (isOidc) {
         status = handleOidc(req, res, audience)
+      } else if (redirect) {
+        res.writeHead(redirect.status, { location: redirect.location, 'content-length': '0' })
+        res.end()
+        status = redirect.status
       } else if (apiPath === '/credentials/revoke' && req.method === 'POST') {
         ;({ status, credentials } = handleRevoke(req, res, await readBody(req)))
       } else if (apiPath === undefined) {

@@ -5,6 +5,7 @@
  * OAuthToken, so a bad token would only show at each pipeline's next run.
  * Never throws for a bad token: every problem is a failure in the result.
  */
+import { clip } from '../core/clip.js'
 import { messageOf } from '../core/errors.js'
 import type { Limit } from '../core/limit.js'
 import { listed, plural } from '../core/order.js'
@@ -94,7 +95,7 @@ function checkExpiry(check: TokenCheck, user: GitHubUser, inputs: CheckInputs, n
     return
   }
   const expiresAt = parseExpiration(user.expiresAt)
-  const header = `'${user.expiresAt.slice(0, 80)}'`
+  const header = `'${clip(user.expiresAt, 80)}'`
   if (expiresAt === undefined) {
     if (min > 0) {
       check.failures.push(

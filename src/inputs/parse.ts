@@ -344,6 +344,7 @@ export function parseInputs(retirePrevious: boolean): Inputs {
     verifyToken: parseBoolean('verify-token'),
     minDaysLeft: parseInteger('min-days-left', 0, 366, 7),
     maxConcurrency: parseInteger('max-concurrency', 1, 64, DEFAULT_MAX_CONCURRENCY),
+    awsTimeoutSeconds: parseInteger('aws-timeout', 1, 300, 30),
     retirePrevious
   }
   const connection = parseConnectionArn(getInput('connection-arn'))

@@ -56,6 +56,8 @@ export interface Inputs {
   verifyToken: boolean
   minDaysLeft: number
   maxConcurrency: number
+  /** `aws-timeout`: seconds one AWS request attempt may take in all. */
+  awsTimeoutSeconds: number
   /** Set when `previous-token` was given: the old token is retired after the run. */
   retirePrevious: boolean
   /**

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import AwsRequest, Resp, aws_error, json_resp, partition_of
+from common import AwsRequest, Resp, aws_error, json_resp, partition_of
 
 SERVER_TYPES = ("GITHUB", "BITBUCKET", "GITHUB_ENTERPRISE", "GITLAB", "GITLAB_SELF_MANAGED")
 AUTH_TYPES = ("OAUTH", "BASIC_AUTH", "PERSONAL_ACCESS_TOKEN", "CODECONNECTIONS", "SECRETS_MANAGER")

@@ -3,8 +3,8 @@
  * what each holds, whether it may be written (account, partition, shape),
  * who owns it (CloudFormation) and which runs are in flight.
  */
-import picomatch from 'picomatch'
 import { describeAwsError, isNotFound } from '../../aws/errors.js'
+import { globMatches } from '../../core/glob.js'
 import type { Limit } from '../../core/limit.js'
 import { byText } from '../../core/order.js'
 import { partitionOf, splitArn } from '../../inputs/arn.js'
@@ -71,9 +71,9 @@ export function selectCandidates(
   }
   for (const s of selectors) {
     if (s.kind !== 'glob') continue
-    const matches = picomatch(s.pattern, { dot: true })
     for (const name of listed ?? []) {
-      if (matches(name) && !byName.has(name)) byName.set(name, { name, explicit: false })
+      if (globMatches(s.pattern, name) && !byName.has(name))
+        byName.set(name, { name, explicit: false })
     }
   }
   return [...byName.values()].sort((a, b) => byText(a.name, b.name))
@@ -255,8 +255,7 @@ export async function planRegion(
       }
     }
     for (const glob of globs) {
-      const matcher = picomatch(glob.pattern, { dot: true })
-      if (listed && !listed.some((name) => matcher(name))) {
+      if (listed && !listed.some((name) => globMatches(glob.pattern, name))) {
         plan.warnings.push(`pipelines: '${glob.entry}' matched no pipeline in ${region}`)
       }
     }
