@@ -1,7 +1,7 @@
 import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
 import { inputsOf } from '../__fixtures__/inputs.js'
-import { FakeCodeBuild, FakeSecrets, limit } from './values-fakes.js'
+import { FakeCodeBuild, FakeSecrets, limit } from '../__fixtures__/value-stores.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { codebuildStore } = await import('../src/stores/codebuild/store.js')

@@ -19,6 +19,7 @@ import {
   stoppedBy,
   type Restart
 } from './executions.js'
+import { writeMigration } from './migration/write.js'
 import { PipelineShapeError, executionMode, withGitHubToken } from './pipeline-json.js'
 import type { Clock, PipelineResult, PipelineTarget } from './types.js'
 
@@ -121,6 +122,11 @@ export async function attempt(
     }
   }
   if (busy.length > 0 && ctx.inProgress.mode !== 'proceed') return { kind: 'busy', busy }
+  // connection-arn: the action moves to the connection instead (issue 19).
+  if (target.migration) {
+    const window = await writeMigration(target, target.migration, ctx.api, ctx.clock)
+    return window ? { kind: 'written', busy, window } : { kind: 'failed' }
+  }
 
   let body
   try {
@@ -258,7 +264,10 @@ function finishRuns(
   if (restarts.length > 0) {
     result.runs = { outcome: 'restarted', executions, restarts }
     const failedRestarts = restarts.filter((r) => r.error)
-    if (failedRestarts.length > 0 && result.status === 'updated') {
+    if (
+      failedRestarts.length > 0 &&
+      (result.status === 'updated' || result.status === 'migrated')
+    ) {
       result.status = 'failed'
       result.error = `the token was written, but the write stopped ${failedRestarts.flatMap((r) => r.stopped).join(', ')} and it could not be started again: ${failedRestarts.map((r) => r.error).join('; ')}`
     }
