@@ -24,7 +24,7 @@ import type { AddressInfo } from 'node:net'
 /** How a credential sees a repository; repositories not listed answer 404. */
 type RepoAccess = 'ok' | 'forbidden' | 'missing'
 
-export interface BitbucketApiToken {
+interface BitbucketApiToken {
   /** The Atlassian account email the token must be sent with. */
   email: string
   displayName?: string
@@ -33,7 +33,7 @@ export interface BitbucketApiToken {
   repos?: Record<string, RepoAccess> | '*'
 }
 
-export interface BitbucketAccessToken {
+interface BitbucketAccessToken {
   revoked?: boolean
   /** Keys are `workspace/repo_slug`; `'*'`: every repository answers 200. */
   repos: Record<string, RepoAccess> | '*'

@@ -15,7 +15,7 @@ import { BitbucketError, type BitbucketApi, type BitbucketUser } from '../github
 import { emptyCheck, recordRepoFailures, type CheckInProgress, type TokenCheck } from './check.js'
 import { repositoriesOf, type RepoCheck } from './repos.js'
 
-export const BITBUCKET_REJECTED = 'Bitbucket rejected the credential'
+const BITBUCKET_REJECTED = 'Bitbucket rejected the credential'
 
 // Bitbucket: a workspace ID is lower-case letters, digits, '-' and '_'; a
 // repository slug is letters, digits, '.', '-' and '_' (never only dots).

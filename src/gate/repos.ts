@@ -107,7 +107,7 @@ export function repositoriesOf(targets: TokenTarget[]): RepoCheck[] {
  * fine-grained personal access tokens if the token's lifetime is greater
  * than 366 days").
  */
-export function orgPolicy(message: string): string | undefined {
+function orgPolicy(message: string): string | undefined {
   if (!/forbids access via/i.test(message)) return undefined
   const days = /lifetime is greater than (\d+) days?/i.exec(message)?.[1]
   const classic = /\(classic\)/i.test(message)

@@ -39,7 +39,7 @@ export interface Project {
 }
 
 /** BatchGetProjects: "names … Maximum number of 100 items" (CodeBuild API reference). */
-export const BATCH_GET_PROJECTS_MAX = 100
+const BATCH_GET_PROJECTS_MAX = 100
 
 /** What the rotation needs from CodeBuild in one region. */
 export interface CodeBuildApi {
