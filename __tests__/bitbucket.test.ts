@@ -9,6 +9,9 @@ const { Secret } = await import('../src/core/secret.js')
 const { createLimit } = await import('../src/core/limit.js')
 const { startFakeBitbucket, BROWNOUT_MESSAGE } = await import('../test-support/fake-bitbucket.js')
 const { parseLocation, scanProjects } = await import('../src/stores/codebuild/projects.js')
+const { projectsSection } = await import('../src/stores/codebuild/render.js')
+const { tokenGate } = await import('../src/gate/gate.js')
+const { fakeGitHubApi } = await import('../__fixtures__/github.js')
 type FakeBitbucket = import('../test-support/fake-bitbucket.js').FakeBitbucket
 type TokenTarget = import('../src/gate/repos.js').TokenTarget
 type Inputs = import('../src/inputs/types.js').Inputs
@@ -258,6 +261,60 @@ describe('CodeBuild project sources', () => {
     expect(failed.targets).toEqual([])
     expect(failed.warnings).toEqual([
       expect.stringContaining('eu-west-1: the build projects could not be listed')
+    ])
+  })
+})
+
+describe('the Bitbucket gate, wired to bitbucket-api-url', () => {
+  it.each(['BASIC_AUTH', 'PERSONAL_ACCESS_TOKEN'] as const)(
+    'refuses a %s credential Bitbucket rejects, naming Bitbucket',
+    async (authType) => {
+      fake = await startFakeBitbucket({})
+      const gate = tokenGate(inputs(authType, fake.url), {
+        github: fakeGitHubApi().api,
+        token: new Secret(TOKEN),
+        targets: () => [project('web', 'us-east-1', 'acme', 'web')]
+      })
+      gate.consider(project('web', 'us-east-1', 'acme', 'web'))
+      const verdict = await gate.check()
+      expect(verdict.open).toBe(false)
+      expect(verdict.report.failures).toEqual([
+        expect.stringMatching(/^Bitbucket credential: Bitbucket rejected the credential/)
+      ])
+      expect(
+        fake.requests.every((r) => r.auth === (authType === 'BASIC_AUTH' ? 'basic' : 'bearer'))
+      ).toBe(true)
+    }
+  )
+})
+
+describe('the CodeBuild projects table', () => {
+  it('says which credential each source uses', () => {
+    const section = projectsSection([
+      { region: 'r', project: 'a', source: 'primary', location: 'l', credential: 'account' },
+      {
+        region: 'r',
+        project: 'b',
+        source: 'primary',
+        location: 'l',
+        credential: 'own',
+        note: 'uses its own'
+      },
+      {
+        region: 'r',
+        project: 'c',
+        source: 'x',
+        location: 'l',
+        credential: 'unchecked',
+        note: 'odd'
+      },
+      { region: 'r', project: 'd', source: 'x', location: 'l', credential: 'unchecked' }
+    ])
+    expect(section.rows.map((row) => row[4])).toEqual([
+      'this credential',
+      'own credential — uses its own',
+      '⚠️ odd',
+      '⚠️ not checked'
     ])
   })
 })
