@@ -23,6 +23,7 @@ export function inputsOf(overrides: Partial<Inputs> = {}): Inputs {
     roleToAssume: undefined,
     roleSessionName: 'test',
     githubApiUrl: 'https://api.github.com',
+    bitbucketApiUrl: 'https://api.bitbucket.org/2.0',
     verifyToken: true,
     minDaysLeft: 7,
     maxConcurrency: 8,

@@ -497,6 +497,61 @@ describe('createCodeBuildApi', () => {
     ])
   })
 
+  it('lists projects page by page, then BatchGetProjects at most 100 names a call', async () => {
+    const names = Array.from({ length: 150 }, (_, i) => `p${String(i).padStart(3, '0')}`)
+    replies.push(() => ({ body: { projects: names.slice(0, 100), nextToken: 'page-2' } }))
+    replies.push(() => ({ body: { projects: [...names.slice(100), 'p000'] } }))
+    replies.push(() => ({
+      body: {
+        projects: [
+          {
+            name: 'p000',
+            source: { type: 'GITHUB', location: 'https://github.com/o/a.git' },
+            secondarySources: [
+              {
+                type: 'BITBUCKET',
+                location: 'https://bitbucket.org/w/b',
+                sourceIdentifier: 'lib',
+                auth: { type: 'SECRETS_MANAGER', resource: 'arn:aws:secretsmanager:x' }
+              },
+              {}
+            ],
+            webhook: { url: 'https://example.com' }
+          },
+          {}
+        ]
+      }
+    }))
+    replies.push(() => ({ body: {} }))
+    const projects = await createCodeBuildApi(settings(), 'us-east-1').listProjects()
+    expect(projects).toEqual([
+      {
+        name: 'p000',
+        webhook: true,
+        sources: [
+          { id: 'primary', type: 'GITHUB', location: 'https://github.com/o/a.git' },
+          {
+            id: 'lib',
+            type: 'BITBUCKET',
+            location: 'https://bitbucket.org/w/b',
+            auth: { type: 'SECRETS_MANAGER', resource: 'arn:aws:secretsmanager:x' }
+          },
+          { id: '', type: '', location: '' }
+        ]
+      },
+      { name: '', webhook: false, sources: [] }
+    ])
+    expect(seen.map((s) => s.target)).toEqual([
+      'CodeBuild_20161006.ListProjects',
+      'CodeBuild_20161006.ListProjects',
+      'CodeBuild_20161006.BatchGetProjects',
+      'CodeBuild_20161006.BatchGetProjects'
+    ])
+    expect(sent(1)).toEqual({ sortBy: 'NAME', nextToken: 'page-2' })
+    expect((sent(2)['names'] as string[]).length).toBe(100)
+    expect(sent(3)['names']).toEqual(names.slice(100))
+  })
+
   it('lists nothing when CodeBuild answers without a list', async () => {
     replies.push(() => ({ body: {} }))
     expect(await createCodeBuildApi(settings(), 'us-east-1').listCredentials()).toEqual([])

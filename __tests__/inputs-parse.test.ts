@@ -488,13 +488,13 @@ describe('parseInputs', () => {
       codebuild: 'true',
       'codebuild-server-type': 'bitbucket',
       'codebuild-auth-type': 'BASIC_AUTH',
-      'codebuild-username': 'builder'
+      'codebuild-username': 'builder@example.com'
     })
     expect(parsed.codebuild).toEqual({
       mode: 'import',
       serverType: 'BITBUCKET',
       authType: 'BASIC_AUTH',
-      username: 'builder'
+      username: 'builder@example.com'
     })
     expect(inputs({ regions: 'us-east-1', codebuild: 'disconnect' }).codebuild.mode).toBe(
       'disconnect'
@@ -522,12 +522,60 @@ describe('parseInputs', () => {
       codebuild: 'import',
       'codebuild-server-type': 'BITBUCKET',
       'codebuild-auth-type': 'BASIC_AUTH',
-      'codebuild-username': 'builder'
+      'codebuild-username': 'builder@example.com'
     })
     expect(error.input).toBe('pipelines')
     expect(error.message).toMatch(
-      /^Input 'pipelines' must be empty with codebuild-server-type: BITBUCKET: the token is then a Bitbucket app password/
+      /^Input 'pipelines' must be empty with codebuild-server-type: BITBUCKET: the token is then a Bitbucket API token or access token/
     )
+  })
+
+  it('refuses a Bitbucket user name that is not an email: app passwords are gone', () => {
+    for (const username of ['builder', 'team-bot', 'a@b', 'two words@example.com']) {
+      const error = refusal({
+        regions: 'us-east-1',
+        codebuild: 'import',
+        'codebuild-server-type': 'BITBUCKET',
+        'codebuild-auth-type': 'BASIC_AUTH',
+        'codebuild-username': username
+      })
+      expect(error.input).toBe('codebuild-username')
+      expect(error.message).toContain('is not an email address')
+      expect(error.message).toContain('stopped working on 2026-07-28')
+      expect(error.message).toContain('API token')
+      expect(error.message).toContain('email address of your Atlassian account')
+    }
+    // An access token needs no user name, and a disconnect none either.
+    expect(
+      inputs({
+        regions: 'us-east-1',
+        codebuild: 'import',
+        'codebuild-server-type': 'BITBUCKET',
+        'codebuild-auth-type': 'PERSONAL_ACCESS_TOKEN'
+      }).codebuild.username
+    ).toBeUndefined()
+  })
+
+  it('reads bitbucket-api-url: https only, loopback excepted, trailing slash dropped', () => {
+    expect(inputs({ codebuild: 'import', regions: 'us-east-1' }).bitbucketApiUrl).toBe(
+      'https://api.bitbucket.org/2.0'
+    )
+    expect(
+      inputs({
+        codebuild: 'import',
+        regions: 'us-east-1',
+        'bitbucket-api-url': 'http://127.0.0.1:8080/2.0/'
+      }).bitbucketApiUrl
+    ).toBe('http://127.0.0.1:8080/2.0')
+    for (const bad of [
+      'http://api.bitbucket.org/2.0',
+      'not a url',
+      'https://u:p@api.bitbucket.org/2.0'
+    ]) {
+      const error = refusal({ codebuild: 'import', regions: 'us-east-1', 'bitbucket-api-url': bad })
+      expect(error.input).toBe('bitbucket-api-url')
+      expect(error.message).not.toContain('u:p')
+    }
   })
 
   it('refuses BITBUCKET with a previous-token, naming both inputs', () => {
@@ -536,7 +584,7 @@ describe('parseInputs', () => {
       codebuild: 'import',
       'codebuild-server-type': 'BITBUCKET',
       'codebuild-auth-type': 'BASIC_AUTH',
-      'codebuild-username': 'builder'
+      'codebuild-username': 'builder@example.com'
     }
     const error = refusal(values, true)
     expect(error.input).toBe('previous-token')

@@ -160,12 +160,20 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
     secrets,
     parameters
   })
-  const codebuild = codebuildStore(inputs, { apiFor: services.codebuild, limit, token, secrets })
+  const codebuild = codebuildStore(inputs, {
+    apiFor: services.codebuild,
+    limit,
+    token,
+    secrets,
+    // The projects' repositories are checked with the pipelines' (issue 18).
+    onPlanned: (target) => gate.consider(target),
+    refusals: (region) => gate.refusals(region)
+  })
 
   const gate = tokenGate(inputs, {
     github: github.as(token),
     token,
-    targets: () => pipelines.targets()
+    targets: () => [...pipelines.targets(), ...codebuild.targets()]
   })
   log.info(
     `${inputs.dryRun ? 'Dry run — planning only, nothing will be written' : 'Rotating'} in ${regions.join(', ')}`

@@ -37,6 +37,8 @@ interface GitHubRepo {
 export interface GitHubApi {
   getUser(): Promise<GitHubUser>
   getRepo(owner: string, repo: string): Promise<GitHubRepo>
+  /** GET /repos/{owner}/{repo}/hooks: whether the token may manage the repository's webhooks. */
+  getHooks(owner: string, repo: string): Promise<void>
   /** POST /credentials/revoke, authenticated (GitHub Enterprise Server 3.18 and later). */
   revoke(credentials: Secret[]): Promise<number>
 }
@@ -61,7 +63,9 @@ export class GitHubError extends Error {
     /** The X-GitHub-SSO header of a 403, e.g. `required; url=https://github.com/orgs/o/sso?...`. */
     readonly sso?: string,
     /** True when the request was refused by a rate limit we could not wait out. */
-    readonly rateLimited = false
+    readonly rateLimited = false,
+    /** X-Accepted-GitHub-Permissions: the fine-grained permissions the call needs. */
+    readonly acceptedPermissions?: string
   ) {
     super(message)
     this.name = 'GitHubError'
@@ -226,7 +230,9 @@ function session(baseUrl: string, options: GitHubClientOptions, connect: () => P
         throw new GitHubError(
           `GitHub answered ${what} with ${status}: ${githubMessage(error)}`,
           status,
-          header(headers, 'x-github-sso')
+          header(headers, 'x-github-sso'),
+          false,
+          header(headers, 'x-accepted-github-permissions')?.slice(0, 200)
         )
       }
     }
@@ -306,6 +312,13 @@ export function createGitHubClient(
             fullName: typeof body.full_name === 'string' ? body.full_name : `${owner}/${repo}`,
             private: body.private === true
           }
+        },
+        async getHooks(owner, repo) {
+          await request(
+            'GET /repos/{owner}/{repo}/hooks',
+            { owner, repo, per_page: 1 },
+            `GET /repos/${owner}/${repo}/hooks`
+          )
         },
         revoke: revoker(request)
       }

@@ -53,6 +53,8 @@ export interface Inputs {
   roleToAssume: string | undefined
   roleSessionName: string
   githubApiUrl: string
+  /** `bitbucket-api-url`: Bitbucket Cloud's REST API, where a Bitbucket credential is checked. */
+  bitbucketApiUrl: string
   verifyToken: boolean
   minDaysLeft: number
   maxConcurrency: number

@@ -8,7 +8,8 @@ import type { SecretsStore } from '../secrets-manager/store.js'
 import type { CodeBuildApi } from './api.js'
 import { applyDisconnect, applyImport } from './apply.js'
 import { planRegion } from './plan.js'
-import { codebuildLines, codebuildSection } from './render.js'
+import { scanProjects, type ProjectTarget, type ProjectUse } from './projects.js'
+import { codebuildLines, codebuildSection, projectsSection } from './render.js'
 import type { CodeBuildResult, RegionPlan } from './types.js'
 
 export interface CodeBuildStoreOptions {
@@ -17,6 +18,18 @@ export interface CodeBuildStoreOptions {
   token: Secret
   /** Writes the credentials kept in a Secrets Manager secret. */
   secrets: SecretsStore
+  /** Told about each region's projects as soon as they are read (the token check starts on them). */
+  onPlanned?: (target: ProjectTarget) => void
+  /**
+   * Why the token must not be imported in a region (a repository its projects
+   * build that the token cannot reach); empty when it may. Read before writing.
+   */
+  refusals?: (region: string) => string[]
+}
+
+export interface CodeBuildStore extends Store {
+  /** The projects whose repositories the token must reach, once planned. */
+  targets(): ProjectTarget[]
 }
 
 /** A credential kept in a secret shows what happened to that secret. */
@@ -55,13 +68,36 @@ function outputEntry(r: CodeBuildResult) {
   return { region, serverType, authType, arn, status, secretArn, error }
 }
 
-export function codebuildStore(inputs: Inputs, options: CodeBuildStoreOptions): Store {
+export function codebuildStore(inputs: Inputs, options: CodeBuildStoreOptions): CodeBuildStore {
   let plans: RegionPlan[] = []
   const warnings: string[] = []
+  const targets: ProjectTarget[] = []
+  const uses: ProjectUse[] = []
+  /** A planned import into a region whose projects' repositories the token cannot reach is refused. */
+  const refuse = () => {
+    for (const plan of plans) {
+      const reasons = options.refusals?.(plan.result.region) ?? []
+      if (plan.result.status !== 'planned' || plan.secret || reasons.length === 0) continue
+      plan.result.status = 'failed'
+      plan.result.error = `not imported: the token cannot reach what this region's projects build — ${reasons.join('; ')}`
+    }
+  }
   const results = () => plans.map(throughSecret)
   return {
+    targets: () => targets,
+
     async plan() {
       if (inputs.codebuild.mode === 'off') return
+      const scans =
+        inputs.codebuild.mode === 'import'
+          ? inputs.regions.map((region) =>
+              options.limit(async () => {
+                const scan = await scanProjects(region, inputs, options.apiFor(region))
+                for (const target of scan.targets) options.onPlanned?.(target)
+                return scan
+              })
+            )
+          : []
       plans = await Promise.all(
         inputs.regions.map((region) =>
           options.limit(() =>
@@ -69,9 +105,15 @@ export function codebuildStore(inputs: Inputs, options: CodeBuildStoreOptions): 
           )
         )
       )
+      for (const scan of await Promise.all(scans)) {
+        targets.push(...scan.targets)
+        uses.push(...scan.uses)
+        warnings.push(...scan.warnings)
+      }
     },
 
     async apply() {
+      refuse()
       await Promise.all(
         plans
           .filter((p) => p.result.status === 'planned' && !p.secret)
@@ -87,9 +129,10 @@ export function codebuildStore(inputs: Inputs, options: CodeBuildStoreOptions): 
 
     report(): Report {
       if (inputs.codebuild.mode === 'off') return emptyReport()
+      refuse()
       const all = results()
       return emptyReport({
-        sections: [codebuildSection(all)],
+        sections: [codebuildSection(all), ...(uses.length > 0 ? [projectsSection(uses)] : [])],
         lines: codebuildLines(all),
         outputs: { 'codebuild-credentials': all.map(outputEntry) },
         // A secret-backed credential's failure is the secret's, listed there.
