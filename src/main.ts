@@ -114,6 +114,7 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
     // written as soon as it is read.
     writeOnRead: !inputs.dryRun && !inputs.verifyToken,
     onPlanned: (target) => gate.consider(target),
+    recheck: (target) => gate.recheck(target),
     ...(options.clock && { clock: options.clock })
   })
   // Secrets and parameters plan once the stores that find them are done.

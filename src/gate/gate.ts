@@ -28,6 +28,8 @@ export interface TokenGateOptions {
 export interface TokenGate extends Gate {
   /** A planned pipeline, whose repositories GitHub is asked about right away. */
   consider(target: TokenTarget): void
+  /** A pipeline re-planned while writing: the failures for its repositories (see CheckInProgress). */
+  recheck(target: TokenTarget): Promise<string[]>
   /** The check's result, once made (the retire step reads it). */
   result(): TokenCheck | undefined
 }
@@ -48,6 +50,7 @@ export function tokenGate(inputs: Inputs, options: TokenGateOptions): TokenGate 
     // that loading Octokit does not hold back the first AWS request — and the
     // answers are in when the plan is.
     consider: (target) => start().consider(target),
+    recheck: (target) => start().recheck(target),
     async check(): Promise<Verdict> {
       const check = await start().finish(options.targets(), (options.now ?? (() => new Date()))())
       result = check

@@ -69,6 +69,12 @@ export interface StageRun {
   inbound: string[]
 }
 
+/** GetPipelineState: the pipeline's current version, and what each stage runs. */
+export interface PipelineState {
+  version: number | undefined
+  stages: StageRun[]
+}
+
 export interface StartRequest {
   sourceRevisions?: SourceRevisionOverride[]
   variables?: { name: string; value: string }[]
@@ -97,8 +103,10 @@ export interface PipelineApi {
   stackOwners(): Promise<Map<string, StackOwner>>
   /** The newest runs (up to 100), newest first. */
   listExecutions(name: string): Promise<Execution[]>
-  /** Each stage's latest run and the runs waiting to enter it. */
-  pipelineState(name: string): Promise<StageRun[]>
+  /** The pipeline's version now, each stage's latest run and the runs waiting to enter it. */
+  pipelineState(name: string): Promise<PipelineState>
+  /** The pipeline version a run ran on (GetPipelineExecution). */
+  runVersion(name: string, id: string): Promise<number | undefined>
   /** The resolved pipeline variables a run used. */
   executionVariables(name: string, id: string): Promise<{ name: string; value: string }[]>
   startExecution(name: string, request: StartRequest): Promise<string | undefined>
@@ -325,7 +333,7 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
 
     async pipelineState(name) {
       const output = await states().send(new GetPipelineStateCommand({ name }))
-      return (output.stageStates ?? []).map((stage) => {
+      const stages = (output.stageStates ?? []).map((stage) => {
         const latest = stage.latestExecution
         const inbound = [stage.inboundExecution, ...(stage.inboundExecutions ?? [])]
         return {
@@ -336,6 +344,14 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
           inbound: inbound.flatMap((e) => (e?.pipelineExecutionId ? [e.pipelineExecutionId] : []))
         }
       })
+      return { version: output.pipelineVersion, stages }
+    },
+
+    async runVersion(name, id) {
+      const output = await runs().send(
+        new GetPipelineExecutionCommand({ pipelineName: name, pipelineExecutionId: id })
+      )
+      return output.pipelineExecution?.pipelineVersion
     },
 
     async executionVariables(name, id) {

@@ -6,7 +6,7 @@ import { countStatuses, emptyReport, type Report } from '../../core/report.js'
 import type { Secret } from '../../core/secret.js'
 import type { Inputs } from '../../inputs/types.js'
 import type { PipelineApi } from './api.js'
-import { rotateTarget, type WriteContext } from './apply.js'
+import { rotateTarget, type Recheck, type WriteContext } from './apply.js'
 import { runningFor } from './executions.js'
 import { forgiveMissingNames, pipelineRegions, planRegion } from './plan.js'
 import { pipelineLines, pipelineSection } from './render.js'
@@ -27,6 +27,10 @@ export interface PipelineStoreOptions {
   clock?: Clock
   /** See WriteContext.freshMs. */
   freshMs?: number
+  /** See WriteContext.copyFreshMs. */
+  copyFreshMs?: number
+  /** See WriteContext.recheck: the token check, for repositories a moved pipeline builds now. */
+  recheck?: Recheck
   /** Told about each target as soon as it is planned (the token check starts on it). */
   onPlanned?: (target: PipelineTarget) => void
 }
@@ -73,8 +77,13 @@ function busyNote(inputs: Inputs, target: PipelineTarget, now: number): void {
   result.note = `${described} in flight: in-progress ${choices[mode]} (this run); ${others.map((m) => choices[m]).join('; ')}`
 }
 
-/** A look of the plan younger than this counts as "right before" the write (see WriteContext.freshMs). */
-const FRESH_MS = 5_000
+/**
+ * A look of the plan younger than this counts as "right before" the write
+ * (see WriteContext.freshMs): a pipeline written as soon as it is read.
+ */
+const FRESH_MS = 1_000
+/** The plan's copy is written without reading it again only while this young (and its version unmoved). */
+const COPY_FRESH_MS = 2_000
 
 export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): PipelineStore {
   const clock = options.clock ?? realClock
@@ -89,7 +98,9 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
     token: options.token,
     inProgress: inputs.inProgress,
     clock,
-    freshMs: options.freshMs ?? FRESH_MS
+    freshMs: options.freshMs ?? FRESH_MS,
+    copyFreshMs: options.copyFreshMs ?? COPY_FRESH_MS,
+    ...(options.recheck && { recheck: options.recheck })
   })
   let targets: PipelineTarget[] = []
   let results: PipelineResult[] = []
