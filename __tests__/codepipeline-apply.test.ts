@@ -58,7 +58,7 @@ function context(
     limit: now,
     followUps: now,
     token: new Secret(TOKEN),
-    inProgress: { mode, timeoutMinutes },
+    inProgress: { mode, timeoutSeconds: timeoutMinutes * 60 },
     clock,
     freshMs: 0,
     copyFreshMs: 60_000,
@@ -256,8 +256,8 @@ describe('rotateTarget: runs in flight', () => {
   it('fails, unwritten, when the runs are still in flight after the timeout', async () => {
     const target = targetOf('busy')
     await rotateTarget(target, context('wait', 1))
-    // The last wait is cut to end at the timeout.
-    expect(clock.sleeps).toEqual([5000, 7500, 11250, 16875, 19375])
+    // Never longer than a tenth of the timeout between looks.
+    expect(clock.sleeps).toEqual([5000, ...Array(9).fill(6000), 1000])
     expect(api.writes).toEqual([])
     expect(target.result).toMatchObject({
       status: 'failed',
@@ -266,6 +266,24 @@ describe('rotateTarget: runs in flight', () => {
     expect(target.result.error).toBe(
       'not written: run-1 (InProgress for 6 min) was still in flight after 1 min (in-progress-timeout) — re-run once it ends, raise in-progress-timeout, or use in-progress: proceed'
     )
+  })
+
+  it('takes a timeout in seconds, and looks at least every tenth of it (1 s at least)', async () => {
+    const target = targetOf('busy')
+    await rotateTarget(target, {
+      ...context('wait'),
+      inProgress: { mode: 'wait', timeoutSeconds: 20 }
+    })
+    // The last wait is cut to end at the timeout.
+    expect(clock.sleeps).toEqual(Array(10).fill(2000))
+    expect(target.result.error).toMatch(/was still in flight after 20 s \(in-progress-timeout\)/)
+    const short = targetOf('busy')
+    clock.sleeps.length = 0
+    await rotateTarget(short, {
+      ...context('wait'),
+      inProgress: { mode: 'wait', timeoutSeconds: 3 }
+    })
+    expect(clock.sleeps).toEqual([1000, 1000, 1000])
   })
 
   it('fails at once with a timeout of 0', async () => {

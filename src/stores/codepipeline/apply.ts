@@ -11,6 +11,7 @@ import type { Secret } from '../../core/secret.js'
 import type { InProgressSettings } from '../../inputs/types.js'
 import type { Execution, PipelineApi } from './api.js'
 import {
+  describeSeconds,
   nextDelay,
   restartRuns,
   runningFor,
@@ -376,8 +377,8 @@ function describeBusy(runs: Execution[], now: number): string {
 /** Writes one target, around its runs in flight as `in-progress` says. */
 export async function rotateTarget(target: PipelineTarget, ctx: WriteContext): Promise<void> {
   const { result } = target
-  const { mode, timeoutMinutes } = ctx.inProgress
-  const timeoutMs = timeoutMinutes * 60_000
+  const { mode, timeoutSeconds } = ctx.inProgress
+  const timeoutMs = timeoutSeconds * 1000
   let busySince: number | undefined
   let firstBusy: Execution[] = []
   let step: Step | undefined
@@ -419,10 +420,10 @@ export async function rotateTarget(target: PipelineTarget, ctx: WriteContext): P
       result.error =
         timeoutMs === 0
           ? `not written: ${describeBusy(step.busy, now)} is in flight and in-progress-timeout is 0 — re-run once it ends, or use in-progress: proceed to stop it and start it again`
-          : `not written: ${describeBusy(step.busy, now)} was still in flight after ${timeoutMinutes} min (in-progress-timeout) — re-run once it ends, raise in-progress-timeout, or use in-progress: proceed`
+          : `not written: ${describeBusy(step.busy, now)} was still in flight after ${describeSeconds(timeoutSeconds)} (in-progress-timeout) — re-run once it ends, raise in-progress-timeout, or use in-progress: proceed`
       return
     }
-    await ctx.clock.sleep(Math.min(nextDelay(n), timeoutMs - waited))
+    await ctx.clock.sleep(Math.min(nextDelay(n, Math.random, timeoutMs), timeoutMs - waited))
     step = undefined
   }
 }

@@ -287,8 +287,22 @@ export function runningFor(run: Execution, now: number): string {
   return minutes < 120 ? `for ${minutes} min` : `for ${Math.round(minutes / 60)} h`
 }
 
-/** The next wait between checks of a busy pipeline: 5 s, growing to 60 s, with jitter. */
-export function nextDelay(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(60_000, 5_000 * 1.5 ** attempt)
+/** A wait in words: "90 s", "2 min". */
+export function describeSeconds(seconds: number): string {
+  return seconds % 60 === 0 && seconds > 0 ? `${seconds / 60} min` : `${seconds} s`
+}
+
+/**
+ * The next wait between checks of a busy pipeline: 5 s, growing to 60 s,
+ * with jitter — and never more than a tenth of the time it may wait (at
+ * least 1 s), so a short in-progress-timeout looks often enough to write
+ * soon after a run ends.
+ */
+export function nextDelay(
+  attempt: number,
+  random: () => number = Math.random,
+  timeoutMs = Infinity
+): number {
+  const base = Math.min(60_000, 5_000 * 1.5 ** attempt, Math.max(1_000, timeoutMs / 10))
   return Math.round(base * (0.8 + 0.4 * random()))
 }

@@ -7,7 +7,7 @@ import type { Secret } from '../../core/secret.js'
 import type { Inputs } from '../../inputs/types.js'
 import type { PipelineApi } from './api.js'
 import { rotateTarget, type Recheck, type WriteContext } from './apply.js'
-import { runningFor } from './executions.js'
+import { describeSeconds, runningFor } from './executions.js'
 import { forgiveMissingNames, pipelineRegions, planRegion } from './plan.js'
 import { pipelineLines, pipelineSection } from './render.js'
 import { realClock, type Clock, type PipelineResult, type PipelineTarget } from './types.js'
@@ -62,13 +62,13 @@ function busyNote(inputs: Inputs, target: PipelineTarget, now: number): void {
     result.runs = { outcome: 'idle', executions: [] }
     return
   }
-  const { mode, timeoutMinutes } = inputs.inProgress
+  const { mode, timeoutSeconds } = inputs.inProgress
   const described = runs.map((r) => `${r.id} (${r.status} ${runningFor(r, now)})`).join(', ')
   const choices = {
     wait:
-      timeoutMinutes === 0
+      timeoutSeconds === 0
         ? 'wait would fail it at once (in-progress-timeout 0)'
-        : `wait would write it once that ends (up to ${timeoutMinutes} min)`,
+        : `wait would write it once that ends (up to ${describeSeconds(timeoutSeconds)})`,
     skip: 'skip would leave it for a later run',
     proceed: 'proceed would write now, which stops that run, then start it again'
   }
