@@ -108,7 +108,8 @@ const starts = async () =>
 describe('in-progress: wait (the default)', () => {
   it('writes idle pipelines at once and a busy one once its run has ended, cancelling nothing', async () => {
     await seed(v1('idle-a'), v1('idle-b'), v1('busy'))
-    const run1 = await addExecution(emulator, { region: REGION, name: 'busy', durationSeconds: 4 })
+    // Long enough to be still running when the action looks, on a busy machine too.
+    const run1 = await addExecution(emulator, { region: REGION, name: 'busy', durationSeconds: 7 })
     const started = Date.now()
     // A timeout in seconds: the looks come every 3 s (a tenth of it).
     const result = await run({ pipelines: '*', 'in-progress-timeout': '30s' })
@@ -129,7 +130,7 @@ describe('in-progress: wait (the default)', () => {
     const writes = await updates()
     expect(writes).toHaveLength(3)
     const idleWrites = writes.slice(0, 2).map((c) => c.time * 1000)
-    expect(Math.max(...idleWrites)).toBeLessThan(started + 4000)
+    expect(Math.max(...idleWrites)).toBeLessThan(started + 7000)
     expect(result.summary).toMatch(
       new RegExp(`\\| busy \\|.*\\| waited \\d+ s for ${run1.slice(0, 8)} \\|`)
     )
