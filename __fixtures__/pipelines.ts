@@ -79,6 +79,8 @@ export class FakeRegion implements PipelineApi {
   /** The variables each run used, by execution id. */
   readonly variables = new Map<string, { name: string; value: string }[]>()
   readonly writes: JsonObject[] = []
+  /** Every version written (by UpdatePipeline, or `keep`), as GetPipeline with a version reads it. */
+  readonly history = new Map<string, JsonObject>()
   readonly starts: { name: string; request: StartRequest }[] = []
   readonly calls: string[] = []
   failures: Partial<Record<Failing, Error>> = {}
@@ -123,6 +125,13 @@ export class FakeRegion implements PipelineApi {
     return this.clock.now() + this.skewMs
   }
 
+  /** Sets the pipeline as another actor's write would, keeping that version in the history. */
+  keep(p: JsonObject): void {
+    const name = String(p['name'])
+    this.pipelines.set(name, p)
+    this.history.set(`${name} ${String(p['version'])}`, p)
+  }
+
   add(p: JsonObject, tags: Record<string, string> = {}, runs: Execution[] = []): this {
     const name = String(p['name'])
     this.pipelines.set(name, p)
@@ -142,11 +151,12 @@ export class FakeRegion implements PipelineApi {
     return [...this.pipelines.keys()]
   }
 
-  async getPipeline(name: string) {
-    this.calls.push(`get ${name}`)
+  async getPipeline(name: string, version?: number) {
+    this.calls.push(version === undefined ? `get ${name}` : `get ${name} v${version}`)
     await this.onGet?.(name)
     this.#fail('get')
-    const p = this.pipelines.get(name)
+    const p =
+      version === undefined ? this.pipelines.get(name) : this.history.get(`${name} ${version}`)
     if (!p) throw awsError('PipelineNotFoundException', `Account does not have a pipeline ${name}`)
     return { pipeline: structuredClone(p), arn: this.arnFor(name) }
   }
@@ -172,6 +182,7 @@ export class FakeRegion implements PipelineApi {
     const before = p['version']
     const version = typeof before === 'number' ? before + this.versionBump : 1
     this.pipelines.set(name, { ...p, version })
+    this.history.set(`${name} ${version}`, { ...p, version })
     // The Date header has whole seconds.
     const answeredAt = this.dateHeader ? new Date(Math.floor(at / 1000) * 1000) : undefined
     return { version, attempts: this.attempts, answeredAt }

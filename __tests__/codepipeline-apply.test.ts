@@ -945,3 +945,85 @@ describe('which runs the write stopped (proof, not time)', () => {
     expect(target.result.runs).toEqual({ outcome: 'idle', executions: [] })
   })
 })
+
+describe('a write that replaced another in the same instant', () => {
+  const theirs = () => {
+    const p = structuredClone(api.pipelines.get('app') as JsonObject)
+    ;(p['stages'] as JsonObject[]).push({ name: 'Theirs', actions: [] })
+    p['version'] = 4
+    return p
+  }
+  const landBeforeOurs = (after?: () => void) => {
+    let first = true
+    api.beforeUpdate = () => {
+      if (first) {
+        first = false
+        api.keep(theirs())
+        api.versionBump = 2
+      } else {
+        api.versionBump = 1
+        after?.()
+      }
+    }
+  }
+
+  it('writes the replaced version again with the token, so the other change is kept', async () => {
+    landBeforeOurs()
+    const target = targetOf('app')
+    await rotateTarget(target, context())
+    expect(api.calls).toContain('get app v4')
+    expect(api.writes).toHaveLength(2)
+    const restored = api.writes[1] as JsonObject
+    expect((restored['stages'] as JsonObject[]).map((s) => s['name'])).toContain('Theirs')
+    expect(JSON.stringify(restored)).toContain(TOKEN)
+    expect(target.result).toMatchObject({ status: 'updated', versionAfter: 6 })
+    expect(target.result.error).toBeUndefined()
+    expect(target.result.note).toMatch(
+      /^another change \(version 4: stage 'Theirs' added\) landed in the instant between our last read and our write, which replaced it: it was written again with the token \(version 6\), so it is kept/
+    )
+  })
+
+  it('leaves it failed when yet another write landed since (restoring would undo that one)', async () => {
+    landBeforeOurs()
+    api.onState = () => {
+      const p = api.pipelines.get('app') as JsonObject
+      if (p['version'] === 5) api.keep({ ...p, version: 6 })
+    }
+    const target = targetOf('app')
+    await rotateTarget(target, context())
+    expect(api.writes).toHaveLength(1)
+    expect(target.result.status).toBe('failed')
+    expect(target.result.error).toMatch(/^the token was written, but the version went from 3 to 5/)
+  })
+
+  it('keeps the other change but fails when it builds a repository the token cannot be shown to reach', async () => {
+    let first = true
+    api.beforeUpdate = () => {
+      if (!first) return void (api.versionBump = 1)
+      first = false
+      const p = theirs()
+      const action = ((p['stages'] as JsonObject[])[0]?.['actions'] as JsonObject[])[0]
+      ;(action?.['configuration'] as JsonObject)['Repo'] = 'elsewhere'
+      api.keep(p)
+      api.versionBump = 2
+    }
+    const target = targetOf('app')
+    await rotateTarget(target, context('wait', 30, { recheck: async () => ['no access'] }))
+    expect(api.writes).toHaveLength(2)
+    expect(target.result.status).toBe('failed')
+    expect(target.result.error).toMatch(
+      /it was written again with the token \(version 6\) so it is kept, but it builds example-org\/elsewhere, which the token cannot be shown to reach: no access$/
+    )
+  })
+
+  it('says so when reading the replaced version fails', async () => {
+    landBeforeOurs(() => undefined)
+    const target = targetOf('app')
+    api.onGet = async () => {
+      throw awsError('AccessDeniedException', 'denied')
+    }
+    await rotateTarget(target, context())
+    expect(target.result.status).toBe('failed')
+    expect(target.result.error).toMatch(/\(restoring version 4 failed: denied\)$/)
+  })
+})

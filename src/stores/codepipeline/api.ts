@@ -92,7 +92,8 @@ export const LOGICAL_ID_TAG = 'aws:cloudformation:logical-id'
 /** What the rotation needs from CodePipeline in one region. */
 export interface PipelineApi {
   listPipelineNames(): Promise<string[]>
-  getPipeline(name: string): Promise<RawPipeline>
+  /** The pipeline now, or an earlier `version` of it (GetPipeline keeps them). */
+  getPipeline(name: string, version?: number): Promise<RawPipeline>
   updatePipeline(pipeline: JsonObject): Promise<UpdateResult>
   listTags(arn: string): Promise<Record<string, string>>
   /**
@@ -248,9 +249,15 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
       return names
     },
 
-    async getPipeline(name) {
+    async getPipeline(name, version) {
       const io: RawIo = {}
-      await reading().send(new GetPipelineCommand({ name, [RAW_IO]: io } as GetPipelineInput))
+      await reading().send(
+        new GetPipelineCommand({
+          name,
+          ...(version !== undefined && { version }),
+          [RAW_IO]: io
+        } as GetPipelineInput)
+      )
       const raw = JSON.parse(io.received ?? '{}') as JsonObject
       const pipeline = raw['pipeline']
       if (!isObject(pipeline)) throw new Error(`GetPipeline returned no pipeline for '${name}'`)

@@ -249,6 +249,57 @@ async function lookAndRead(target: PipelineTarget, ctx: WriteContext): Promise<E
 }
 
 /**
+ * Another write landed in the instant between our last look and our write
+ * (the version went up by two): ours replaced it. GetPipeline keeps every
+ * version, so that one is read back and written again with the token —
+ * unless yet another write has landed since, which would then be undone:
+ * then it stays failed, as verifyVersion said.
+ */
+async function restoreOverwritten(
+  target: PipelineTarget,
+  ctx: WriteContext,
+  ours: number
+): Promise<void> {
+  const { result } = target
+  const theirs = ours - 1
+  try {
+    const [state, overwritten] = await Promise.all([
+      ctx.api.pipelineState(target.name),
+      ctx.api.getPipeline(target.name, theirs)
+    ])
+    if (state.version !== ours) return
+    const changes = describeChanges(target.pipeline, overwritten.pipeline)
+    const { version } = await ctx.api.updatePipeline(
+      withGitHubToken({ ...overwritten.pipeline, version: ours }, ctx.token.reveal())
+    )
+    if (version !== ours + 1) return
+    const known = new Set(target.actions.map(repoKey))
+    target.pipeline = { ...overwritten.pipeline, version: ours }
+    target.actions = findGitHubSourceActions(overwritten.pipeline)
+    result.versionAfter = version
+    const added = target.actions.filter((a) => !known.has(repoKey(a)))
+    const problems =
+      added.length === 0
+        ? []
+        : ctx.recheck
+          ? await ctx.recheck({ region: target.region, name: target.name, actions: added })
+          : ['the token check was not asked about them']
+    if (problems.length > 0) {
+      result.error = `another change (version ${theirs}) landed in the instant between our last read and our write; it was written again with the token (version ${version}) so it is kept, but it builds ${added.map((a) => `${a.owner}/${a.repo}`).join(', ')}, which the token cannot be shown to reach: ${problems.join('; ')}`
+      return
+    }
+    result.status = 'updated'
+    delete result.error
+    addNote(
+      result,
+      `another change (version ${theirs}${changes.length > 0 ? `: ${changes.join(', ')}` : ''}) landed in the instant between our last read and our write, which replaced it: it was written again with the token (version ${version}), so it is kept`
+    )
+  } catch (error) {
+    result.error = `${result.error ?? ''} (restoring version ${theirs} failed: ${messageOf(error)})`
+  }
+}
+
+/**
  * One attempt, inside a slot: look for runs and read the pipeline again
  * (or take the plan's, if just made) and, unless a run is in flight (and
  * in-progress is not proceed), write the token into that copy.
@@ -281,6 +332,9 @@ export async function attempt(
   try {
     const update = await ctx.api.updatePipeline(body)
     verifyVersion(result, update.version, update.attempts)
+    if (result.status === 'failed' && replaced !== undefined && update.version === replaced + 2) {
+      await restoreOverwritten(target, ctx, update.version)
+    }
     return {
       kind: 'written',
       busy,
