@@ -482,7 +482,7 @@ describe('a second actor works during the run (seeded; CONCURRENT_SEED reproduce
 
       // 4. The token and its derived forms in no output: runScanned checked (both tokens).
       const details = failures.length > 0 ? report(result) : []
-    expect({ context, failures, details }).toEqual({ context, failures: [], details: [] })
+      expect({ context, failures, details }).toEqual({ context, failures: [], details: [] })
     },
     90_000
   )
