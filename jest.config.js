@@ -33,6 +33,12 @@ export default {
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
   // Per test; the e2e tests start processes and wait for the emulator (a project can't set it).
   testTimeout: 120000,
+  // Test files run side by side, more of them than the machine has cores: an
+  // e2e file spends most of its time waiting for its own emulator and fake
+  // GitHub (each started on a free port, reset before each test), so files
+  // never share one. Jest's default (cores - 1) ran them one at a time on a
+  // 2-core machine.
+  maxWorkers: 4,
   reporters: ['default', '<rootDir>/scripts/totals-reporter.cjs'],
   verbose: false
 }

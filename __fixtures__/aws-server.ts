@@ -5,7 +5,7 @@
  * retries, talk to it through AWS_ENDPOINT_URL, so a test sees exactly what an
  * API module sends and how it reads the answers. Each test queues its replies.
  */
-import { afterAll, beforeAll, beforeEach } from '@jest/globals'
+import { afterAll, beforeAll, beforeEach, jest } from '@jest/globals'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -73,4 +73,39 @@ export function useAwsServer(): { replies: Array<(seen: Seen) => Reply>; seen: S
     process.env['AWS_ENDPOINT_URL'] = endpoint
   })
   return { replies, seen }
+}
+
+/**
+ * A fake clock for the AWS SDK's own waits, for a test of its retries: the
+ * backoff between attempts (a random share of 1 s × 2^n for throttling) and
+ * the adaptive rate limiter's wait for a token (up to 2 s after a throttle)
+ * end at once, and Date.now moves on by the time each asked for, so the SDK
+ * sees the time pass that it waited. Only waits shorter than `below` are
+ * skipped: the HTTP handler's connection and request timeouts (5 s and more)
+ * keep real time. `skipped()` is the milliseconds skipped so far; `restore()`
+ * puts the real clock back.
+ */
+export function skipSdkWaits(below = 5_000): { skipped: () => number; restore: () => void } {
+  const realSetTimeout = globalThis.setTimeout
+  const realNow = Date.now.bind(Date)
+  let skipped = 0
+  const now = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + skipped)
+  const timeout = jest.spyOn(globalThis, 'setTimeout').mockImplementation(((
+    callback: (...args: unknown[]) => void,
+    ms?: number,
+    ...args: unknown[]
+  ) => {
+    if (typeof ms === 'number' && ms > 0 && ms < below) {
+      skipped += ms
+      return realSetTimeout(callback, 0, ...args)
+    }
+    return realSetTimeout(callback, ms, ...args)
+  }) as typeof setTimeout)
+  return {
+    skipped: () => skipped,
+    restore: () => {
+      now.mockRestore()
+      timeout.mockRestore()
+    }
+  }
 }

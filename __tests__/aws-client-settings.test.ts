@@ -59,7 +59,7 @@ describe('clientConfig', () => {
     ).toBeUndefined()
   })
 
-  // Changed on purpose: the timeout is a setting (it was the ROTATE_REQUEST_TIMEOUT_MS variable, 20 s).
+  // The timeout is a setting of the clients, not an environment variable.
   it('times each attempt out after requestTimeoutMs, 10 s by default, and throws when it does', () => {
     expect(clientConfig(settings(), 'eu-west-1').requestHandler).toMatchObject({
       connectionTimeout: 5000,

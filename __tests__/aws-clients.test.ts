@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals'
-import { useAwsServer } from '../__fixtures__/aws-server.js'
+import { skipSdkWaits, useAwsServer } from '../__fixtures__/aws-server.js'
 import { CodePipelineClient, GetPipelineCommand } from '@aws-sdk/client-codepipeline'
 import { clientConfig, type AwsSettings } from '../src/aws/client.js'
 import { createCodeBuildApi } from '../src/stores/codebuild/api.js'
@@ -188,10 +188,13 @@ describe('createPipelineApi', () => {
     replies.push(({ body }) => ({
       body: { pipeline: { ...JSON.parse(body).pipeline, version: 4 } }
     }))
-    const result = await createPipelineApi(settings(onThrottle), 'eu-west-1').updatePipeline(
-      PIPELINE
-    )
+    const clock = skipSdkWaits()
+    const result = await createPipelineApi(settings(onThrottle), 'eu-west-1')
+      .updatePipeline(PIPELINE)
+      .finally(clock.restore)
     expect(result.attempts).toBe(3)
+    // The SDK backed off between the attempts (on the fake clock).
+    expect(clock.skipped()).toBeGreaterThan(0)
     expect(onThrottle).toHaveBeenCalledTimes(2)
     expect(onThrottle).toHaveBeenCalledWith('eu-west-1', 'UpdatePipeline')
   })
@@ -387,6 +390,7 @@ describe('createPipelineApi', () => {
     replies.push(throttled)
     replies.push(() => ({ body: { pipelineExecutionId: 'e9' } }))
     replies.push(() => ({ body: {} }))
+    const clock = skipSdkWaits()
     const api = createPipelineApi(settings(), 'us-east-1')
     const request = {
       sourceRevisions: [
@@ -403,8 +407,10 @@ describe('createPipelineApi', () => {
     expect(first).toMatchObject({ name: 'app', ...request })
     expect(typeof first['clientRequestToken']).toBe('string')
     expect(second['clientRequestToken']).toBe(first['clientRequestToken'])
-    expect(await api.startExecution('app', {})).toBeUndefined()
+    // Still on the fake clock: the client's rate limiter remembers the times it saw.
+    expect(await api.startExecution('app', {}).finally(clock.restore)).toBeUndefined()
     expect(sent(2)['clientRequestToken']).not.toBe(first['clientRequestToken'])
+    expect(clock.skipped()).toBeGreaterThan(0)
   })
 })
 

@@ -14,7 +14,7 @@ import {
   FakeStacks,
   awsError,
   limit
-} from './values-fakes.js'
+} from '../__fixtures__/value-stores.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { followStack, ownerTags, updateStackCommand } =

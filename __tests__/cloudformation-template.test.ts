@@ -192,8 +192,8 @@ describe('findPipelineResource', () => {
     })
   })
 
-  // Changed on purpose (issue 17 item 3): no fallback by name or to the only
-  // pipeline, which followed another pipeline's secret.
+  // No fallback by name or to the template's only pipeline: either could
+  // follow another pipeline's secret.
   it.each<[string, Record<string, unknown>, string | undefined, string, RegExp]>([
     ['no logical ID', template, undefined, 'app', /has no aws:cloudformation:logical-id tag/],
     ['a logical ID not in the template', template, 'Gone', 'other', /\(logical ID Gone\)/],

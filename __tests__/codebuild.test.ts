@@ -13,7 +13,7 @@ import {
   awsError,
   credentialArn,
   limit
-} from './values-fakes.js'
+} from '../__fixtures__/value-stores.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { codebuildLines, codebuildSection } = await import('../src/stores/codebuild/render.js')

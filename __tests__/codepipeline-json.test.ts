@@ -53,7 +53,7 @@ describe('isGitHubV1Source', () => {
     expect(isGitHubV1Source({ actionTypeId: { ...GITHUB_TYPE, owner: 'AWS' } })).toBe(false)
   })
 
-  // Changed on purpose: any ThirdParty/GitHub source used to count.
+  // Only version 1 of the ThirdParty/GitHub source counts.
   it('leaves other versions of the GitHub action alone', () => {
     expect(isGitHubV1Source(githubV2('A'))).toBe(false)
     expect(isGitHubV1Source({ actionTypeId: { ...GITHUB_TYPE, version: 1 } })).toBe(false)
@@ -145,7 +145,7 @@ describe('findGitHubSourceActions', () => {
     ])
   })
 
-  // Changed on purpose: such an action used to be read (and written) as if it had no configuration.
+  // Such an action is never read (or written) as if it had no configuration.
   it.each([
     ['a string', 'OAuthToken=x', /has a configuration that is a string, not an object/],
     ['null', null, /has a configuration that is a null, not an object/],

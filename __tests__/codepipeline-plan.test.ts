@@ -202,7 +202,7 @@ describe('planning', () => {
     // dev-app's own tag is not consulted: the lookup is the source of truth.
     expect(stacks).toEqual({ 'prod-app': 'prod-stack', 'dev-app': null })
     expect(results(s).every((r) => r.note === undefined)).toBe(true)
-    // Changed on purpose: the lookup gives the logical ID too, for the stack store.
+    // The lookup gives the logical ID too, for the stack store.
     expect(s.owned()).toEqual([
       {
         region: 'us-east-1',
@@ -238,7 +238,7 @@ describe('planning', () => {
     ])
   })
 
-  // Changed on purpose: the warning is for follow-stacks: false; with true the stack store follows the template.
+  // The warning is for follow-stacks: false; with true the stack store follows the template.
   it('does not warn about a stack it follows', async () => {
     const s = store({ pipelines: 'dev-app' })
     await s.plan()
@@ -293,7 +293,7 @@ describe('planning', () => {
     expect(s.report().warnings[0]).toMatch(/'prod-conn' in us-east-1 holds no GitHub OAuth token/)
   })
 
-  // Changed on purpose: a GitHub action of another version is not a GitHub (version 1) source.
+  // A GitHub action of another version is not a GitHub (version 1) source.
   it('skips a pipeline whose only GitHub action is not version 1, and never writes it', async () => {
     const next = githubSource('Next', 'next', {
       extra: {
@@ -308,7 +308,7 @@ describe('planning', () => {
     expect(east.writes).toEqual([])
   })
 
-  // Changed on purpose: such an action used to be written as if it had no configuration.
+  // Such an action is never written as if it had no configuration.
   it('fails a pipeline whose GitHub action has a configuration that is not an object, and never writes it', async () => {
     const odd = githubSource('Odd', 'odd', { extra: { configuration: 'OAuthToken=x' } })
     east.add(pipeline('odd-app', [githubSource('App', 'app'), odd], 3))
@@ -347,7 +347,7 @@ describe('planning', () => {
     expect(east.calls.filter((c) => c.startsWith('executions'))).toEqual([])
   })
 
-  // Changed on purpose: without the ARN, the account of an ARN entry cannot be checked.
+  // Without the ARN, the account of an ARN entry cannot be checked.
   it('fails a pipeline named by ARN when GetPipeline answers without its ARN', async () => {
     west.arnFor = () => undefined
     const s = store({ pipelines: arnOf('eu-west-1', 'prod-app'), regions: '' })
@@ -360,7 +360,7 @@ describe('planning', () => {
     expect(west.writes).toEqual([])
   })
 
-  // Changed on purpose: the ARN GetPipeline answers with must be the pipeline asked for.
+  // The ARN GetPipeline answers with must be the pipeline asked for.
   it.each([
     ['another partition', 'arn:aws-cn:codepipeline:us-east-1:123456789012:prod-app'],
     ['another region', arnOf('us-west-2', 'prod-app')],

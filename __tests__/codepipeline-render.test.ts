@@ -175,3 +175,99 @@ describe('pipelineLines', () => {
     ])
   })
 })
+
+// A result without versions, runs or stack, to test each column on its own.
+function plainResult(overrides: Partial<PipelineResult> = {}): PipelineResult {
+  return {
+    region: 'us-east-1',
+    pipeline: 'app',
+    status: 'updated',
+    githubActions: ['Source/App'],
+    repositories: ['o/app'],
+    ...overrides
+  }
+}
+
+const PIPELINE = 1
+const ACTIONS = 2
+const VERSION = 3
+const STATUS = 5
+
+describe('pipelineSection, column by column', () => {
+  const row = (r: PipelineResult) => pipelineSection([r]).rows[0]
+
+  it('has one row per result under fixed headers', () => {
+    const section = pipelineSection([plainResult(), plainResult({ pipeline: 'other' })])
+    expect(section.title).toBe('CodePipeline')
+    expect(section.headers).toEqual([
+      'Region',
+      'Pipeline',
+      'GitHub actions patched',
+      'Version',
+      'Runs in flight',
+      'Status'
+    ])
+    expect(section.rows.map((r) => r[PIPELINE])).toEqual(['app', 'other'])
+  })
+
+  it('shows the version a planned write would create', () => {
+    expect(row(plainResult({ status: 'planned', versionBefore: 3 }))?.[VERSION]).toBe('3 → 4')
+  })
+
+  it('shows dashes for a planned write whose version is unknown', () => {
+    expect(row(plainResult({ status: 'planned' }))?.[VERSION]).toBe('– → –')
+  })
+
+  it('shows the version before and after a write, or only the one read', () => {
+    expect(row(plainResult({ versionBefore: 3, versionAfter: 4 }))?.[VERSION]).toBe('3 → 4')
+    expect(row(plainResult({ status: 'failed', versionBefore: 3 }))?.[VERSION]).toBe('3')
+    expect(row(plainResult({ status: 'failed' }))?.[VERSION]).toBe('–')
+  })
+
+  it('names the CloudFormation stack that owns a pipeline', () => {
+    expect(row(plainResult({ stack: 'app-stack' }))?.[PIPELINE]).toBe('app (stack app-stack)')
+    expect(row(plainResult())?.[PIPELINE]).toBe('app')
+  })
+
+  it('lists the GitHub actions, or a dash when there are none', () => {
+    expect(row(plainResult({ githubActions: ['Source/App', 'Source/Lib'] }))?.[ACTIONS]).toBe(
+      'Source/App, Source/Lib'
+    )
+    expect(row(plainResult({ status: 'skipped', githubActions: [] }))?.[ACTIONS]).toBe('–')
+  })
+
+  it('follows the status with the error, else the note, else nothing', () => {
+    expect(row(plainResult({ status: 'failed', error: 'boom', note: 'n' }))?.[STATUS]).toBe(
+      '❌ failed: boom'
+    )
+    expect(row(plainResult({ status: 'skipped', note: 'no token' }))?.[STATUS]).toBe(
+      '⏭️ skipped: no token'
+    )
+    expect(row(plainResult())?.[STATUS]).toBe('✅ updated')
+  })
+})
+
+describe('pipelineLines, field by field', () => {
+  it('prints the region, the actions, the versions and the detail of each result', () => {
+    const lines = pipelineLines([
+      plainResult({ versionBefore: 3, versionAfter: 4 }),
+      plainResult({
+        region: 'eu-west-1',
+        status: 'planned',
+        versionBefore: 7,
+        note: 'would write'
+      }),
+      plainResult({
+        pipeline: 'gone',
+        status: 'failed',
+        githubActions: [],
+        error: 'does not exist'
+      })
+    ])
+    expect(lines).toEqual([
+      { region: 'us-east-1', line: 'updated  pipeline app [Source/App] v3 → v4' },
+      { region: 'eu-west-1', line: 'planned  pipeline app [Source/App] v7 — would write' },
+      { region: 'us-east-1', line: 'failed   pipeline gone — does not exist' }
+    ])
+  })
+})

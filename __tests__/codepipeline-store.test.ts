@@ -104,7 +104,7 @@ describe('pipelineStore', () => {
     const s = store({ pipelines: 'nothing-*' })
     await s.plan()
     expect(s.report().headline).toBe('Pipelines: none selected')
-    expect(s.report().outputs).toEqual({ report: [], updated: [] })
+    expect(s.report().outputs).toEqual({ report: [], updated: [], migrated: [] })
   })
 
   it('has no headline and reads nothing without a pipelines input', async () => {
@@ -113,12 +113,15 @@ describe('pipelineStore', () => {
     await s.apply()
     const report = s.report()
     expect(report.headline).toBeUndefined()
-    expect(report.outputs).toEqual({ report: [], updated: [] })
+    expect(report.outputs).toEqual({ report: [], updated: [], migrated: [] })
     expect(report.sections).toEqual([])
+    expect(report.closing.map((s) => s.title)).toEqual([
+      'Moving off GitHub version 1 — 0 pipeline(s) still hold a GitHub token'
+    ])
     expect(east.calls).toEqual([])
   })
 
-  // Changed on purpose: reads and writes have slots of their own (the read's
+  // Reads and writes have slots of their own (the read's
   // slot holds GetPipeline only), so a pipeline is written as soon as it and
   // its look are in, without waiting for the reads queued behind it; the
   // plan's look, fresh, is the check right before the write.
@@ -175,7 +178,7 @@ describe('pipelineStore', () => {
     expect(s.report().headline).toBe('Pipelines: 2 updated, 1 skipped')
   })
 
-  // Changed on purpose: plan() makes the first write itself (in the read's
+  // plan() makes the first write itself (in the read's
   // slot); apply() waits for the rest of each rotation, the look after it.
   it('with writeOnRead, apply() waits for the rotations plan() started', async () => {
     let release: () => void = () => {}

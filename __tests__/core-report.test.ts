@@ -86,7 +86,8 @@ describe('emptyReport and StepFailure', () => {
       warnings: [],
       notices: [],
       headline: undefined,
-      holdouts: []
+      holdouts: [],
+      closing: []
     })
     expect(emptyReport({ failures: ['x'], headline: 'h' })).toMatchObject({
       failures: ['x'],
@@ -175,6 +176,18 @@ describe('renderSummary', () => {
       markdown.endsWith('### Warnings\n\n- first \\| warning\n- second\\nline &lt;script&gt;\n')
     ).toBe(true)
     expect(markdown.indexOf('### Table')).toBeLessThan(markdown.indexOf('### Warnings'))
+  })
+
+  it('ends with the closing sections, after the warnings', () => {
+    const markdown = renderSummary(
+      'R',
+      [],
+      [section([['1', '2']], 'First')],
+      ['w'],
+      [section([['3', '4']], 'Last')]
+    )
+    expect(markdown.indexOf('### Warnings')).toBeLessThan(markdown.indexOf('### Last'))
+    expect(markdown.trimEnd().endsWith('| 3 | 4 |')).toBe(true)
   })
 
   it('has no warnings heading without warnings', () => {

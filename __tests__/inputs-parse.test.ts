@@ -1,6 +1,6 @@
 import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
-import { actionDefaults } from './values-fakes.js'
+import { actionDefaults } from '../__fixtures__/value-stores.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { parseInputs, splitList, DEFAULT_MAX_CONCURRENCY } = await import('../src/inputs/parse.js')

@@ -19,7 +19,7 @@ import {
   FakeSecrets,
   FakeStacks,
   actionDefaults
-} from './values-fakes.js'
+} from '../__fixtures__/value-stores.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { run, createServices } = await import('../src/main.js')
@@ -166,6 +166,64 @@ describe('run', () => {
     expect(core.info).toHaveBeenCalledWith('Rotating in us-east-1')
     expect(core.info).toHaveBeenCalledWith(expect.stringMatching(/^Done\. /))
     expect(github.baseUrls).toEqual(['https://api.github.com'])
+  })
+
+  it('with connection-arn, migrates through the migration services, writing nothing on read', async () => {
+    const connection = `arn:aws:codeconnections:us-east-1:${ACCOUNT}:connection/unit-connection`
+    setInputs({
+      token: TOKEN,
+      pipelines: 'app',
+      regions: 'us-east-1',
+      'verify-token': 'false',
+      'connection-arn': connection
+    })
+    const asked: string[] = []
+    const migration = {
+      connections: {
+        getConnection: async () => {
+          asked.push('GetConnection')
+          return {
+            status: 'AVAILABLE',
+            providerType: 'GitHub',
+            ownerAccountId: ACCOUNT,
+            hostArn: undefined
+          }
+        }
+      },
+      simulator: () => ({
+        simulate: async () => ({
+          decision: 'allowed',
+          matched: [],
+          allowedByBoundary: undefined,
+          allowedByOrganizations: undefined
+        })
+      }),
+      webhooks: () => ({
+        listWebhooks: async () => [],
+        deregisterWebhook: async () => undefined,
+        registerWebhook: async () => undefined,
+        deleteWebhook: async () => undefined
+      })
+    }
+    await run({ services: () => ({ ...world.services(), migration }), github: github.factory() })
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(asked).toEqual(['GetConnection'])
+    expect(JSON.stringify(world.pipelines.writes)).toContain(connection)
+    expect(JSON.parse(outputs()['migrated'] ?? '')).toEqual([ARN])
+    expect(core.summary.text()).toContain('✅ migrated')
+  })
+
+  it('with connection-arn and no migration services, fails naming them and writes nothing', async () => {
+    setInputs({
+      token: TOKEN,
+      pipelines: 'app',
+      regions: 'us-east-1',
+      'verify-token': 'false',
+      'connection-arn': `arn:aws:codeconnections:us-east-1:${ACCOUNT}:connection/unit-connection`
+    })
+    await run({ services: () => world.services(), github: github.factory() })
+    expect(world.pipelines.writes).toHaveLength(0)
+    expect(failure()).toContain('connection-arn is set, but no migration services')
   })
 
   it('writes nothing when GitHub refuses the token, and says so', async () => {
@@ -574,9 +632,13 @@ describe('run: the GitHub API', () => {
         regions: 'us-east-1',
         'github-api-url': server.url
       })
-      await run({ services: () => world.services() })
+      // The run's clock starts at the real time (the fake GitHub's reset times are real).
+      const clock = new FakeClock(Date.now())
+      await run({ services: () => world.services(), clock })
       expect(core.setFailed).not.toHaveBeenCalled()
       expect(core.info).toHaveBeenCalledWith(expect.stringMatching(/^Waiting \d+ s for GitHub: /))
+      // It waited on the run's clock, not in real time.
+      expect(clock.sleeps.some((ms) => ms >= 1000)).toBe(true)
       expect(world.pipelines.writes).toHaveLength(1)
       expect(server.isRevoked(PREVIOUS)).toBe(true)
       expect(server.isRevoked(TOKEN)).toBe(false)
@@ -597,5 +659,11 @@ describe('createServices', () => {
       expect(made[service]('us-east-1')).toBe(made[service]('us-east-1'))
       expect(made[service]('us-east-1')).not.toBe(made[service]('eu-west-1'))
     }
+    const migration = made.migration!
+    for (const service of ['simulator', 'webhooks'] as const) {
+      expect(migration[service]('us-east-1')).toBe(migration[service]('us-east-1'))
+      expect(migration[service]('us-east-1')).not.toBe(migration[service]('eu-west-1'))
+    }
+    expect(typeof migration.connections.getConnection).toBe('function')
   })
 })

@@ -2,7 +2,13 @@ import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
 import type { ValueRef } from '../src/core/refs.js'
 import type { SecretsApi } from '../src/stores/secrets-manager/api.js'
-import { ACCOUNT, FakeSecrets, actionDefaults, awsError, limit } from './values-fakes.js'
+import {
+  ACCOUNT,
+  FakeSecrets,
+  actionDefaults,
+  awsError,
+  limit
+} from '../__fixtures__/value-stores.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { secretsStore } = await import('../src/stores/secrets-manager/store.js')
@@ -528,7 +534,7 @@ describe('secretsStore: contributed secrets', () => {
     expect(rows(report).map((r) => r[2])).toEqual(['user', 'token'])
   })
 
-  // Changed on purpose (issue 17 item 9): a key that differs only in case is refused.
+  // Readers look keys up exactly: a second key differing only in case would leave theirs old.
   it('refuses a contributed key that differs only in case from the secret’s own key', async () => {
     const arn = east.find('ci/json').arn
     const { report } = await rotate({ pipelines: 'app' }, [

@@ -7,7 +7,13 @@
 import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
 import type { ValueRef } from '../src/core/refs.js'
-import { FakeParameters, FakeSecrets, actionDefaults, awsError, limit } from './values-fakes.js'
+import {
+  FakeParameters,
+  FakeSecrets,
+  actionDefaults,
+  awsError,
+  limit
+} from '../__fixtures__/value-stores.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { secretsStore } = await import('../src/stores/secrets-manager/store.js')

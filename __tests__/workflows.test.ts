@@ -679,3 +679,93 @@ describe('dependabot.yml', () => {
     expect(() => parseYaml('version: 2\nupdates: [\n')).toThrow()
   })
 })
+
+// --- examples/ ---------------------------------------------------------------
+
+const examplesDir = join(repoRoot, 'examples')
+const exampleFiles = readdirSync(examplesDir)
+  .filter((file) => /\.ya?ml$/.test(file))
+  .sort()
+const PUBLISHED_ACTION = /^our-org\/rotate-github-token-aws@/
+const PUBLISHED_REUSABLE = /^our-org\/rotate-github-token-aws\/\.github\/workflows\/([^@]+)@/
+
+/**
+ * What an example passes that its callee does not declare: the action's
+ * inputs (action.yml) for a step that uses it, the reusable workflow's
+ * inputs and secrets for a job that calls it; and a required one it leaves out.
+ */
+function exampleCallProblems(workflow: unknown, actionInputs: Map<string, boolean>): string[] {
+  const problems: string[] = []
+  for (const [job, definition] of Object.entries(asObject(asObject(workflow).jobs))) {
+    const reusable = PUBLISHED_REUSABLE.exec(String(asObject(definition).uses ?? ''))
+    if (reusable) {
+      const callee = asObject(
+        asObject(asObject(parseYaml(read(join(workflowsDir, reusable[1] ?? '')))).on).workflow_call
+      )
+      for (const kind of ['with', 'secrets'] as const) {
+        const declared = asObject(callee[kind === 'with' ? 'inputs' : 'secrets'])
+        for (const key of Object.keys(asObject(asObject(definition)[kind]))) {
+          if (!(key in declared))
+            problems.push(
+              `${job}: ${kind}.${key} is not declared by .github/workflows/${reusable[1]}`
+            )
+        }
+      }
+    }
+    for (const step of asArray(asObject(definition).steps).map(asObject)) {
+      if (!PUBLISHED_ACTION.test(String(step.uses ?? ''))) continue
+      const given = asObject(step.with)
+      for (const key of Object.keys(given)) {
+        if (!actionInputs.has(key))
+          problems.push(`${job}: with.${key} is not an input of action.yml`)
+      }
+      for (const [id, required] of actionInputs) {
+        if (required && !(id in given))
+          problems.push(`${job}: the required input ${id} is not passed`)
+      }
+    }
+  }
+  return problems
+}
+
+describe('examples/', () => {
+  const { action } = parseActionMetadata('action.yml', read(actionPath))
+  const actionInputs = new Map(
+    (action?.inputs ?? []).map((input) => [input.id, input.required === true] as const)
+  )
+
+  it('has the example workflows the README and examples/README.md link', () => {
+    expect(exampleFiles).toEqual(
+      expect.arrayContaining(['expiry-check.yml', 'rotate-with-approval.yml'])
+    )
+    const index = read(join(examplesDir, 'README.md'))
+    for (const file of exampleFiles) expect(index).toContain(`](${file})`)
+  })
+
+  it.each(exampleFiles)('%s passes GitHub’s workflow parser', async (file) => {
+    expect(await workflowErrors(file, read(join(examplesDir, file)))).toEqual([])
+  })
+
+  it.each(exampleFiles)('%s passes only declared inputs, and every required one', (file) => {
+    const workflow = parseYaml(read(join(examplesDir, file))) as unknown
+    expect(exampleCallProblems(workflow, actionInputs)).toEqual([])
+  })
+
+  it('the example check fails for an undeclared input or a missing token', () => {
+    const workflow = {
+      jobs: {
+        a: { steps: [{ uses: 'our-org/rotate-github-token-aws@v1', with: { tokne: 'x' } }] },
+        b: {
+          uses: `our-org/rotate-github-token-aws/.github/workflows/${reusableWorkflowFile}@v1`,
+          with: { target: '[]' },
+          secrets: { token: 'x' }
+        }
+      }
+    }
+    expect(exampleCallProblems(workflow, actionInputs)).toEqual([
+      'a: with.tokne is not an input of action.yml',
+      'a: the required input token is not passed',
+      `b: with.target is not declared by .github/workflows/${reusableWorkflowFile}`
+    ])
+  })
+})

@@ -22,7 +22,16 @@ import { createCodeBuildApi, type CodeBuildApi } from './stores/codebuild/api.js
 import { codebuildStore } from './stores/codebuild/store.js'
 import { createStacksApi, type StacksApi } from './stores/cloudformation/api.js'
 import { stackStore } from './stores/cloudformation/store.js'
-import { createPipelineApi, type PipelineApi } from './stores/codepipeline/api.js'
+import {
+  createPipelineApi,
+  createPipelineWebhookApi,
+  type PipelineApi
+} from './stores/codepipeline/api.js'
+import {
+  createConnectionsApi,
+  createPolicySimulatorApi
+} from './stores/codepipeline/migration/api.js'
+import type { MigrationServices } from './stores/codepipeline/migration/checks.js'
 import { pipelineRegions } from './stores/codepipeline/plan.js'
 import { pipelineStore } from './stores/codepipeline/store.js'
 import type { Clock } from './stores/codepipeline/types.js'
@@ -39,6 +48,8 @@ export interface Services {
   secrets: (region: string) => SecretsApi
   parameters: (region: string) => ParametersApi
   stacks: (region: string) => StacksApi
+  /** The calls of a migration (connection-arn); each client is built on first use. */
+  migration?: MigrationServices
 }
 
 export function createServices(settings: AwsSettings): Services {
@@ -47,7 +58,12 @@ export function createServices(settings: AwsSettings): Services {
     codebuild: perRegion((region) => createCodeBuildApi(settings, region)),
     secrets: perRegion((region) => createSecretsApi(settings, region)),
     parameters: perRegion((region) => createParametersApi(settings, region)),
-    stacks: perRegion((region) => createStacksApi(settings, region))
+    stacks: perRegion((region) => createStacksApi(settings, region)),
+    migration: {
+      connections: createConnectionsApi(settings),
+      simulator: perRegion((region) => createPolicySimulatorApi(settings, region)),
+      webhooks: perRegion((region) => createPipelineWebhookApi(settings, region))
+    }
   }
 }
 
@@ -96,10 +112,13 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
     onThrottle: throttleLogger()
   }
   const services = (options.services ?? createServices)(settings)
+  const { clock } = options
   const github = (
     options.github ??
     ((baseUrl) =>
       createGitHubClient(baseUrl, {
+        // The run's one clock: GitHub's rate-limit waits keep the time it keeps.
+        ...(clock && { now: () => clock.now(), sleep: (ms) => clock.sleep(ms) }),
         onWait: (ms, reason) => log.info(`Waiting ${Math.ceil(ms / 1000)} s for GitHub: ${reason}`)
       }))
   )(inputs.githubApiUrl)
@@ -111,10 +130,11 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
     limit,
     token,
     // With nothing checked between reading and writing, each pipeline is
-    // written as soon as it is read.
-    writeOnRead: !inputs.dryRun && !inputs.verifyToken,
+    // written as soon as it is read (a migration checks first).
+    writeOnRead: !inputs.dryRun && !inputs.verifyToken && !inputs.connection,
     onPlanned: (target) => gate.consider(target),
     recheck: (target) => gate.recheck(target),
+    ...(services.migration && { migration: services.migration }),
     ...(options.clock && { clock: options.clock })
   })
   // Secrets and parameters plan once the stores that find them are done.

@@ -34,13 +34,18 @@ export interface StartEmulatorOptions {
   host?: string
   /** More launcher flags, e.g. `['--page-size', '10']`. */
   args?: string[]
-  /** How long to wait for EMULATOR_READY. Default 30 s. */
+  /**
+   * How long to wait for EMULATOR_READY. Default 90 s: moto takes a few
+   * seconds of CPU to start, and on a busy 2-core machine running several test
+   * files at once that can stretch past half a minute. Only a start that
+   * fails waits this long.
+   */
   timeoutMs?: number
 }
 
 /** Starts moto behind the launcher; resolves once it prints `EMULATOR_READY <url>`. */
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
-  const { port = 0, host, args = [], timeoutMs = 30000 } = options
+  const { port = 0, host, args = [], timeoutMs = 90_000 } = options
   const child = spawn(
     'python3',
     [LAUNCHER, '--port', String(port), ...(host === undefined ? [] : ['--host', host]), ...args],

@@ -37,6 +37,8 @@ export interface Report {
    * the old token is revoked only when no part reports one.
    */
   holdouts: string[]
+  /** Sections that end the summary, after the warnings (the "Moving off GitHub version 1" section). */
+  closing: Section[]
 }
 
 export function emptyReport(overrides: Partial<Report> = {}): Report {
@@ -49,6 +51,7 @@ export function emptyReport(overrides: Partial<Report> = {}): Report {
     notices: [],
     headline: undefined,
     holdouts: [],
+    closing: [],
     ...overrides
   }
 }
@@ -63,6 +66,7 @@ export class StepFailure extends Error {
 
 const STATUS_ICON: Record<string, string> = {
   updated: '✅ updated',
+  migrated: '✅ migrated',
   imported: '✅ imported',
   removed: '✅ removed',
   revoked: '✅ revoked',
@@ -86,28 +90,32 @@ export function countStatuses(results: { status: string }[]): string {
   return [...counts].map(([status, n]) => `${n} ${status}`).join(', ')
 }
 
-/** The job summary: a heading, intro lines, one table per section, the warnings. */
+function renderSection(section: Section, out: string[]): void {
+  if (section.rows.length === 0) return
+  out.push(`### ${cell(section.title)}`, '')
+  out.push(`| ${section.headers.map(cell).join(' | ')} |`)
+  out.push(`| ${section.headers.map(() => '---').join(' | ')} |`)
+  for (const row of section.rows) out.push(`| ${row.map(cell).join(' | ')} |`)
+  out.push('')
+}
+
+/** The job summary: a heading, intro lines, one table per section, the warnings, the closing sections. */
 export function renderSummary(
   heading: string,
   intro: string[],
   sections: Section[],
-  warnings: string[]
+  warnings: string[],
+  closing: Section[] = []
 ): string {
   const out: string[] = [`## ${cell(heading)}`, '']
   for (const line of intro) out.push(cell(line), '')
-  for (const section of sections) {
-    if (section.rows.length === 0) continue
-    out.push(`### ${cell(section.title)}`, '')
-    out.push(`| ${section.headers.map(cell).join(' | ')} |`)
-    out.push(`| ${section.headers.map(() => '---').join(' | ')} |`)
-    for (const row of section.rows) out.push(`| ${row.map(cell).join(' | ')} |`)
-    out.push('')
-  }
+  for (const section of sections) renderSection(section, out)
   if (warnings.length > 0) {
     out.push('### Warnings', '')
     for (const warning of warnings) out.push(`- ${cell(warning)}`)
     out.push('')
   }
+  for (const section of closing) renderSection(section, out)
   return out.join('\n')
 }
 
@@ -152,7 +160,8 @@ export async function publish({ title, intro, reports, regions }: Publication): 
       title,
       [...intro, headlines.join(' · ')].filter(Boolean),
       reports.flatMap((r) => r.sections),
-      warnings
+      warnings,
+      reports.flatMap((r) => r.closing)
     )
     await log.summary(summary)
   } catch (error) {

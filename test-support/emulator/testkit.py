@@ -52,7 +52,9 @@ class EmulatorProcess:
         env.pop("MOTO_ACCOUNT_ID", None)
         self.proc = subprocess.Popen([sys.executable, LAUNCHER, "--port", "0", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        deadline = time.time() + 30
+        # moto takes a few seconds of CPU to start; on a busy 2-core machine running the jest
+        # suite beside these tests that can stretch past half a minute. Only a failed start waits this long.
+        deadline = time.time() + 90
         line = b""
         while time.time() < deadline and not line.endswith(b"\n"):
             ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)

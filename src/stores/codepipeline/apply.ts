@@ -21,6 +21,7 @@ import {
   unseenCancelled,
   type Restart
 } from './executions.js'
+import { writeMigration } from './migration/write.js'
 import {
   PipelineShapeError,
   describeChanges,
@@ -321,6 +322,12 @@ export async function attempt(
     busy = looked
   }
   if (busy.length > 0 && ctx.inProgress.mode !== 'proceed') return { kind: 'busy', busy }
+  // connection-arn: the action moves to the connection instead (issue 19).
+  if (target.migration) {
+    const replacing = result.versionBefore
+    const written = await writeMigration(target, target.migration, ctx.api, ctx.clock)
+    return written ? { kind: 'written', busy, lookedAt, replaced: replacing } : { kind: 'failed' }
+  }
 
   let body
   try {
@@ -496,7 +503,10 @@ function finishRuns(
   if (restarts.length > 0) {
     result.runs = { outcome: 'restarted', executions, restarts }
     const failedRestarts = restarts.filter((r) => r.error)
-    if (failedRestarts.length > 0 && result.status === 'updated') {
+    if (
+      failedRestarts.length > 0 &&
+      (result.status === 'updated' || result.status === 'migrated')
+    ) {
       result.status = 'failed'
       result.error = `the token was written, but the write stopped ${failedRestarts.flatMap((r) => r.stopped).join(', ')} and it could not be started again: ${failedRestarts.map((r) => r.error).join('; ')}`
     }

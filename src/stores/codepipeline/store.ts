@@ -8,6 +8,10 @@ import type { Inputs } from '../../inputs/types.js'
 import type { PipelineApi } from './api.js'
 import { rotateTarget, type Recheck, type WriteContext } from './apply.js'
 import { describeSeconds, runningFor } from './executions.js'
+import { readinessOf, type MigrationServices } from './migration/checks.js'
+import { planMigrations } from './migration/plan.js'
+import { readinessSection } from './migration/render.js'
+import { templateChangeLines } from './migration/template.js'
 import { forgiveMissingNames, pipelineRegions, planRegion } from './plan.js'
 import { pipelineLines, pipelineSection } from './render.js'
 import { realClock, type Clock, type PipelineResult, type PipelineTarget } from './types.js'
@@ -33,6 +37,8 @@ export interface PipelineStoreOptions {
   recheck?: Recheck
   /** Told about each target as soon as it is planned (the token check starts on it). */
   onPlanned?: (target: PipelineTarget) => void
+  /** The calls of a migration (connection-arn, issue 19). */
+  migration?: MigrationServices
 }
 
 /** A pipeline a CloudFormation stack owns, for the stack store to follow. */
@@ -116,12 +122,13 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
           planRegion(region, inputs, options.apiFor(region), options.limit, {
             now: () => clock.now(),
             planned: async (target) => {
-              options.onPlanned?.(target)
+              // A migration writes no token: the token check need not reach its repositories.
+              if (!inputs.connection) options.onPlanned?.(target)
               if (inputs.dryRun) busyNote(inputs, target, clock.now())
               // With nothing checked between reading and writing, each
               // pipeline is written as soon as it is read, so reads and
               // writes run side by side (each on its own API quota).
-              if (!options.writeOnRead) return
+              if (!options.writeOnRead || inputs.connection) return
               writes.push(rotateTarget(target, contextFor(region)))
             }
           })
@@ -135,6 +142,17 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
         results
       )
       for (const plan of plans) warnings.push(...plan.warnings)
+      if (inputs.connection) {
+        if (!options.migration) throw new Error('connection-arn is set, but no migration services')
+        await planMigrations(
+          targets,
+          inputs.connection,
+          inputs.githubApiUrl,
+          options.migration,
+          options.limit
+        )
+        return
+      }
       if (!inputs.followStacks) {
         for (const target of sortByRegion(targets, inputs.regions, (t) => t.name)) {
           if (target.result.stack) warnings.push(stackWarning(target.result))
@@ -143,7 +161,7 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
     },
 
     async apply() {
-      if (options.writeOnRead) {
+      if (options.writeOnRead && !inputs.connection) {
         await Promise.all(writes)
         return
       }
@@ -154,10 +172,13 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
       )
     },
 
-    targets: () => targets.filter((t) => t.result.status !== 'failed'),
+    // A migration writes no token to a pipeline: nothing for the token check to reach.
+    targets: () => (inputs.connection ? [] : targets.filter((t) => t.result.status !== 'failed')),
 
+    // With connection-arn no pipeline is rotated: its stack's token source is not followed
+    // (a stack-owned pipeline gets the template change instead).
     owned: () =>
-      targets.flatMap((t) =>
+      (inputs.connection ? [] : targets).flatMap((t) =>
         t.result.stack
           ? [
               {
@@ -173,8 +194,30 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
 
     report(): Report {
       const all = sorted()
+      const readiness = readinessSection(
+        sortByRegion(targets, inputs.regions, (t) => t.name).map((t) => ({
+          ...(t.readiness ??
+            readinessOf({
+              region: t.region,
+              name: t.name,
+              pipeline: t.pipeline,
+              stack: t.result.stack
+            })),
+          ...(t.result.status === 'migrated' ? { migrated: true } : {})
+        }))
+      )
       if (inputs.pipelines.length === 0)
-        return emptyReport({ outputs: { report: [], updated: [] } })
+        return emptyReport({
+          outputs: { report: [], updated: [], migrated: [] },
+          closing: [readiness]
+        })
+      // With connection-arn: stack-owned pipelines and regions without CodeConnections, left as they were.
+      const blocked = new Set(
+        targets
+          .filter((t) => t.readiness?.blocker && t.result.status === 'skipped')
+          .map((t) => t.result)
+      )
+      const notMigrated = all.filter((r) => blocked.has(r))
       const holdouts = [
         ...all
           .filter((r) => r.status === 'skipped' && r.runs?.outcome === 'skipped')
@@ -183,7 +226,7 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
               `pipeline ${r.pipeline} in ${r.region} was skipped while a run was in flight and still holds the old token`
           ),
         ...targets
-          .filter((t) => t.result.stack && !inputs.followStacks)
+          .filter((t) => t.result.stack && !inputs.followStacks && !inputs.connection)
           .map(
             (t) =>
               `pipeline ${t.name} in ${t.region} belongs to stack ${t.result.stack}, whose template was not followed (follow-stacks: false) and may bring the old token back`
@@ -193,14 +236,24 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
           .map(
             (t) =>
               `whether a CloudFormation stack owns pipeline ${t.name} in ${t.region} is not known (its tags could not be read)`
-          )
+          ),
+        ...notMigrated.map(
+          (r) =>
+            `pipeline ${r.pipeline} in ${r.region} was not moved to the connection and still holds the old token`
+        )
       ]
+      const templateLines = all.flatMap((r) =>
+        r.templateChange
+          ? templateChangeLines(r.templateChange).map((line) => ({ region: r.region, line }))
+          : []
+      )
       return emptyReport({
         sections: [pipelineSection(all)],
-        lines: pipelineLines(all),
+        lines: [...pipelineLines(all), ...templateLines],
         outputs: {
           report: all,
-          updated: all.filter((r) => r.status === 'updated').map((r) => r.arn ?? r.pipeline)
+          updated: all.filter((r) => r.status === 'updated').map((r) => r.arn ?? r.pipeline),
+          migrated: all.filter((r) => r.status === 'migrated').map((r) => r.arn ?? r.pipeline)
         },
         failures: all
           .filter((r) => r.status === 'failed')
@@ -209,10 +262,12 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
           ...warnings,
           ...all
             .filter((r) => r.runs?.outcome === 'skipped')
-            .map((r) => `${r.region} pipeline ${r.pipeline}: ${r.note}`)
+            .map((r) => `${r.region} pipeline ${r.pipeline}: ${r.note}`),
+          ...notMigrated.map((r) => `${r.region} pipeline ${r.pipeline}: ${r.note}`)
         ],
         headline: `Pipelines: ${countStatuses(all)}`,
-        holdouts
+        holdouts,
+        closing: [readiness]
       })
     }
   }

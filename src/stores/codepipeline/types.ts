@@ -1,9 +1,13 @@
 /** What the CodePipeline store plans, writes and reports. */
-import type { Execution } from './api.js'
+import type { Execution, PipelineWebhookApi, Webhook } from './api.js'
 import type { Restart } from './executions.js'
+import type { Readiness } from './migration/render.js'
+import type { Rewrite } from './migration/rewrite.js'
+import type { TemplateChange } from './migration/template.js'
 import type { GitHubSourceAction, JsonObject } from './pipeline-json.js'
 
-type PipelineStatus = 'updated' | 'planned' | 'skipped' | 'failed'
+/** migrated: moved off GitHub (version 1) to `connection-arn` (issue 19). */
+type PipelineStatus = 'updated' | 'migrated' | 'planned' | 'skipped' | 'failed'
 
 /** What the rotation did about runs in flight (the `runs` member of a report entry). */
 export interface RunsReport {
@@ -37,6 +41,20 @@ export interface PipelineResult {
   runs?: RunsReport
   error?: string
   note?: string
+  /** With connection-arn: each GitHub (version 1) action's new action, exactly (see describeMigratedAction). */
+  newActions?: string[]
+  /** With connection-arn, a stack-owned pipeline: the template change that would move it. */
+  templateChange?: TemplateChange
+}
+
+/** A pipeline that passed every check of the migration (connection-arn): what its write needs. */
+interface MigrationPlan {
+  connectionArn: string
+  /** The rewrite of the plan's read (the write rewrites a fresh read, which must match it). */
+  rewrite: Rewrite
+  /** The GitHub (version 1) webhooks that target the migrated actions. */
+  webhooks: Webhook[]
+  webhookApi: PipelineWebhookApi
 }
 
 /** A pipeline that holds a GitHub OAuth token and will be rotated. */
@@ -54,6 +72,10 @@ export interface PipelineTarget {
   readAt?: number
   /** The plan's look at runs in flight, and when it was taken. */
   check?: { at: number; runs: Execution[] }
+  /** With connection-arn, set when it passed every check: written by migration/write.ts. */
+  migration?: MigrationPlan
+  /** With connection-arn: whether it could move, or why not (the readiness section's row). */
+  readiness?: Readiness
 }
 
 /** Time, injectable: the waits of `in-progress: wait` are minutes long. */

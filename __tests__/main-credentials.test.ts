@@ -1,6 +1,6 @@
-// Which region STS is asked in, and with which session name: the old
-// stsRegion(inputs), now main.ts passing the first region of the run to
-// resolveCredentials. Each run stops at STS (refused), before any other call.
+// Which region STS is asked in, and with which session name: main.ts passes
+// the first region of the run to resolveCredentials. Each run stops at STS
+// (refused), before any other call.
 import { jest, describe, it, expect, beforeEach, afterEach } from '@jest/globals'
 import type { AwsCredentialIdentity } from '@aws-sdk/types'
 import * as core from '../__fixtures__/core.js'

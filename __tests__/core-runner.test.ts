@@ -1,9 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
 import { checkRunnerFiles } from '../src/core/runner.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -18,10 +19,32 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const message = (name: string, file: string) =>
   `${name} is set to '${file}', which does not exist or cannot be written: nothing was read or written, because the step could not report what it wrote — run the action as a step of a GitHub Actions job, or point ${name} at a writable file`
 
+const NOBODY = 65534
+
+/**
+ * A Node binary the unprivileged user can run: this process's own may live
+ * where only its owner may enter (`npx node@24` keeps it under the home
+ * folder), so each `node` on PATH is tried too.
+ */
+function nodeForNobody(): string {
+  const candidates = [
+    process.execPath,
+    ...(process.env['PATH'] ?? '').split(path.delimiter).map((folder) => path.join(folder, 'node'))
+  ]
+  for (const candidate of candidates) {
+    const probe = spawnSync(candidate, ['-e', ''], { cwd: dir, uid: NOBODY, gid: NOBODY })
+    if (probe.status === 0) return candidate
+  }
+  throw new Error(`no Node binary the user ${NOBODY} may run: tried ${candidates.join(', ')}`)
+}
+
 /**
  * checkRunnerFiles as a user who may not write `file`. Root may write any
  * file whatever its mode, so as root the check runs in a child process as
- * nobody; otherwise here.
+ * nobody; otherwise here. The child needs nothing from the checkout, which
+ * may live in a folder only its owner may enter (a `mktemp -d` folder): the
+ * check's own source, compiled to JavaScript, is copied to the
+ * world-readable temporary folder and run from there.
  */
 function checkAsUnprivileged(env: Record<string, string>): string {
   if (process.getuid?.() !== 0) {
@@ -32,22 +55,27 @@ function checkAsUnprivileged(env: Record<string, string>): string {
       return (error as Error).message
     }
   }
-  const script = [
-    `import { checkRunnerFiles } from ${JSON.stringify(path.join(root, 'src/core/runner.ts'))}`,
-    `try { checkRunnerFiles(${JSON.stringify(env)}); console.log('ok') }`,
-    'catch (error) { console.log(error.message) }'
-  ].join('\n')
-  const child = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', script],
-    {
-      cwd: root,
-      uid: 65534,
-      gid: 65534,
-      encoding: 'utf8',
-      env: { PATH: process.env['PATH'] ?? '', HOME: dir }
-    }
+  const source = readFileSync(path.join(root, 'src/core/runner.ts'), 'utf8')
+  const compiled = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }
+  }).outputText
+  const check = path.join(dir, 'runner-check.mjs')
+  writeFileSync(
+    check,
+    [
+      compiled,
+      `try { checkRunnerFiles(${JSON.stringify(env)}); console.log('ok') }`,
+      'catch (error) { console.log(error.message) }'
+    ].join('\n')
   )
+  chmodSync(check, 0o644)
+  const child = spawnSync(nodeForNobody(), [check], {
+    cwd: dir,
+    uid: NOBODY,
+    gid: NOBODY,
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '', HOME: dir }
+  })
   if (child.status !== 0) throw new Error(`the check did not run: ${child.stderr}`)
   return child.stdout.trim()
 }
