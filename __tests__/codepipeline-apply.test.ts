@@ -57,6 +57,7 @@ function context(
     api,
     limit: now,
     followUps: now,
+    looks: now,
     token: new Secret(TOKEN),
     inProgress: { mode, timeoutSeconds: timeoutMinutes * 60 },
     clock,
@@ -1025,5 +1026,41 @@ describe('a write that replaced another in the same instant', () => {
     await rotateTarget(target, context())
     expect(target.result.status).toBe('failed')
     expect(target.result.error).toMatch(/\(restoring version 4 failed: denied\)$/)
+  })
+})
+
+describe('the look right before the write holds no write slot', () => {
+  it('looks in a look slot, then writes in a write slot; busy pipelines never take a write slot', async () => {
+    const taken: string[] = []
+    const slot =
+      (kind: string): Limit =>
+      (task) => {
+        taken.push(kind)
+        return task()
+      }
+    const target = targetOf('app')
+    await rotateTarget(
+      target,
+      context('wait', 30, { looks: slot('look'), limit: slot('write'), freshMs: 1000 })
+    )
+    expect(taken).toEqual(['look', 'write'])
+    expect(api.calls.filter((c) => c === 'state app')).toHaveLength(1)
+    taken.length = 0
+    await rotateTarget(
+      targetOf('busy'),
+      context('skip', 30, { looks: slot('look'), limit: slot('write'), freshMs: 1000 })
+    )
+    expect(taken).toEqual(['look'])
+  })
+
+  it('looks again inside the write slot when the wait for it made the look older than freshMs', async () => {
+    const slow: Limit = (task) => {
+      clock.time += 1500
+      return task()
+    }
+    const target = targetOf('app')
+    await rotateTarget(target, context('wait', 30, { limit: slow, freshMs: 1000 }))
+    expect(api.calls.filter((c) => c === 'state app')).toHaveLength(2)
+    expect(target.result.status).toBe('updated')
   })
 })

@@ -40,6 +40,8 @@ export interface WriteContext {
   limit: Limit
   /** The slots the looks after a write take, so they never hold back a write. */
   followUps: Limit
+  /** The slots the looks right before a write take (then the write takes one of `limit`). */
+  looks: Limit
   token: Secret
   inProgress: InProgressSettings
   clock: Clock
@@ -308,14 +310,19 @@ async function restoreOverwritten(
 export async function attempt(
   target: PipelineTarget,
   ctx: WriteContext,
-  reusePlanCheck: boolean
+  reusePlanCheck: boolean,
+  /** A look (and read) made just before the slot was taken, outside it. */
+  ahead?: { busy: Execution[]; at: number }
 ): Promise<Step> {
   const { result } = target
   let busy: Execution[]
   const planned = target.check
-  const lookedAt = ctx.clock.now()
+  let lookedAt = ctx.clock.now()
   if (reusePlanCheck && planned && lookedAt - planned.at <= ctx.freshMs) {
     busy = planned.runs
+  } else if (ahead && lookedAt - ahead.at <= ctx.freshMs) {
+    busy = ahead.busy
+    lookedAt = ahead.at
   } else {
     const looked = await lookAndRead(target, ctx)
     if (!Array.isArray(looked)) return looked
@@ -435,6 +442,22 @@ function describeBusy(runs: Execution[], now: number): string {
     .join(', ')
 }
 
+async function lookThenWrite(
+  target: PipelineTarget,
+  ctx: WriteContext,
+  first: boolean
+): Promise<Step> {
+  const planned = target.check
+  if (first && planned && ctx.clock.now() - planned.at <= ctx.freshMs) {
+    return ctx.limit(() => attempt(target, ctx, true))
+  }
+  const at = ctx.clock.now()
+  const looked = await ctx.looks(() => lookAndRead(target, ctx))
+  if (!Array.isArray(looked)) return looked
+  if (looked.length > 0 && ctx.inProgress.mode !== 'proceed') return { kind: 'busy', busy: looked }
+  return ctx.limit(() => attempt(target, ctx, false, { busy: looked, at }))
+}
+
 /** Writes one target, around its runs in flight as `in-progress` says. */
 export async function rotateTarget(target: PipelineTarget, ctx: WriteContext): Promise<void> {
   const { result } = target
@@ -444,8 +467,10 @@ export async function rotateTarget(target: PipelineTarget, ctx: WriteContext): P
   let firstBusy: Execution[] = []
   let step: Step | undefined
   for (let n = 0; ; n++) {
-    // The look and the write share one slot; the waits between hold none.
-    step ??= await ctx.limit(() => attempt(target, ctx, n === 0))
+    // The look is made in a slot of its own, right before the write's slot
+    // is taken (a look that waited too long for it is made again inside it),
+    // so a write slot holds one round trip; the waits between hold none.
+    step ??= await lookThenWrite(target, ctx, n === 0)
     if (step.kind === 'failed') return
     if (step.kind === 'written') {
       const written = step

@@ -97,10 +97,12 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
   // still queued for their reads is written without queueing behind them.
   const writeSlots = createLimit(inputs.maxConcurrency)
   const followUps = createLimit(inputs.maxConcurrency)
+  const looks = createLimit(inputs.maxConcurrency)
   const contextFor = (region: string): WriteContext => ({
     api: options.apiFor(region),
     limit: writeSlots,
     followUps,
+    looks,
     token: options.token,
     inProgress: inputs.inProgress,
     clock,
