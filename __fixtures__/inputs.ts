@@ -19,7 +19,7 @@ export function inputsOf(overrides: Partial<Inputs> = {}): Inputs {
     secrets: [],
     parameters: [],
     followStacks: true,
-    inProgress: { mode: 'wait', timeoutMinutes: 30 },
+    inProgress: { mode: 'wait', timeoutSeconds: 1800 },
     roleToAssume: undefined,
     roleSessionName: 'test',
     githubApiUrl: 'https://api.github.com',

@@ -897,3 +897,29 @@ describe('tokenSection', () => {
     ])
   })
 })
+
+describe('startCheck: recheck (a pipeline re-pointed while writing)', () => {
+  it('asks GitHub about the repositories a re-planned pipeline builds: [] when the token reaches them', async () => {
+    const { api, asked } = fakeApi({}, { 'o/hidden': new GitHubError('404', 404) })
+    const started = startCheck(inputs(), api, token, serial)
+    expect(await started.recheck(target('app', [action('o', 'visible')]))).toEqual([])
+    const failures = await started.recheck(target('app', [action('o', 'hidden')]))
+    expect(failures).toHaveLength(1)
+    expect(failures[0]).toMatch(/builds o\/hidden, which the token cannot see/)
+    expect(asked).toEqual(expect.arrayContaining(['o/visible', 'o/hidden']))
+  })
+
+  it('passes when the check is skipped, and fails when GitHub refused the token', async () => {
+    const skipped = startCheck(inputs({ verifyToken: false }), fakeApi().api, token, serial)
+    expect(await skipped.recheck(target('app', [action('o', 'r')]))).toEqual([])
+    const refused = startCheck(
+      inputs(),
+      fakeApi(new GitHubError('Bad credentials', 401)).api,
+      token,
+      serial
+    )
+    expect(await refused.recheck(target('app', [action('o', 'r')]))).toEqual([
+      expect.stringMatching(/^GitHub rejected the token: revoked, expired or mistyped/)
+    ])
+  })
+})

@@ -320,7 +320,7 @@ describe('parseInputs', () => {
     expect(parsed.dryRun).toBe(false)
     expect(parsed.verifyToken).toBe(true)
     expect(parsed.followStacks).toBe(true)
-    expect(parsed.inProgress).toEqual({ mode: 'wait', timeoutMinutes: 30 })
+    expect(parsed.inProgress).toEqual({ mode: 'wait', timeoutSeconds: 1800 })
     expect(parsed.maxConcurrency).toBe(8)
     expect(parsed.minDaysLeft).toBe(7)
     expect(parsed.codebuild).toEqual({
@@ -345,7 +345,7 @@ describe('parseInputs', () => {
       'verify-token': 'true',
       'follow-stacks': 'false'
     })
-    expect(parsed.inProgress).toEqual({ mode: 'wait', timeoutMinutes: 30 })
+    expect(parsed.inProgress).toEqual({ mode: 'wait', timeoutSeconds: 1800 })
     expect(parsed.maxConcurrency).toBe(DEFAULT_MAX_CONCURRENCY)
     expect(parsed.minDaysLeft).toBe(7)
     expect(parsed.codebuild.serverType).toBe('GITHUB')
@@ -467,11 +467,23 @@ describe('parseInputs', () => {
     ],
     [
       { pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': '361' },
-      /^Input 'in-progress-timeout' expected a whole number from 0 to 360, got '361'/
+      /^Input 'in-progress-timeout' expected minutes \(a whole number such as 30, or 30m\) or seconds \(such as 90s\), from 0 to 360 minutes, got '361'/
     ],
     [
-      { pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': '10m' },
-      /^Input 'in-progress-timeout' expected a whole number/
+      { pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': '21601s' },
+      /^Input 'in-progress-timeout' expected minutes .* got '21601s'/
+    ],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': '1.5' },
+      /^Input 'in-progress-timeout' expected minutes/
+    ],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': '10h' },
+      /^Input 'in-progress-timeout' expected minutes/
+    ],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': '-5s' },
+      /^Input 'in-progress-timeout' expected minutes/
     ]
   ])('refuses %j', (values, message) => {
     expect(() => inputs(values)).toThrow(message)
@@ -625,7 +637,7 @@ describe('parseInputs', () => {
       ['/ci/json', 'token']
     ])
     expect(parsed.followStacks).toBe(false)
-    expect(parsed.inProgress).toEqual({ mode: 'skip', timeoutMinutes: 0 })
+    expect(parsed.inProgress).toEqual({ mode: 'skip', timeoutSeconds: 0 })
     expect(
       inputs({
         pipelines: 'a',
@@ -633,7 +645,22 @@ describe('parseInputs', () => {
         'in-progress': 'proceed',
         'in-progress-timeout': '360'
       }).inProgress
-    ).toEqual({ mode: 'proceed', timeoutMinutes: 360 })
+    ).toEqual({ mode: 'proceed', timeoutSeconds: 21600 })
+  })
+
+  it.each([
+    ['30', 1800],
+    ['2m', 120],
+    ['2 min', 120],
+    ['90s', 90],
+    ['90 S', 90],
+    ['0s', 0],
+    ['21600s', 21600]
+  ])('reads in-progress-timeout %j as %d seconds', (value, seconds) => {
+    expect(
+      inputs({ pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': value }).inProgress
+        .timeoutSeconds
+    ).toBe(seconds)
   })
 
   it('reads the GitHub API URL, OIDC role and limits', () => {

@@ -135,6 +135,7 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
     // written as soon as it is read (a migration checks first).
     writeOnRead: !inputs.dryRun && !inputs.verifyToken && !inputs.connection,
     onPlanned: (target) => gate.consider(target),
+    recheck: (target) => gate.recheck(target),
     ...(services.migration && { migration: services.migration }),
     ...(options.clock && { clock: options.clock })
   })

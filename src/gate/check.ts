@@ -237,6 +237,24 @@ export interface CheckInProgress {
   consider(target: TokenTarget): void
   /** Every planned pipeline: the result, once GitHub has answered for all of them. */
   finish(targets: TokenTarget[], now: Date): Promise<TokenCheck>
+  /**
+   * A pipeline re-planned after the check (another change re-pointed it):
+   * the failures for the repositories it builds, [] when the token reaches them.
+   */
+  recheck(target: TokenTarget): Promise<string[]>
+}
+
+function emptyCheck(): TokenCheck {
+  return {
+    scopes: null,
+    expiresAt: null,
+    daysLeft: null,
+    enterpriseVersion: null,
+    repositories: [],
+    warnings: [],
+    notices: [],
+    failures: []
+  }
 }
 
 /**
@@ -282,6 +300,15 @@ export function startCheck(
       if (skipped) return
       for (const check of repositoriesOf([target]))
         if (!invalidName(check)) void lookup(check.owner, check.repo)
+    },
+
+    async recheck(target) {
+      if (skipped || !user) return []
+      const me = await user
+      if ('error' in me) return [refusal(me.error, inputs.githubApiUrl)]
+      const check = emptyCheck()
+      await checkRepositories(check, [target], lookup)
+      return check.failures
     },
 
     async finish(targets, now) {

@@ -32,6 +32,8 @@ export interface TokenGateOptions {
 export interface TokenGate extends Gate {
   /** A planned pipeline, whose repositories GitHub is asked about right away. */
   consider(target: TokenTarget): void
+  /** A pipeline re-planned while writing: the failures for its repositories (see CheckInProgress). */
+  recheck(target: TokenTarget): Promise<string[]>
   /** The check's result, once made (the retire step reads it). */
   result(): TokenCheck | undefined
   /** Why the token must not be imported into CodeBuild in a region (empty: it may). */
@@ -71,6 +73,7 @@ export function tokenGate(inputs: Inputs, options: TokenGateOptions): TokenGate 
     // answers are in when the plan is.
     consider: (target) => start().consider(target),
     refusals: (region) => result?.codebuildRefusals[region] ?? [],
+    recheck: (target) => start().recheck(target),
     async check(): Promise<Verdict> {
       const check = await start().finish(options.targets(), (options.now ?? (() => new Date()))())
       result = check

@@ -294,10 +294,29 @@ function parseBitbucketApiUrl(): string {
   )
 }
 
+/** The longest in-progress-timeout: 6 hours. */
+const MAX_TIMEOUT_SECONDS = 360 * 60
+
+/** A duration in seconds: `30` or `30m` (minutes, as always), `90s` (seconds). */
+function parseDuration(name: string, maxSeconds: number, fallbackSeconds: number): number {
+  const value = getInput(name)
+  if (value === '') return fallbackSeconds
+  const match = /^(\d{1,6})\s*(s|m|min)?$/i.exec(value)
+  const unit = match?.[2]?.toLowerCase()
+  const seconds = match ? Number(match[1]) * (unit === 's' ? 1 : 60) : NaN
+  if (!(seconds <= maxSeconds)) {
+    throw new InputError(
+      name,
+      `expected minutes (a whole number such as 30, or 30m) or seconds (such as 90s), from 0 to ${maxSeconds / 60} minutes, got '${value}'`
+    )
+  }
+  return seconds
+}
+
 function parseInProgress(): InProgressSettings {
   return {
     mode: parseChoice('in-progress', ['wait', 'skip', 'proceed'] as const, 'wait'),
-    timeoutMinutes: parseInteger('in-progress-timeout', 0, 360, 30)
+    timeoutSeconds: parseDuration('in-progress-timeout', MAX_TIMEOUT_SECONDS, 30 * 60)
   }
 }
 

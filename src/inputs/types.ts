@@ -37,8 +37,8 @@ export type InProgressMode = 'wait' | 'skip' | 'proceed'
 
 export interface InProgressSettings {
   mode: InProgressMode
-  /** How long `wait` waits for a pipeline's runs to end; 0: not at all. */
-  timeoutMinutes: number
+  /** How long `wait` waits for a pipeline's runs to end, in seconds; 0: not at all. */
+  timeoutSeconds: number
 }
 
 export interface Inputs {

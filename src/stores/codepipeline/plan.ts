@@ -14,7 +14,7 @@ import {
   LOGICAL_ID_TAG,
   type PipelineApi,
   type StackOwner,
-  type StageRun
+  type PipelineState
 } from './api.js'
 import { runsInFlight } from './executions.js'
 import {
@@ -121,7 +121,7 @@ function checkArn(
 async function lookForRuns(
   api: PipelineApi,
   target: PipelineTarget,
-  state: Promise<StageRun[]>,
+  state: Promise<PipelineState>,
   now: () => number
 ): Promise<void> {
   try {
@@ -140,7 +140,7 @@ interface Planned {
   target?: PipelineTarget
   missing?: boolean
   /** The target's GetPipelineState, in flight (see lookForRuns). */
-  state?: Promise<StageRun[]>
+  state?: Promise<PipelineState>
 }
 
 async function planOne(region: string, candidate: Candidate, api: PipelineApi): Promise<Planned> {
@@ -276,6 +276,7 @@ export async function planRegion(
       // whichever API AWS slowed down last.
       const outcome = await limit(() => planOne(region, candidate, api))
       const { target } = outcome
+      if (target) target.readAt = hooks.now()
       if (target && outcome.state) await lookForRuns(api, target, outcome.state, hooks.now)
       if (target && target.result.status === 'planned') await hooks.planned(target)
       if (outcome.missing) plan.missing.push({ name: candidate.name, result: outcome.result })
