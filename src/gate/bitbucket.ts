@@ -88,11 +88,14 @@ export function startBitbucketCheck(
     return answer
   }
 
-  return {
+  const progress: CheckInProgress = {
     consider(target) {
       for (const repo of repositoriesOf([target]))
         if (!invalidSlug(repo)) void lookup(repo.owner, repo.repo)
     },
+
+    // A pipeline re-planned while writing: the same questions, for its repositories only.
+    recheck: async (target) => (await progress.finish([target], new Date())).failures,
 
     async finish(targets): Promise<TokenCheck> {
       const check = emptyCheck()
@@ -132,4 +135,5 @@ export function startBitbucketCheck(
       return check
     }
   }
+  return progress
 }

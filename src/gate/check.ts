@@ -244,19 +244,6 @@ export interface CheckInProgress {
   recheck(target: TokenTarget): Promise<string[]>
 }
 
-function emptyCheck(): TokenCheck {
-  return {
-    scopes: null,
-    expiresAt: null,
-    daysLeft: null,
-    enterpriseVersion: null,
-    repositories: [],
-    warnings: [],
-    notices: [],
-    failures: []
-  }
-}
-
 /**
  * Starts the check: GET /user at once, and GET /repos for each repository
  * as soon as a planned pipeline names it (once GET /user accepted the token),
