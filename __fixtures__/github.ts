@@ -8,7 +8,8 @@ import type { GitHubApi, GitHubUser } from '../src/github/api.js'
 
 export function fakeGitHubApi(
   user: Partial<GitHubUser> | Error = {},
-  repos: Record<string, Error | undefined> = {}
+  repos: Record<string, Error | undefined> = {},
+  hooks: Record<string, Error | undefined> = {}
 ) {
   const asked: string[] = []
   const api = {
@@ -27,6 +28,10 @@ export function fakeGitHubApi(
       const error = repos[`${owner}/${repo}`.toLowerCase()]
       if (error) throw error
       return { fullName: `${owner}/${repo}`, private: true }
+    }),
+    getHooks: jest.fn(async (owner: string, repo: string) => {
+      const error = hooks[`${owner}/${repo}`.toLowerCase()]
+      if (error) throw error
     }),
     revoke: jest.fn(async () => 0)
   } satisfies GitHubApi

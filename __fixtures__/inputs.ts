@@ -19,13 +19,15 @@ export function inputsOf(overrides: Partial<Inputs> = {}): Inputs {
     secrets: [],
     parameters: [],
     followStacks: true,
-    inProgress: { mode: 'wait', timeoutMinutes: 30 },
+    inProgress: { mode: 'wait', timeoutSeconds: 1800 },
     roleToAssume: undefined,
     roleSessionName: 'test',
     githubApiUrl: 'https://api.github.com',
+    bitbucketApiUrl: 'https://api.bitbucket.org/2.0',
     verifyToken: true,
     minDaysLeft: 7,
     maxConcurrency: 8,
+    awsTimeoutSeconds: 30,
     retirePrevious: false,
     ...overrides
   }

@@ -7,11 +7,16 @@
 import type {
   Execution,
   PipelineApi,
+  PipelineState,
   StackOwner,
   StageRun,
   StartRequest
 } from '../src/stores/codepipeline/api.js'
-import { executionMode, type JsonObject } from '../src/stores/codepipeline/pipeline-json.js'
+import {
+  executionMode,
+  versionOf,
+  type JsonObject
+} from '../src/stores/codepipeline/pipeline-json.js'
 import type { Clock } from '../src/stores/codepipeline/types.js'
 import { ACCOUNT, pipeline as declaration } from '../test-support/pipelines.js'
 
@@ -40,7 +45,16 @@ export function run(
 }
 
 type Failing =
-  'list' | 'get' | 'update' | 'tags' | 'owners' | 'executions' | 'state' | 'variables' | 'start'
+  | 'list'
+  | 'get'
+  | 'update'
+  | 'tags'
+  | 'owners'
+  | 'executions'
+  | 'state'
+  | 'variables'
+  | 'start'
+  | 'runVersion'
 
 const IN_FLIGHT = ['InProgress', 'Stopping']
 
@@ -60,9 +74,13 @@ export class FakeRegion implements PipelineApi {
   readonly tags = new Map<string, Record<string, string>>()
   /** Each pipeline's runs, newest first. */
   readonly runs = new Map<string, Execution[]>()
+  /** The pipeline version each run ran on, by execution id (default: the version when first asked, or when a write stopped it). */
+  readonly runVersions = new Map<string, number>()
   /** The variables each run used, by execution id. */
   readonly variables = new Map<string, { name: string; value: string }[]>()
   readonly writes: JsonObject[] = []
+  /** Every version written (by UpdatePipeline, or `keep`), as GetPipeline with a version reads it. */
+  readonly history = new Map<string, JsonObject>()
   readonly starts: { name: string; request: StartRequest }[] = []
   readonly calls: string[] = []
   failures: Partial<Record<Failing, Error>> = {}
@@ -107,6 +125,13 @@ export class FakeRegion implements PipelineApi {
     return this.clock.now() + this.skewMs
   }
 
+  /** Sets the pipeline as another actor's write would, keeping that version in the history. */
+  keep(p: JsonObject): void {
+    const name = String(p['name'])
+    this.pipelines.set(name, p)
+    this.history.set(`${name} ${String(p['version'])}`, p)
+  }
+
   add(p: JsonObject, tags: Record<string, string> = {}, runs: Execution[] = []): this {
     const name = String(p['name'])
     this.pipelines.set(name, p)
@@ -126,11 +151,12 @@ export class FakeRegion implements PipelineApi {
     return [...this.pipelines.keys()]
   }
 
-  async getPipeline(name: string) {
-    this.calls.push(`get ${name}`)
+  async getPipeline(name: string, version?: number) {
+    this.calls.push(version === undefined ? `get ${name}` : `get ${name} v${version}`)
     await this.onGet?.(name)
     this.#fail('get')
-    const p = this.pipelines.get(name)
+    const p =
+      version === undefined ? this.pipelines.get(name) : this.history.get(`${name} ${version}`)
     if (!p) throw awsError('PipelineNotFoundException', `Account does not have a pipeline ${name}`)
     return { pipeline: structuredClone(p), arn: this.arnFor(name) }
   }
@@ -141,6 +167,10 @@ export class FakeRegion implements PipelineApi {
     this.#fail('update')
     this.writes.push(p)
     this.beforeUpdate?.(name)
+    const current = versionOf(this.pipelines.get(name) ?? {})
+    for (const r of this.runs.get(name) ?? []) {
+      if (!this.runVersions.has(r.id) && current !== undefined) this.runVersions.set(r.id, current)
+    }
     const stopped = (this.runs.get(name) ?? []).filter((r) => IN_FLIGHT.includes(r.status))
     const at = this.awsNow()
     if (this.stopDelay > 0) {
@@ -152,6 +182,7 @@ export class FakeRegion implements PipelineApi {
     const before = p['version']
     const version = typeof before === 'number' ? before + this.versionBump : 1
     this.pipelines.set(name, { ...p, version })
+    this.history.set(`${name} ${version}`, { ...p, version })
     // The Date header has whole seconds.
     const answeredAt = this.dateHeader ? new Date(Math.floor(at / 1000) * 1000) : undefined
     return { version, attempts: this.attempts, answeredAt }
@@ -197,23 +228,37 @@ export class FakeRegion implements PipelineApi {
     return structuredClone(this.runs.get(name) ?? [])
   }
 
-  async pipelineState(name: string): Promise<StageRun[]> {
+  async pipelineState(name: string): Promise<PipelineState> {
     this.calls.push(`state ${name}`)
     await this.onState?.(name)
     this.#fail('state')
-    const shown = this.states.get(name)
-    if (shown) return structuredClone(shown)
     const p = this.pipelines.get(name)
+    const version = p ? versionOf(p) : undefined
+    const shown = this.states.get(name)
+    if (shown) return { version, stages: structuredClone(shown) }
     const runs = this.runs.get(name) ?? []
     // GetPipelineState does not list a PARALLEL pipeline's side-by-side runs.
-    if (p && executionMode(p) === 'PARALLEL') return []
+    if (p && executionMode(p) === 'PARALLEL') return { version, stages: [] }
     const busy = runs.filter((r) => IN_FLIGHT.includes(r.status))
     const latest = busy.length > 0 ? busy : runs.slice(0, 1)
-    return latest.map((r, i) => ({
-      stage: `Stage${i + 1}`,
-      latest: { executionId: r.id, status: r.status },
-      inbound: []
-    }))
+    return {
+      version,
+      stages: latest.map((r, i) => ({
+        stage: `Stage${i + 1}`,
+        latest: { executionId: r.id, status: r.status },
+        inbound: []
+      }))
+    }
+  }
+
+  async runVersion(name: string, id: string) {
+    this.calls.push(`runVersion ${name} ${id}`)
+    this.#fail('runVersion')
+    const p = this.pipelines.get(name)
+    if (!this.runVersions.has(id) && p && versionOf(p) !== undefined) {
+      this.runVersions.set(id, versionOf(p) as number)
+    }
+    return this.runVersions.get(id)
   }
 
   async executionVariables(name: string, id: string) {

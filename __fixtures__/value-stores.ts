@@ -6,7 +6,12 @@
  */
 import { readFileSync } from 'node:fs'
 import { load } from 'js-yaml'
-import type { CodeBuildApi, ImportRequest, SourceCredential } from '../src/stores/codebuild/api.js'
+import type {
+  CodeBuildApi,
+  ImportRequest,
+  Project,
+  SourceCredential
+} from '../src/stores/codebuild/api.js'
 import type { StackInfo, StacksApi, Tags } from '../src/stores/cloudformation/api.js'
 import type {
   PutResult,
@@ -319,6 +324,15 @@ export class FakeCodeBuild implements CodeBuildApi {
       this.credentials.push({ arn, serverType: request.serverType, authType: request.authType })
     }
     return this.answerArn ?? arn
+  }
+
+  /** The region's build projects (ListProjects + BatchGetProjects). */
+  projects: Project[] = []
+  failProjects: Error | undefined
+
+  async listProjects() {
+    if (this.failProjects) throw this.failProjects
+    return this.projects.map((p) => ({ ...p }))
   }
 
   async listCredentials() {

@@ -307,6 +307,7 @@ describe('createPipelineApi', () => {
   it("reads each stage's latest run and the runs waiting to enter it", async () => {
     replies.push(() => ({
       body: {
+        pipelineVersion: 7,
         stageStates: [
           {
             stageName: 'Source',
@@ -329,18 +330,21 @@ describe('createPipelineApi', () => {
     }))
     replies.push(() => ({ body: {} }))
     const api = createPipelineApi(settings(), 'us-east-1')
-    expect(await api.pipelineState('app')).toEqual([
-      { stage: 'Source', latest: { executionId: 'e1', status: 'Succeeded' }, inbound: [] },
-      { stage: 'Build', latest: { executionId: 'e2', status: '' }, inbound: [] },
-      { stage: 'Deploy', latest: undefined, inbound: ['q1', 'q2'] },
-      { stage: 'Test', latest: undefined, inbound: ['q3'] },
-      { stage: '', latest: { executionId: 'e3', status: 'InProgress' }, inbound: [] },
-      // A latest run without an ID names nothing to wait for.
-      { stage: 'Nameless', latest: undefined, inbound: [] }
-    ])
+    expect(await api.pipelineState('app')).toEqual({
+      version: 7,
+      stages: [
+        { stage: 'Source', latest: { executionId: 'e1', status: 'Succeeded' }, inbound: [] },
+        { stage: 'Build', latest: { executionId: 'e2', status: '' }, inbound: [] },
+        { stage: 'Deploy', latest: undefined, inbound: ['q1', 'q2'] },
+        { stage: 'Test', latest: undefined, inbound: ['q3'] },
+        { stage: '', latest: { executionId: 'e3', status: 'InProgress' }, inbound: [] },
+        // A latest run without an ID names nothing to wait for.
+        { stage: 'Nameless', latest: undefined, inbound: [] }
+      ]
+    })
     expect(seen[0]?.target).toBe('CodePipeline_20150709.GetPipelineState')
     expect(sent(0)).toEqual({ name: 'app' })
-    expect(await api.pipelineState('app')).toEqual([])
+    expect(await api.pipelineState('app')).toEqual({ version: undefined, stages: [] })
   })
 
   it('reads the resolved variables of a run', async () => {
@@ -365,6 +369,16 @@ describe('createPipelineApi', () => {
     expect(seen[0]?.target).toBe('CodePipeline_20150709.GetPipelineExecution')
     expect(sent(0)).toEqual({ pipelineName: 'app', pipelineExecutionId: 'e1' })
     expect(await api.executionVariables('app', 'e1')).toEqual([])
+  })
+
+  it('reads the pipeline version a run ran on', async () => {
+    replies.push(() => ({ body: { pipelineExecution: { pipelineVersion: 4 } } }))
+    replies.push(() => ({ body: {} }))
+    const api = createPipelineApi(settings(), 'us-east-1')
+    expect(await api.runVersion('app', 'e1')).toBe(4)
+    expect(seen[0]?.target).toBe('CodePipeline_20150709.GetPipelineExecution')
+    expect(sent(0)).toEqual({ pipelineName: 'app', pipelineExecutionId: 'e1' })
+    expect(await api.runVersion('app', 'e1')).toBeUndefined()
   })
 
   it('starts a run with the overrides given and an idempotency token the SDK keeps across retries', async () => {
@@ -495,6 +509,61 @@ describe('createCodeBuildApi', () => {
       'CodeBuild_20161006.ListSourceCredentials',
       'CodeBuild_20161006.DeleteSourceCredentials'
     ])
+  })
+
+  it('lists projects page by page, then BatchGetProjects at most 100 names a call', async () => {
+    const names = Array.from({ length: 150 }, (_, i) => `p${String(i).padStart(3, '0')}`)
+    replies.push(() => ({ body: { projects: names.slice(0, 100), nextToken: 'page-2' } }))
+    replies.push(() => ({ body: { projects: [...names.slice(100), 'p000'] } }))
+    replies.push(() => ({
+      body: {
+        projects: [
+          {
+            name: 'p000',
+            source: { type: 'GITHUB', location: 'https://github.com/o/a.git' },
+            secondarySources: [
+              {
+                type: 'BITBUCKET',
+                location: 'https://bitbucket.org/w/b',
+                sourceIdentifier: 'lib',
+                auth: { type: 'SECRETS_MANAGER', resource: 'arn:aws:secretsmanager:x' }
+              },
+              {}
+            ],
+            webhook: { url: 'https://example.com' }
+          },
+          {}
+        ]
+      }
+    }))
+    replies.push(() => ({ body: {} }))
+    const projects = await createCodeBuildApi(settings(), 'us-east-1').listProjects()
+    expect(projects).toEqual([
+      {
+        name: 'p000',
+        webhook: true,
+        sources: [
+          { id: 'primary', type: 'GITHUB', location: 'https://github.com/o/a.git' },
+          {
+            id: 'lib',
+            type: 'BITBUCKET',
+            location: 'https://bitbucket.org/w/b',
+            auth: { type: 'SECRETS_MANAGER', resource: 'arn:aws:secretsmanager:x' }
+          },
+          { id: '', type: '', location: '' }
+        ]
+      },
+      { name: '', webhook: false, sources: [] }
+    ])
+    expect(seen.map((s) => s.target)).toEqual([
+      'CodeBuild_20161006.ListProjects',
+      'CodeBuild_20161006.ListProjects',
+      'CodeBuild_20161006.BatchGetProjects',
+      'CodeBuild_20161006.BatchGetProjects'
+    ])
+    expect(sent(1)).toEqual({ sortBy: 'NAME', nextToken: 'page-2' })
+    expect((sent(2)['names'] as string[]).length).toBe(100)
+    expect(sent(3)['names']).toEqual(names.slice(100))
   })
 
   it('lists nothing when CodeBuild answers without a list', async () => {

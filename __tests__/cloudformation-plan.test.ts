@@ -555,7 +555,8 @@ function pipelinesOwning(list: OwnedPipeline[]): PipelineStore {
     },
     targets: () => [],
     owned: () => list,
-    onPlanned: () => undefined
+    onPlanned: () => undefined,
+    recheckWith: () => undefined
   }
 }
 

@@ -43,6 +43,7 @@ function targetOf(name: string, check?: PipelineTarget['runsSeen']): PipelineTar
     pipeline: structuredClone(declaration),
     actions,
     result,
+    readAt: clock.now(),
     ...(check && { runsSeen: check })
   }
 }
@@ -56,10 +57,12 @@ function context(
     api,
     limit: now,
     followUps: now,
+    looks: now,
     token: new SealedToken(TOKEN),
-    inProgress: { mode, timeoutMinutes },
+    inProgress: { mode, timeoutSeconds: timeoutMinutes * 60 },
     clock,
     freshMs: 0,
+    copyFreshMs: 60_000,
     ...overrides
   }
 }
@@ -254,8 +257,8 @@ describe('rotateTarget: runs in flight', () => {
   it('fails, unwritten, when the runs are still in flight after the timeout', async () => {
     const target = targetOf('busy')
     await rotateTarget(target, context('wait', 1))
-    // The last wait is cut to end at the timeout.
-    expect(clock.sleeps).toEqual([5000, 7500, 11250, 16875, 19375])
+    // Never longer than a tenth of the timeout between looks.
+    expect(clock.sleeps).toEqual([5000, ...Array(9).fill(6000), 1000])
     expect(api.writes).toEqual([])
     expect(target.result).toMatchObject({
       status: 'failed',
@@ -264,6 +267,24 @@ describe('rotateTarget: runs in flight', () => {
     expect(target.result.error).toBe(
       'not written: run-1 (InProgress for 6 min) was still in flight after 1 min (in-progress-timeout) — re-run once it ends, raise in-progress-timeout, or use in-progress: proceed'
     )
+  })
+
+  it('takes a timeout in seconds, and looks at least every tenth of it (1 s at least)', async () => {
+    const target = targetOf('busy')
+    await rotateTarget(target, {
+      ...context('wait'),
+      inProgress: { mode: 'wait', timeoutSeconds: 20 }
+    })
+    // The last wait is cut to end at the timeout.
+    expect(clock.sleeps).toEqual(Array(10).fill(2000))
+    expect(target.result.error).toMatch(/was still in flight after 20 s \(in-progress-timeout\)/)
+    const short = targetOf('busy')
+    clock.sleeps.length = 0
+    await rotateTarget(short, {
+      ...context('wait'),
+      inProgress: { mode: 'wait', timeoutSeconds: 3 }
+    })
+    expect(clock.sleeps).toEqual([1000, 1000, 1000])
   })
 
   it('fails at once with a timeout of 0', async () => {
@@ -463,29 +484,21 @@ describe('rotateTarget: runs in flight', () => {
     )
   })
 
-  it('keeps a failed version check as the error when a restart fails too', async () => {
-    api.failures.start = awsError('ConflictException', 'busy')
+  it('starts nothing when another write landed beside ours: who stopped the run is not known', async () => {
     api.versionBump = 2
     const target = targetOf('busy')
     await rotateTarget(target, context('proceed'))
     expect(target.result.status).toBe('failed')
     expect(target.result.error).toMatch(/^the token was written, but the version went from 3 to 5/)
-    expect(target.result.runs?.restarts?.[0]?.error).toMatch(/^ConflictException: busy/)
-  })
-
-  it('still looks after a write whose version check failed, and starts the run it stopped again', async () => {
-    api.versionBump = 2
-    const target = targetOf('busy')
-    await rotateTarget(target, context('proceed'))
-    expect(target.result.status).toBe('failed')
-    expect(target.result.error).toMatch(/^the token was written, but the version went from 3 to 5/)
+    expect(api.starts).toEqual([])
     expect(target.result.runs).toEqual({
       outcome: 'restarted',
       executions: ['run-1'],
-      restarts: [{ stopped: ['run-1'], started: 'restart-1', revisions: 'latest' }]
+      restarts: []
     })
-    expect(target.result.note).toBeUndefined()
-    expect(api.calls.at(-1)).toBe('start busy')
+    expect(target.result.note).toMatch(
+      /^run-1 ended Cancelled, but another change landed at the same time as the write, so whether the write stopped it is not known: it was not started again/
+    )
   })
 
   it('still counts the pipeline updated when the look after the write fails, with a note', async () => {
@@ -636,35 +649,10 @@ describe('attempt', () => {
     expect(api.writes).toEqual([])
   })
 
-  it("dates the write by the answer's Date header (AWS's clock), widened by the call's duration", async () => {
-    api.skewMs = 600_000 // AWS 10 min ahead
+  it('says when its look was made and which version the write replaced', async () => {
     const sent = clock.now()
-    api.beforeUpdate = () => (clock.time += 3_400)
-    const step = await attempt(
-      targetOf('app', fresh()),
-      context('wait', 30, { freshMs: 60_000 }),
-      true
-    )
-    // AWS answered at sent + 3.4 s on its clock; the header says whole seconds.
-    const header = Math.floor((sent + 3_400 + 600_000) / 1000) * 1000
-    expect(step).toEqual({
-      kind: 'written',
-      busy: [],
-      window: { from: header + 1000 - 3_400 - 1000, to: header + 1000 }
-    })
-  })
-
-  it("dates the write by the runner's clock when the answer has no Date header", async () => {
-    api.dateHeader = false
-    api.skewMs = 600_000
-    const sent = clock.now()
-    api.beforeUpdate = () => (clock.time += 2_000)
     const step = await attempt(targetOf('app'), context(), true)
-    expect(step).toEqual({
-      kind: 'written',
-      busy: [],
-      window: { from: sent - 1000, to: sent + 2_000 }
-    })
+    expect(step).toEqual({ kind: 'written', busy: [], lookedAt: sent, replaced: 3 })
   })
 
   it('fails the target and writes nothing when the look or the token cannot be done', async () => {
@@ -772,5 +760,307 @@ describe('verifyVersion', () => {
     verifyVersion(unknown, 5, 1)
     expect(unknown).toMatchObject({ status: 'failed', versionAfter: 5 })
     expect(unknown.error).toMatch(/\(before: unknown, after: 5\)/)
+  })
+})
+
+describe('the write goes into the pipeline as it is now (another actor’s change is kept)', () => {
+  const stale = () => context('wait', 30, { copyFreshMs: 1_000 })
+  const edit = (name: string, change: (p: JsonObject) => void) => {
+    const p = structuredClone(api.pipelines.get(name) as JsonObject)
+    change(p)
+    p['version'] = Number(p['version']) + 1
+    api.pipelines.set(name, p)
+  }
+  const stages = (p: JsonObject) => p['stages'] as JsonObject[]
+
+  it('reads the pipeline again beside the look when the plan’s copy is older than a moment', async () => {
+    const target = targetOf('app')
+    clock.time += 5_000
+    await rotateTarget(target, stale())
+    expect(api.calls.slice(0, 3)).toEqual(['state app', 'get app', 'update app'])
+    expect(target.result.status).toBe('updated')
+  })
+
+  it('writes the plan’s copy without another read while it is fresh and its version unmoved', async () => {
+    const target = targetOf('app')
+    await rotateTarget(target, stale())
+    expect(api.calls.slice(0, 2)).toEqual(['state app', 'update app'])
+  })
+
+  it('re-plans a moved pipeline and keeps the other change (a stage added, unknown members kept)', async () => {
+    const target = targetOf('app')
+    edit('app', (p) => {
+      stages(p).push({ name: 'Added', actions: [], futureSetting: { kept: true } })
+      p['newTopLevelMember'] = 'kept'
+    })
+    // Fresh by age, but GetPipelineState shows version 4: read again.
+    await rotateTarget(target, stale())
+    expect(api.calls.slice(0, 3)).toEqual(['state app', 'get app', 'update app'])
+    const written = api.writes[0] as JsonObject
+    expect(stages(written).map((s) => s['name'])).toContain('Added')
+    expect(stages(written).find((s) => s['name'] === 'Added')).toEqual({
+      name: 'Added',
+      actions: [],
+      futureSetting: { kept: true }
+    })
+    expect(written['newTopLevelMember']).toBe('kept')
+    expect(target.result).toMatchObject({ status: 'updated', versionBefore: 4, versionAfter: 5 })
+    expect(target.result.note).toBe(
+      "re-planned: the pipeline changed while the rotation ran (version 3 → 4: stage 'Added' added, newTopLevelMember changed); the token was written into the pipeline as it is now, keeping that change"
+    )
+  })
+
+  it('asks the token check about a repository the other change points it to, and writes once it passes', async () => {
+    const target = targetOf('app')
+    edit('app', (p) => {
+      const config = (stages(p)[0]?.['actions'] as JsonObject[])[0]?.['configuration'] as JsonObject
+      config['Repo'] = 'moved'
+    })
+    const asked: string[] = []
+    await rotateTarget(
+      target,
+      context('wait', 30, {
+        recheck: async (t) => {
+          asked.push(...t.actions.map((a) => `${a.owner}/${a.repo}`))
+          return []
+        }
+      })
+    )
+    expect(asked).toEqual(['example-org/moved'])
+    expect(target.result.status).toBe('updated')
+    expect(target.result.repositories).toContain('example-org/moved')
+    expect(target.result.note).toMatch(/action 'Source\/App' changed/)
+  })
+
+  it('fails unwritten, naming what moved, when the token cannot be shown to reach the new repository', async () => {
+    const target = targetOf('app')
+    edit('app', (p) => {
+      const config = (stages(p)[0]?.['actions'] as JsonObject[])[0]?.['configuration'] as JsonObject
+      config['Repo'] = 'moved'
+    })
+    await rotateTarget(
+      target,
+      context('wait', 30, { recheck: async () => ['the token cannot see example-org/moved'] })
+    )
+    expect(api.writes).toEqual([])
+    expect(target.result.status).toBe('failed')
+    expect(target.result.error).toBe(
+      "not written: the pipeline changed while the rotation ran (version 3 → 4: action 'Source/App' changed); it now builds example-org/moved, which the token cannot be shown to reach: the token cannot see example-org/moved"
+    )
+    // Without a token check to ask, such a pipeline is not written either.
+    const again = targetOf('other')
+    edit('other', (p) => {
+      const config = (stages(p)[0]?.['actions'] as JsonObject[])[0]?.['configuration'] as JsonObject
+      config['Owner'] = 'elsewhere'
+    })
+    await rotateTarget(again, context())
+    expect(again.result.error).toMatch(/the token check was not asked about elsewhere\/app$/)
+    expect(api.writes).toEqual([])
+  })
+
+  it('skips a moved pipeline that no longer holds a GitHub source, and fails one that cannot be read again', async () => {
+    const target = targetOf('other')
+    edit('other', (p) => {
+      stages(p)[0]!['actions'] = []
+    })
+    await rotateTarget(target, context())
+    expect(target.result.status).toBe('skipped')
+    expect(target.result.note).toMatch(/holds no GitHub \(version 1\) source action now$/)
+    expect(api.writes).toEqual([])
+
+    const failing = targetOf('app')
+    clock.time += 5_000
+    api.failures.get = awsError('AccessDeniedException', 'denied')
+    await rotateTarget(failing, stale())
+    expect(failing.result.status).toBe('failed')
+    expect(failing.result.error).toMatch(
+      /^not written: the pipeline could not be read again right before the write: AccessDeniedException: denied/
+    )
+  })
+
+  it('fails unwritten when the fresh copy is for another ARN, has no version, or a broken GitHub action', async () => {
+    const wrongArn = targetOf('app')
+    clock.time += 5_000
+    api.arnFor = () => arnOf('us-east-1', 'elsewhere')
+    await rotateTarget(wrongArn, stale())
+    expect(wrongArn.result.error).toMatch(
+      /^not written: GetPipeline answered for arn:aws:codepipeline:us-east-1:\d+:elsewhere/
+    )
+    api.arnFor = (name) => arnOf('us-east-1', name)
+
+    const unversioned = targetOf('app')
+    const p = api.pipelines.get('app') as JsonObject
+    delete p['version']
+    await rotateTarget(unversioned, stale())
+    expect(unversioned.result.error).toMatch(
+      /^not written: the pipeline changed .*version 3 → unknown.*its version cannot be read/
+    )
+
+    const broken = targetOf('other')
+    edit('other', (q) => {
+      ;(stages(q)[0]?.['actions'] as JsonObject[])[0]!['configuration'] = 'oops'
+    })
+    await rotateTarget(broken, context())
+    expect(broken.result.error).toMatch(
+      /^not written: the pipeline changed .*, and the GitHub source action/
+    )
+    expect(api.writes).toEqual([])
+  })
+})
+
+describe('which runs the write stopped (proof, not time)', () => {
+  it('never starts a run an operator’s own update cancelled just before ours', async () => {
+    // The operator's UpdatePipeline (version 3 → 4) cancelled run-1 a moment ago.
+    const runs = runsOf('busy')
+    api.runVersions.set('run-1', 3)
+    ;(runs[0] as Execution).status = 'Cancelled'
+    ;(runs[0] as Execution).lastUpdateTime = new Date(clock.now())
+    const p = api.pipelines.get('busy') as JsonObject
+    p['version'] = 4
+    const target = targetOf('busy')
+    target.result.versionBefore = 3
+    target.pipeline['version'] = 3
+    await rotateTarget(target, context('proceed'))
+    expect(target.result).toMatchObject({ status: 'updated', versionBefore: 4, versionAfter: 5 })
+    expect(api.starts).toEqual([])
+    expect(target.result.runs).toEqual({ outcome: 'idle', executions: [] })
+  })
+
+  it('starts a run that began between the look and the write: it ran on the version the write replaced', async () => {
+    api.beforeUpdate = (name) => runsOf(name).unshift(run('raced', 'InProgress', clock.ago(0)))
+    const target = targetOf('app')
+    await rotateTarget(target, context('wait'))
+    expect(api.calls).toContain('runVersion app raced')
+    expect(target.result.runs).toMatchObject({
+      outcome: 'restarted',
+      restarts: [{ stopped: ['raced'], started: 'restart-1' }]
+    })
+  })
+
+  it('does not start a Cancelled run it did not see that ran on another version', async () => {
+    runsOf('app').unshift({ ...run('elsewhere', 'Cancelled', clock.ago(1)) })
+    api.runVersions.set('elsewhere', 2)
+    const target = targetOf('app')
+    await rotateTarget(target, context('wait'))
+    expect(api.starts).toEqual([])
+    expect(target.result.runs).toEqual({ outcome: 'idle', executions: [] })
+  })
+})
+
+describe('a write that replaced another in the same instant', () => {
+  const theirs = () => {
+    const p = structuredClone(api.pipelines.get('app') as JsonObject)
+    ;(p['stages'] as JsonObject[]).push({ name: 'Theirs', actions: [] })
+    p['version'] = 4
+    return p
+  }
+  const landBeforeOurs = (after?: () => void) => {
+    let first = true
+    api.beforeUpdate = () => {
+      if (first) {
+        first = false
+        api.keep(theirs())
+        api.versionBump = 2
+      } else {
+        api.versionBump = 1
+        after?.()
+      }
+    }
+  }
+
+  it('writes the replaced version again with the token, so the other change is kept', async () => {
+    landBeforeOurs()
+    const target = targetOf('app')
+    await rotateTarget(target, context())
+    expect(api.calls).toContain('get app v4')
+    expect(api.writes).toHaveLength(2)
+    const restored = api.writes[1] as JsonObject
+    expect((restored['stages'] as JsonObject[]).map((s) => s['name'])).toContain('Theirs')
+    expect(JSON.stringify(restored)).toContain(TOKEN)
+    expect(target.result).toMatchObject({ status: 'updated', versionAfter: 6 })
+    expect(target.result.error).toBeUndefined()
+    expect(target.result.note).toMatch(
+      /^another change \(version 4: stage 'Theirs' added\) landed in the instant between our last read and our write, which replaced it: it was written again with the token \(version 6\), so it is kept/
+    )
+  })
+
+  it('leaves it failed when yet another write landed since (restoring would undo that one)', async () => {
+    landBeforeOurs()
+    api.onState = () => {
+      const p = api.pipelines.get('app') as JsonObject
+      if (p['version'] === 5) api.keep({ ...p, version: 6 })
+    }
+    const target = targetOf('app')
+    await rotateTarget(target, context())
+    expect(api.writes).toHaveLength(1)
+    expect(target.result.status).toBe('failed')
+    expect(target.result.error).toMatch(/^the token was written, but the version went from 3 to 5/)
+  })
+
+  it('keeps the other change but fails when it builds a repository the token cannot be shown to reach', async () => {
+    let first = true
+    api.beforeUpdate = () => {
+      if (!first) return void (api.versionBump = 1)
+      first = false
+      const p = theirs()
+      const action = ((p['stages'] as JsonObject[])[0]?.['actions'] as JsonObject[])[0]
+      ;(action?.['configuration'] as JsonObject)['Repo'] = 'elsewhere'
+      api.keep(p)
+      api.versionBump = 2
+    }
+    const target = targetOf('app')
+    await rotateTarget(target, context('wait', 30, { recheck: async () => ['no access'] }))
+    expect(api.writes).toHaveLength(2)
+    expect(target.result.status).toBe('failed')
+    expect(target.result.error).toMatch(
+      /it was written again with the token \(version 6\) so it is kept, but it builds example-org\/elsewhere, which the token cannot be shown to reach: no access$/
+    )
+  })
+
+  it('says so when reading the replaced version fails', async () => {
+    landBeforeOurs(() => undefined)
+    const target = targetOf('app')
+    api.onGet = async () => {
+      throw awsError('AccessDeniedException', 'denied')
+    }
+    await rotateTarget(target, context())
+    expect(target.result.status).toBe('failed')
+    expect(target.result.error).toMatch(/\(restoring version 4 failed: denied\)$/)
+  })
+})
+
+describe('the look right before the write holds no write slot', () => {
+  it('looks in a look slot, then writes in a write slot; busy pipelines never take a write slot', async () => {
+    const taken: string[] = []
+    const slot =
+      (kind: string): Limit =>
+      (task) => {
+        taken.push(kind)
+        return task()
+      }
+    const target = targetOf('app')
+    await rotateTarget(
+      target,
+      context('wait', 30, { looks: slot('look'), limit: slot('write'), freshMs: 1000 })
+    )
+    expect(taken).toEqual(['look', 'write'])
+    expect(api.calls.filter((c) => c === 'state app')).toHaveLength(1)
+    taken.length = 0
+    await rotateTarget(
+      targetOf('busy'),
+      context('skip', 30, { looks: slot('look'), limit: slot('write'), freshMs: 1000 })
+    )
+    expect(taken).toEqual(['look'])
+  })
+
+  it('looks again inside the write slot when the wait for it made the look older than freshMs', async () => {
+    const slow: Limit = (task) => {
+      clock.time += 1500
+      return task()
+    }
+    const target = targetOf('app')
+    await rotateTarget(target, context('wait', 30, { limit: slow, freshMs: 1000 }))
+    expect(api.calls.filter((c) => c === 'state app')).toHaveLength(2)
+    expect(target.result.status).toBe('updated')
   })
 })

@@ -8,6 +8,7 @@ import {
   runsInFlight,
   stateShowsRuns,
   stillStopping,
+  unseenCancelled,
   stoppedBy
 } from '../src/stores/codepipeline/executions.js'
 import type { StageRun } from '../src/stores/codepipeline/api.js'
@@ -135,7 +136,7 @@ describe('runsInFlight', () => {
     expect(await runsInFlight(api, 'app', 'PARALLEL')).toEqual([])
     expect(api.calls).toEqual(['executions app'])
     api.runs.get('app')?.unshift(run('side-1', 'InProgress', at(1)), run('side-2', 'InProgress'))
-    expect(await api.pipelineState('app')).toEqual([])
+    expect((await api.pipelineState('app')).stages).toEqual([])
     api.calls.length = 0
     const runs = await runsInFlight(api, 'app', 'PARALLEL')
     expect(runs.map((r) => r.id)).toEqual(['side-1', 'side-2'])
@@ -164,79 +165,72 @@ describe('runsInFlight', () => {
 
   it('takes a GetPipelineState already asked for instead of asking again', async () => {
     const api = region()
-    expect(await runsInFlight(api, 'app', 'SUPERSEDED', Promise.resolve([]))).toEqual([])
+    expect(
+      await runsInFlight(api, 'app', 'SUPERSEDED', Promise.resolve({ version: 3, stages: [] }))
+    ).toEqual([])
     expect(api.calls).toEqual([])
   })
 })
 
 describe('stoppedBy', () => {
-  // The write was answered between 12:00:10 and 12:00:11 on AWS's clock.
   const from = Date.UTC(2025, 0, 1, 12, 0, 10)
-  const window = { from, to: from + 1000 }
-  const cancelledAt = (id: string, ms: number | undefined, status = 'Cancelled') => ({
+  const cancelled = (id: string, status = 'Cancelled') => ({
     ...run(id, status, at(0)),
-    lastUpdateTime: ms === undefined ? undefined : new Date(ms)
+    lastUpdateTime: new Date(from + 500)
   })
 
-  it('is the runs Cancelled while the write was being answered, whenever they started', () => {
-    const after = [
-      cancelledAt('during', from + 500),
-      cancelledAt('at-start', from),
-      cancelledAt('at-end', from + 1000),
-      // Started between the look and the write: no earlier list names it, it still counts.
-      { ...cancelledAt('late', from + 200), startTime: new Date(from - 100) }
-    ]
-    expect(stoppedBy(after, window).map((r) => r.id)).toEqual([
-      'during',
-      'at-start',
-      'at-end',
-      'late'
-    ])
+  it('is the runs InProgress in the look right before the write and Cancelled after it', () => {
+    const before = [run('ours'), run('also-ours'), run('ended', 'InProgress')]
+    const after = [cancelled('ours'), cancelled('also-ours'), cancelled('ended', 'Succeeded')]
+    expect(stoppedBy(after, before).map((r) => r.id)).toEqual(['ours', 'also-ours'])
   })
 
-  it('allows 2 s of slack either side for the clocks, and no more', () => {
-    const after = [
-      cancelledAt('early-in', from - 2000),
-      cancelledAt('early-out', from - 2001),
-      cancelledAt('late-in', from + 1000 + 2000),
-      cancelledAt('late-out', from + 1000 + 2001)
-    ]
-    expect(stoppedBy(after, window).map((r) => r.id)).toEqual(['early-in', 'late-in'])
+  it('never counts a run the look did not see, however close its cancellation was to the write', () => {
+    // An operator's own UpdatePipeline cancelled it a moment before ours.
+    expect(stoppedBy([cancelled('operators')], [])).toEqual([])
+    expect(stoppedBy([cancelled('operators')], [run('other')])).toEqual([])
   })
 
-  it("does not count a run Cancelled before the write (a previous rotation's), or without a time", () => {
-    const after = [
-      cancelledAt('previous-rotation', from - 3_600_000),
-      cancelledAt('minute-ago', from - 60_000),
-      cancelledAt('undated', undefined),
-      cancelledAt('now', from + 100)
-    ]
-    expect(stoppedBy(after, window).map((r) => r.id)).toEqual(['now'])
+  it('never counts a run someone else was stopping (Stopping in the look), nor one Stopped', () => {
+    expect(stoppedBy([cancelled('stopping')], [run('stopping', 'Stopping')])).toEqual([])
+    expect(stoppedBy([cancelled('s', 'Stopped')], [run('s')])).toEqual([])
   })
 
-  it('counts a run known to be in flight at the write once it is Cancelled, whenever AWS stamped it', () => {
-    const known = run('known', 'InProgress', at(0))
-    const after = [
-      cancelledAt('known', from + 30_000),
-      cancelledAt('unknown-late', from + 30_000),
-      cancelledAt('known-but-succeeded', from + 500, 'Succeeded')
-    ]
-    expect(
-      stoppedBy(after, window, [known, run('known-but-succeeded', 'InProgress', at(0))]).map(
-        (r) => r.id
-      )
-    ).toEqual(['known'])
-  })
-
-  it('does not count a run that ended otherwise, or is still in flight, inside the window', () => {
+  it('does not count a run that ended otherwise, or is still in flight', () => {
     const statuses = ['Succeeded', 'Failed', 'Stopped', 'Superseded', 'InProgress', 'Stopping']
+    const before = statuses.map((status) => run(status))
     expect(
       stoppedBy(
-        statuses.map((status) => cancelledAt(status, from + 500, status)),
-        window
+        statuses.map((status) => cancelled(status, status)),
+        before
       )
     ).toEqual([])
-    expect(stoppedBy([], window)).toEqual([])
+    expect(stoppedBy([], before)).toEqual([])
+  })
+})
+
+describe('unseenCancelled', () => {
+  const lookedAt = Date.UTC(2025, 0, 1, 12, 0, 10)
+  const started = (id: string, ms: number, status = 'Cancelled') => ({
+    ...run(id, status, new Date(ms)),
+    lastUpdateTime: new Date(ms)
+  })
+
+  it('is the Cancelled runs the look did not see that started after it (5 s slack), at most 5', () => {
+    const after = [
+      started('raced', lookedAt + 100),
+      started('slack', lookedAt - 5000),
+      started('older', lookedAt - 5001),
+      started('seen', lookedAt + 100),
+      started('done', lookedAt + 100, 'Succeeded'),
+      { ...run('undated', 'Cancelled'), startTime: undefined }
+    ]
+    expect(unseenCancelled(after, [run('seen')], lookedAt).map((r) => r.id)).toEqual([
+      'raced',
+      'slack'
+    ])
+    const many = Array.from({ length: 8 }, (_, i) => started(`r${i}`, lookedAt + i))
+    expect(unseenCancelled(many, [], lookedAt)).toHaveLength(5)
   })
 })
 
@@ -329,7 +323,7 @@ describe('restartRuns', () => {
     ])
   })
 
-  it("still starts a V2 run when its variables cannot be read (the pipeline's defaults apply)", async () => {
+  it('still starts a V2 run whose variables cannot be read when the pipeline declares none', async () => {
     const api = region()
     api.failures.variables = awsError('PipelineExecutionNotFoundException')
     const restarts = await restartRuns(api, 'app', everySource({ pipelineType: 'V2' }), [
@@ -341,44 +335,104 @@ describe('restartRuns', () => {
     expect(restarts).toEqual([{ stopped: ['older'], started: 'restart-1', revisions: 'same' }])
   })
 
+  it('does not start a run whose variables cannot be read when the pipeline declares variables', async () => {
+    const api = region()
+    api.failures.variables = awsError('AccessDeniedException', 'denied')
+    const declared = everySource({
+      pipelineType: 'V2',
+      variables: [{ name: 'Env', defaultValue: 'prod' }]
+    })
+    const [restart] = await restartRuns(api, 'app', declared, [stopped[1] ?? run('missing')])
+    expect(api.starts).toEqual([])
+    expect(restart).toMatchObject({ stopped: ['older'], revisions: 'same' })
+    expect(restart?.error).toMatch(
+      /^not started again: its variables could not be read \(AccessDeniedException: denied.*\).*history of older/
+    )
+    expect(restart).not.toHaveProperty('started')
+  })
+
   it.each(['ValidationException', 'InvalidParameterException'])(
-    'retries once without overrides when AWS refuses them (%s), and says so',
+    'retries once without the revisions only when AWS refuses them (%s), keeping the variables',
     async (name) => {
       const api = region()
-      api.variables.set('older', [{ name: 'STAGE', value: 'prod' }])
+      api.variables.set('older', [{ name: 'STAGE', value: 'staging' }])
       api.refuseStart = (request) =>
-        request.sourceRevisions || request.variables
-          ? awsError(name, 'Variable STAGE is not declared')
-          : undefined
+        request.sourceRevisions ? awsError(name, 'S3 revisions not supported') : undefined
       const restarts = await restartRuns(api, 'app', everySource({ pipelineType: 'V2' }), [
         stopped[1] ?? run('missing')
       ])
       expect(api.calls.filter((c) => c === 'start app')).toHaveLength(2)
-      expect(api.starts).toEqual([{ name: 'app', request: {} }])
+      expect(api.starts).toEqual([
+        { name: 'app', request: { variables: [{ name: 'STAGE', value: 'staging' }] } }
+      ])
       expect(restarts).toEqual([
         {
           stopped: ['older'],
           started: 'restart-1',
           revisions: 'latest',
-          note: `AWS refused to run the same revisions again (${name}: Variable STAGE is not declared), so it runs the latest`
+          note: `AWS refused to run the same revisions again (${name}: S3 revisions not supported), so it runs the latest, with the same variables`
         }
       ])
     }
   )
 
-  it('reports a refused retry as an error, with the note', async () => {
+  it('does not start a run with other variables: refused variables leave it stopped, naming them', async () => {
+    const api = region()
+    api.variables.set('older', [
+      { name: 'STAGE', value: 'staging' },
+      { name: 'REGION', value: 'eu-west-1' }
+    ])
+    api.refuseStart = (request) =>
+      request.variables
+        ? awsError('ValidationException', 'Variable STAGE is not declared')
+        : undefined
+    const [restart] = await restartRuns(api, 'app', everySource({ pipelineType: 'V2' }), [
+      stopped[1] ?? run('missing')
+    ])
+    // Once with everything, once without the revisions; never without the variables.
+    expect(api.calls.filter((c) => c === 'start app')).toHaveLength(2)
+    expect(api.starts).toEqual([])
+    expect(restart).toEqual({
+      stopped: ['older'],
+      revisions: 'same',
+      error:
+        'not started again: AWS refused its variables (ValidationException: Variable STAGE is not declared), and a run with other values is not what was stopped — start the pipeline by hand (Release change) to run it again with STAGE="staging", REGION="eu-west-1"'
+    })
+  })
+
+  it('does not retry refused variables alone (no revisions to drop)', async () => {
+    const api = region()
+    api.variables.set('undated', [{ name: 'STAGE', value: 'staging' }])
+    api.refuseStart = () => awsError('ValidationException', 'no')
+    const [restart] = await restartRuns(api, 'app', everySource({ pipelineType: 'V2' }), [
+      stopped[2] ?? run('missing')
+    ])
+    expect(api.calls.filter((c) => c === 'start app')).toHaveLength(1)
+    expect(restart?.error).toMatch(
+      /^not started again: AWS refused its variables.*STAGE="staging"$/
+    )
+  })
+
+  it('reports a refused retry without variables as an error', async () => {
     const api = region()
     api.refuseStart = () => awsError('ValidationException', 'no')
     const [restart] = await restartRuns(api, 'app', everySource({ pipelineType: 'V2' }), [
       stopped[0] ?? run('missing')
     ])
+    expect(api.calls.filter((c) => c === 'start app')).toHaveLength(2)
     expect(restart).toMatchObject({
       stopped: ['newer'],
       revisions: 'latest',
-      error: expect.stringMatching(/^ValidationException: no — start the pipeline by hand/),
-      note: expect.stringMatching(/^AWS refused to run the same revisions again/)
+      error: expect.stringMatching(/^ValidationException: no — start the pipeline by hand/)
     })
     expect(restart).not.toHaveProperty('started')
+    // An empty request refused is no override to drop: reported as it is.
+    const plain = region()
+    plain.refuseStart = () => awsError('ValidationException', 'no')
+    const [bare] = await restartRuns(plain, 'app', everySource({ pipelineType: 'V2' }), [
+      stopped[2] ?? run('missing')
+    ])
+    expect(bare?.error).toMatch(/^ValidationException: no — start the pipeline by hand/)
   })
 
   it('reports any other error on the restart, without a retry', async () => {

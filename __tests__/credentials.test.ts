@@ -39,7 +39,7 @@ function awsError(name: string, message = name): Error {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 403 } })
 }
 
-const role = (overrides: Record<string, string> = {}) => ({
+const role = (overrides: Record<string, string | number> = {}) => ({
   roleArn: ROLE,
   sessionName: SESSION,
   region: 'eu-west-1',
@@ -103,7 +103,12 @@ describe('resolveCredentials', () => {
       roleArn: ROLE,
       webIdentityToken: ID_TOKEN,
       roleSessionName: SESSION,
-      clientConfig: { region: 'eu-west-1', maxAttempts: 3 }
+      clientConfig: {
+        region: 'eu-west-1',
+        maxAttempts: 3,
+        // aws-timeout: a total deadline per STS attempt too.
+        requestHandler: expect.objectContaining({ deadlineMs: 30_000 })
+      }
     })
     expect(core.setSecret).toHaveBeenCalledWith(ID_TOKEN)
     expect(core.setSecret).toHaveBeenCalledWith('secret-access-key-1')
@@ -124,10 +129,16 @@ describe('resolveCredentials', () => {
 
   it('uses the session name and the STS region it is given', async () => {
     fromWebToken.mockReturnValue(async () => credentials(60))
-    await resolveCredentials(role({ sessionName: 'my-session', region: 'ap-south-1' }))
+    await resolveCredentials(
+      role({ sessionName: 'my-session', region: 'ap-south-1', requestTimeoutMs: 5_000 })
+    )
     expect(fromWebToken.mock.calls[0]?.[0]).toMatchObject({
       roleSessionName: 'my-session',
-      clientConfig: { region: 'ap-south-1', maxAttempts: 3 }
+      clientConfig: {
+        region: 'ap-south-1',
+        maxAttempts: 3,
+        requestHandler: expect.objectContaining({ deadlineMs: 5_000 })
+      }
     })
     expect(core.info).toHaveBeenCalledWith(
       `AWS credentials: assumed ${ROLE} through GitHub OIDC as session my-session (STS in ap-south-1)`

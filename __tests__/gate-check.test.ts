@@ -256,33 +256,116 @@ describe('startCheck: the token and its scopes', () => {
     expect(result.warnings).toEqual([])
   })
 
-  it('warns about admin:repo_hook only when an action relies on webhooks', async () => {
-    const polling = [target('poll', [action('o', 'r', true)])]
+  it('takes `repo` as covering webhooks, as GitHub defines it: no warning', async () => {
     const webhook = [target('hook', [action('o', 'r', false, 'Checkout')], 'eu-west-1')]
-    const scopes = ['repo']
-    expect((await check(fakeApi({ scopes }).api, polling)).warnings).toEqual([])
-    const result = await check(fakeApi({ scopes }).api, webhook)
-    expect(result.failures).toEqual([])
-    expect(result.warnings).toEqual([
-      expect.stringMatching(
-        /lacks the `admin:repo_hook` scope, but 1 GitHub action relies on webhooks \(PollForSourceChanges: false\): hook in eu-west-1 \(Source\/Checkout\)/
-      )
-    ])
-    const full = ['repo', 'admin:repo_hook']
-    expect((await check(fakeApi({ scopes: full }).api, webhook)).warnings).toEqual([])
+    for (const scopes of [['repo'], ['repo', 'admin:repo_hook']]) {
+      const result = await check(fakeApi({ scopes }).api, webhook)
+      expect(result.warnings).toEqual([])
+      expect(result.failures).toEqual([])
+    }
   })
 
-  it('counts the webhook actions in the admin:repo_hook warning', async () => {
+  it('warns about webhooks only when no scope could manage them', async () => {
+    const polling = [target('poll', [action('o', 'r', true)])]
     const webhooks = [
       target('a', [action('o', 'r', false), action('o', 's', false, 'Other')]),
       target('b', [action('o', 'r', true)])
     ]
-    const result = await check(fakeApi({ scopes: ['repo'] }).api, webhooks)
+    const scopes = ['public_repo']
+    expect((await check(fakeApi({ scopes }).api, polling)).warnings).toEqual([])
+    const result = await check(fakeApi({ scopes }).api, webhooks)
     expect(result.warnings).toEqual([
       expect.stringContaining(
-        'but 2 GitHub actions rely on webhooks (PollForSourceChanges: false): a in us-east-1 (Source/Source), a in us-east-1 (Source/Other) —'
+        "none of the scopes that manage repository webhooks (repo, admin:repo_hook, write:repo_hook), but 2 GitHub sources rely on webhooks: pipeline 'a' in us-east-1 (Source/Source), pipeline 'a' in us-east-1 (Source/Other) —"
       )
     ])
+    for (const hooks of ['admin:repo_hook', 'write:repo_hook']) {
+      const withHooks = await check(fakeApi({ scopes: [hooks] }).api, webhooks)
+      expect(withHooks.warnings).toEqual([])
+    }
+  })
+
+  it('probes the hooks of a fine-grained token, once per webhook repository, and names those refused', async () => {
+    const denied = new GitHubError(
+      'GitHub answered GET /repos/o/r/hooks with 403: Resource not accessible by personal access token',
+      403,
+      undefined,
+      false,
+      'repository_hooks=read'
+    )
+    const { api } = fakeApi({ scopes: null }, {}, { 'o/r': denied, 'o/s': denied })
+    const targets = [
+      target('a', [action('o', 'r', false), action('o', 's', false, 'Other')]),
+      target('b', [action('o', 'r', false)]),
+      target('c', [action('o', 'polled', true)])
+    ]
+    const result = await check(api, targets)
+    expect(api.getHooks.mock.calls.map((c) => c.join('/')).sort()).toEqual(['o/r', 'o/s'])
+    expect(result.failures).toEqual([])
+    expect(result.warnings).toEqual([
+      expect.stringContaining(
+        'the fine-grained token cannot manage the webhooks of o/r, o/s, which sources built on webhooks use (GitHub: X-Accepted-GitHub-Permissions: repository_hooks=read)'
+      )
+    ])
+    expect(result.warnings[0]).toContain('"Webhooks: Read and write"')
+    // A classic token is never probed; a fine-grained one with access gets no warning.
+    const classic = fakeApi({ scopes: ['repo'] }, {}, { 'o/r': denied })
+    expect((await check(classic.api, targets)).warnings).toEqual([])
+    expect(classic.api.getHooks).not.toHaveBeenCalled()
+    expect((await check(fakeApi({ scopes: null }).api, targets)).warnings).toEqual([])
+  })
+
+  it('names the organization and its policy when a 403 says the token is forbidden', async () => {
+    const classic = new GitHubError(
+      'GitHub answered GET /repos/acme/app with 403: `acme` forbids access via a personal access token (classic). Please use a GitHub App, OAuth App, or a personal access token with fine-grained permissions.',
+      403
+    )
+    const lifetime = new GitHubError(
+      "GitHub answered GET /repos/other/lib with 403: The 'other' organization forbids access via a fine-grained personal access tokens if the token's lifetime is greater than 90 days. Please adjust your token's lifetime at the following URL: https://github.com/settings/personal-access-tokens/1",
+      403
+    )
+    const result = await check(fakeApi({}, { 'acme/app': classic, 'other/lib': lifetime }).api, [
+      target('p', [action('acme', 'app'), action('other', 'lib', true, 'Lib')])
+    ])
+    expect(result.failures).toEqual([
+      expect.stringContaining(
+        'but organization acme refuses this token by policy (GitHub answered 403): it forbids classic personal access tokens'
+      ),
+      expect.stringContaining(
+        "but organization other refuses this token by policy (GitHub answered 403): its maximum lifetime for fine-grained personal access tokens is 90 days, and this token's is longer"
+      )
+    ])
+  })
+
+  it('refuses CodeBuild imports only in the regions whose projects build an unreachable repository', async () => {
+    const project = (name: string, region: string, repo: string): TokenTarget => ({
+      kind: 'codebuild',
+      name,
+      region,
+      actions: [{ stage: '', action: 'primary', owner: 'o', repo, pollForSourceChanges: true }]
+    })
+    const result = await check(fakeApi({}, { 'o/secret': new GitHubError('404', 404) }).api, [
+      project('build', 'eu-west-1', 'secret'),
+      project('ok', 'us-east-1', 'open'),
+      target('p', [action('o', 'open')])
+    ])
+    expect(result.failures).toEqual([])
+    expect(Object.keys(result.codebuildRefusals)).toEqual(['eu-west-1'])
+    expect(result.codebuildRefusals['eu-west-1']).toEqual([
+      expect.stringContaining(
+        "CodeBuild project 'build' in eu-west-1 (primary source) builds o/secret"
+      )
+    ])
+    expect(result.warnings).toEqual([
+      expect.stringContaining('the CodeBuild credential is not imported there')
+    ])
+    // Shared with a pipeline: the pipelines' rule, the token refused everywhere.
+    const shared = await check(fakeApi({}, { 'o/secret': new GitHubError('404', 404) }).api, [
+      project('build', 'eu-west-1', 'secret'),
+      target('p', [action('o', 'secret')])
+    ])
+    expect(shared.failures).toHaveLength(1)
+    expect(shared.codebuildRefusals).toEqual({})
   })
 
   it('describes a classic token with no scopes and no repositories to check', async () => {
@@ -314,7 +397,8 @@ describe('startCheck: the token and its scopes', () => {
         repositories: [],
         warnings: [],
         notices: [],
-        failures: []
+        failures: [],
+        codebuildRefusals: {}
       })
     ).toBe(
       'Token: fine-grained token of x, expires 2026-12-01T00:00:00Z (0 days left), no repositories to check'
@@ -385,6 +469,7 @@ describe('startCheck: repositories', () => {
     let peak = 0
     const api: GitHubApi = {
       getUser: async () => ({ login: 'x', scopes: null, expiresAt: null, enterpriseVersion: null }),
+      getHooks: async () => {},
       getRepo: async (owner, repo) => {
         running++
         peak = Math.max(peak, running)
@@ -551,31 +636,6 @@ describe('startCheck: repositories', () => {
 })
 
 describe('startCheck: skipped', () => {
-  const bitbucket = {
-    codebuild: { mode: 'import', serverType: 'BITBUCKET', authType: 'BASIC_AUTH', username: 'u' }
-  }
-
-  // Changed: Bitbucket with GitHub pipelines is now an input error (inputs/parse.ts); the check only skips.
-  it('skips every GitHub call for a Bitbucket app password, and says so', async () => {
-    const { api } = fakeApi()
-    const result = await check(api, [], bitbucket)
-    expect(result.skipped).toBe(
-      'codebuild-server-type is BITBUCKET: the token is a Bitbucket app password, so the GitHub checks are skipped'
-    )
-    expect(result).toMatchObject({
-      failures: [],
-      warnings: [],
-      notices: [],
-      expiresAt: null,
-      daysLeft: null
-    })
-    expect(api.getUser).not.toHaveBeenCalled()
-    const mixed = await check(api, app, bitbucket)
-    expect(mixed).toMatchObject({ failures: [], warnings: [], repositories: [] })
-    expect(api.getRepo).not.toHaveBeenCalled()
-    expect(describeCheck(result)).toBe(`Token: not checked (${result.skipped})`)
-  })
-
   it('skips when verify-token is false', async () => {
     const { api } = fakeApi()
     const result = await check(api, app, { verifyToken: false })
@@ -800,10 +860,22 @@ describe('tokenSection', () => {
       expiresAt: null,
       daysLeft: null,
       enterpriseVersion: null,
-      repositories: [{ repository: 'o/r', owner: 'o', repo: 'r', usedBy: ['p'], status: 'failed' }],
+      repositories: [
+        {
+          repository: 'o/r',
+          owner: 'o',
+          repo: 'r',
+          usedBy: ['p'],
+          pipelines: true,
+          codebuildRegions: [],
+          webhooks: false,
+          status: 'failed'
+        }
+      ],
       warnings: [],
       notices: [],
-      failures: []
+      failures: [],
+      codebuildRefusals: {}
     })
     expect(section.rows).toEqual([['o/r', 'p', '❌ failed']])
   })
@@ -812,6 +884,32 @@ describe('tokenSection', () => {
     const section = tokenSection(await check(fakeApi(new GitHubError('401', 401)).api))
     expect(section.rows).toEqual([
       ['(the token)', '–', expect.stringMatching(/^❌ GitHub rejected the token/)]
+    ])
+  })
+})
+
+describe('startCheck: recheck (a pipeline re-pointed while writing)', () => {
+  it('asks GitHub about the repositories a re-planned pipeline builds: [] when the token reaches them', async () => {
+    const { api, asked } = fakeApi({}, { 'o/hidden': new GitHubError('404', 404) })
+    const started = startCheck(inputs(), api, token, serial)
+    expect(await started.recheck(target('app', [action('o', 'visible')]))).toEqual([])
+    const failures = await started.recheck(target('app', [action('o', 'hidden')]))
+    expect(failures).toHaveLength(1)
+    expect(failures[0]).toMatch(/builds o\/hidden, which the token cannot see/)
+    expect(asked).toEqual(expect.arrayContaining(['o/visible', 'o/hidden']))
+  })
+
+  it('passes when the check is skipped, and fails when GitHub refused the token', async () => {
+    const skipped = startCheck(inputs({ verifyToken: false }), fakeApi().api, token, serial)
+    expect(await skipped.recheck(target('app', [action('o', 'r')]))).toEqual([])
+    const refused = startCheck(
+      inputs(),
+      fakeApi(new GitHubError('Bad credentials', 401)).api,
+      token,
+      serial
+    )
+    expect(await refused.recheck(target('app', [action('o', 'r')]))).toEqual([
+      expect.stringMatching(/^GitHub rejected the token: revoked, expired or mistyped/)
     ])
   })
 })

@@ -149,19 +149,36 @@ describe('tokenGate', () => {
     expect(api.getUser).not.toHaveBeenCalled()
   })
 
-  it('opens without confirming for a Bitbucket app password', async () => {
-    const verdict = await gateWith(fakeApi(), {
-      codebuild: {
-        mode: 'import',
-        serverType: 'BITBUCKET',
-        authType: 'BASIC_AUTH',
-        username: 'u'
+  it('checks a Bitbucket credential with Bitbucket, never GitHub', async () => {
+    const api = fakeApi()
+    const getUser = jest.fn(async () => ({ name: 'Builder' }))
+    const getRepository = jest.fn(async () => {})
+    const gate = tokenGate(
+      inputs({
+        codebuild: {
+          mode: 'import',
+          serverType: 'BITBUCKET',
+          authType: 'BASIC_AUTH',
+          username: 'builder@example.com'
+        }
+      }),
+      {
+        github: api,
+        token: new SealedToken(TOKEN),
+        targets: () => [],
+        bitbucket: () => ({ getUser, getRepository }),
+        now: () => NOW
       }
-    }).check()
-    expect(verdict).toMatchObject({ open: true, confirmed: false })
-    expect(verdict.report.headline).toMatch(
-      /^Token: not checked \(codebuild-server-type is BITBUCKET/
     )
+    const verdict = await gate.check()
+    expect(verdict).toMatchObject({ open: true, confirmed: true })
+    expect(verdict.report.headline).toBe(
+      'Token: Bitbucket API token of builder@example.com, accepted by GET /user, no repositories to check'
+    )
+    expect(verdict.report.sections[0]?.title).toBe('Bitbucket credential check')
+    expect(getUser).toHaveBeenCalledTimes(1)
+    expect(api.getUser).not.toHaveBeenCalled()
+    expect(gate.refusals('us-east-1')).toEqual([])
   })
 
   it('opens, confirmed, with the warnings of a token that is fine to rotate', async () => {
@@ -175,9 +192,8 @@ describe('tokenGate', () => {
       }
     ]).check()
     expect(verdict).toMatchObject({ open: true, confirmed: true })
-    expect(verdict.report.warnings).toEqual([
-      expect.stringMatching(/^GitHub token: the classic token lacks the `admin:repo_hook` scope/)
-    ])
+    // `repo` covers webhooks (GitHub's scope reference): nothing to warn about.
+    expect(verdict.report.warnings).toEqual([])
   })
 
   it.each([

@@ -65,6 +65,7 @@ describe('the token gate in a run', () => {
           asked.push(token.reveal())
           return { login: 'me', scopes: ['repo'], expiresAt: null, enterpriseVersion: null }
         },
+        getHooks: async () => {},
         getRepo: async () => {
           throw new Error('no repository to check')
         },

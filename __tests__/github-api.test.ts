@@ -194,7 +194,7 @@ describe('errors', () => {
     )
   })
 
-  // Changed: the whole body is kept (at most 300 characters); core/log.ts keeps it on one line when printed.
+  // Changed: the whole body is kept (redacted, then cut to 300 characters, then on one line: core/clip.ts).
   it('reports an error body that is not JSON, cut at 300 characters', async () => {
     const url = await serve(
       (_req, res) => {
@@ -210,7 +210,7 @@ describe('errors', () => {
     const error = await caught(api.getRepo('o', 'r'))
     expect(error).toMatchObject({ status: 400, rateLimited: false })
     expect(error.message).toBe(
-      'GitHub answered GET /repos/o/r with 400: Bad request from the proxy\nTrace: internal details'
+      'GitHub answered GET /repos/o/r with 400: Bad request from the proxy\\nTrace: internal details'
     )
     const long = await caught(api.getRepo('o', 'r'))
     expect(long.message).toBe(`GitHub answered GET /repos/o/r with 400: ${'x'.repeat(299)}y`)
@@ -495,6 +495,33 @@ describe('POST /credentials/revoke', () => {
     expect(error.message).toBe(
       'GitHub answered POST /credentials/revoke with 422: Validation Failed'
     )
+  })
+  it.each([307, 308])('follows no %i, not even within GitHub, and names it', async (status) => {
+    const url = await serve((_req, res) => {
+      res.writeHead(status, { location: '/api/v3/credentials/revoke-again' })
+      res.end()
+    })
+    const error = await caught(as(url).revoke([new SealedToken(OLD)]))
+    expect(error).toMatchObject({ status, rateLimited: false })
+    expect(error.message).toBe(
+      `GitHub answered POST /credentials/revoke with a redirect (${status}, Location /api/v3/credentials/revoke-again), which was not followed: a request that carries a token is never sent to another origin, and POST /credentials/revoke follows no redirect at all — check github-api-url`
+    )
+    expect(seen.map((s) => s.path)).toEqual(['/api/v3/credentials/revoke'])
+  })
+})
+
+describe('redirects the HTTP policy did not follow', () => {
+  it('are refused with their status, never retried', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(300)
+      res.end()
+    })
+    const error = await caught(as(url).getUser())
+    expect(error).toMatchObject({ status: 300 })
+    expect(error.message).toMatch(
+      /^GitHub answered GET \/user with a redirect \(300, no Location\)/
+    )
+    expect(seen).toHaveLength(1)
   })
 })
 

@@ -320,7 +320,7 @@ describe('parseInputs', () => {
     expect(parsed.dryRun).toBe(false)
     expect(parsed.verifyToken).toBe(true)
     expect(parsed.followStacks).toBe(true)
-    expect(parsed.inProgress).toEqual({ mode: 'wait', timeoutMinutes: 30 })
+    expect(parsed.inProgress).toEqual({ mode: 'wait', timeoutSeconds: 1800 })
     expect(parsed.maxConcurrency).toBe(8)
     expect(parsed.minDaysLeft).toBe(7)
     expect(parsed.codebuild).toEqual({
@@ -345,7 +345,7 @@ describe('parseInputs', () => {
       'verify-token': 'true',
       'follow-stacks': 'false'
     })
-    expect(parsed.inProgress).toEqual({ mode: 'wait', timeoutMinutes: 30 })
+    expect(parsed.inProgress).toEqual({ mode: 'wait', timeoutSeconds: 1800 })
     expect(parsed.maxConcurrency).toBe(DEFAULT_MAX_CONCURRENCY)
     expect(parsed.minDaysLeft).toBe(7)
     expect(parsed.codebuild.serverType).toBe('GITHUB')
@@ -407,6 +407,11 @@ describe('parseInputs', () => {
       /^Input 'max-concurrency' expected a whole number from 1 to 64, got '0'/
     ],
     [{ pipelines: 'a', regions: 'us-east-1', 'max-concurrency': '65' }, /from 1 to 64/],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'aws-timeout': '0' },
+      /^Input 'aws-timeout' expected a whole number from 1 to 300, got '0'/
+    ],
+    [{ pipelines: 'a', regions: 'us-east-1', 'aws-timeout': '301' }, /from 1 to 300/],
     [{ pipelines: 'a', regions: 'us-east-1', 'min-days-left': '-1' }, /^Input 'min-days-left'/],
     [{ pipelines: 'a', regions: 'us-east-1', 'min-days-left': '367' }, /from 0 to 366/],
     [{ pipelines: 'a', regions: 'us-east-1', 'min-days-left': '1.5' }, /^Input 'min-days-left'/],
@@ -462,11 +467,23 @@ describe('parseInputs', () => {
     ],
     [
       { pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': '361' },
-      /^Input 'in-progress-timeout' expected a whole number from 0 to 360, got '361'/
+      /^Input 'in-progress-timeout' expected minutes \(a whole number such as 30, or 30m\) or seconds \(such as 90s\), from 0 to 360 minutes, got '361'/
     ],
     [
-      { pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': '10m' },
-      /^Input 'in-progress-timeout' expected a whole number/
+      { pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': '21601s' },
+      /^Input 'in-progress-timeout' expected minutes .* got '21601s'/
+    ],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': '1.5' },
+      /^Input 'in-progress-timeout' expected minutes/
+    ],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': '10h' },
+      /^Input 'in-progress-timeout' expected minutes/
+    ],
+    [
+      { pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': '-5s' },
+      /^Input 'in-progress-timeout' expected minutes/
     ]
   ])('refuses %j', (values, message) => {
     expect(() => inputs(values)).toThrow(message)
@@ -483,13 +500,13 @@ describe('parseInputs', () => {
       codebuild: 'true',
       'codebuild-server-type': 'bitbucket',
       'codebuild-auth-type': 'BASIC_AUTH',
-      'codebuild-username': 'builder'
+      'codebuild-username': 'builder@example.com'
     })
     expect(parsed.codebuild).toEqual({
       mode: 'import',
       serverType: 'BITBUCKET',
       authType: 'BASIC_AUTH',
-      username: 'builder'
+      username: 'builder@example.com'
     })
     expect(inputs({ regions: 'us-east-1', codebuild: 'disconnect' }).codebuild.mode).toBe(
       'disconnect'
@@ -517,12 +534,60 @@ describe('parseInputs', () => {
       codebuild: 'import',
       'codebuild-server-type': 'BITBUCKET',
       'codebuild-auth-type': 'BASIC_AUTH',
-      'codebuild-username': 'builder'
+      'codebuild-username': 'builder@example.com'
     })
     expect(error.input).toBe('pipelines')
     expect(error.message).toMatch(
-      /^Input 'pipelines' must be empty with codebuild-server-type: BITBUCKET: the token is then a Bitbucket app password/
+      /^Input 'pipelines' must be empty with codebuild-server-type: BITBUCKET: the token is then a Bitbucket API token or access token/
     )
+  })
+
+  it('refuses a Bitbucket user name that is not an email: app passwords are gone', () => {
+    for (const username of ['builder', 'team-bot', 'a@b', 'two words@example.com']) {
+      const error = refusal({
+        regions: 'us-east-1',
+        codebuild: 'import',
+        'codebuild-server-type': 'BITBUCKET',
+        'codebuild-auth-type': 'BASIC_AUTH',
+        'codebuild-username': username
+      })
+      expect(error.input).toBe('codebuild-username')
+      expect(error.message).toContain('is not an email address')
+      expect(error.message).toContain('stopped working on 2026-07-28')
+      expect(error.message).toContain('API token')
+      expect(error.message).toContain('email address of your Atlassian account')
+    }
+    // An access token needs no user name, and a disconnect none either.
+    expect(
+      inputs({
+        regions: 'us-east-1',
+        codebuild: 'import',
+        'codebuild-server-type': 'BITBUCKET',
+        'codebuild-auth-type': 'PERSONAL_ACCESS_TOKEN'
+      }).codebuild.username
+    ).toBeUndefined()
+  })
+
+  it('reads bitbucket-api-url: https only, loopback excepted, trailing slash dropped', () => {
+    expect(inputs({ codebuild: 'import', regions: 'us-east-1' }).bitbucketApiUrl).toBe(
+      'https://api.bitbucket.org/2.0'
+    )
+    expect(
+      inputs({
+        codebuild: 'import',
+        regions: 'us-east-1',
+        'bitbucket-api-url': 'http://127.0.0.1:8080/2.0/'
+      }).bitbucketApiUrl
+    ).toBe('http://127.0.0.1:8080/2.0')
+    for (const bad of [
+      'http://api.bitbucket.org/2.0',
+      'not a url',
+      'https://u:p@api.bitbucket.org/2.0'
+    ]) {
+      const error = refusal({ codebuild: 'import', regions: 'us-east-1', 'bitbucket-api-url': bad })
+      expect(error.input).toBe('bitbucket-api-url')
+      expect(error.message).not.toContain('u:p')
+    }
   })
 
   it('refuses BITBUCKET with a previous-token, naming both inputs', () => {
@@ -531,7 +596,7 @@ describe('parseInputs', () => {
       codebuild: 'import',
       'codebuild-server-type': 'BITBUCKET',
       'codebuild-auth-type': 'BASIC_AUTH',
-      'codebuild-username': 'builder'
+      'codebuild-username': 'builder@example.com'
     }
     const error = refusal(values, true)
     expect(error.input).toBe('previous-token')
@@ -572,7 +637,7 @@ describe('parseInputs', () => {
       ['/ci/json', 'token']
     ])
     expect(parsed.followStacks).toBe(false)
-    expect(parsed.inProgress).toEqual({ mode: 'skip', timeoutMinutes: 0 })
+    expect(parsed.inProgress).toEqual({ mode: 'skip', timeoutSeconds: 0 })
     expect(
       inputs({
         pipelines: 'a',
@@ -580,7 +645,22 @@ describe('parseInputs', () => {
         'in-progress': 'proceed',
         'in-progress-timeout': '360'
       }).inProgress
-    ).toEqual({ mode: 'proceed', timeoutMinutes: 360 })
+    ).toEqual({ mode: 'proceed', timeoutSeconds: 21600 })
+  })
+
+  it.each([
+    ['30', 1800],
+    ['2m', 120],
+    ['2 min', 120],
+    ['90s', 90],
+    ['90 S', 90],
+    ['0s', 0],
+    ['21600s', 21600]
+  ])('reads in-progress-timeout %j as %d seconds', (value, seconds) => {
+    expect(
+      inputs({ pipelines: 'a', regions: 'us-east-1', 'in-progress-timeout': value }).inProgress
+        .timeoutSeconds
+    ).toBe(seconds)
   })
 
   it('reads the GitHub API URL, OIDC role and limits', () => {
@@ -592,6 +672,7 @@ describe('parseInputs', () => {
       'role-session-name': 'my-session',
       'min-days-left': '0',
       'max-concurrency': '3',
+      'aws-timeout': '5',
       secrets: 'ci/github#token, other'
     })
     expect(parsed.githubApiUrl).toBe('https://ghe.example.com/api/v3')
@@ -599,6 +680,8 @@ describe('parseInputs', () => {
     expect(parsed.roleSessionName).toBe('my-session')
     expect(parsed.minDaysLeft).toBe(0)
     expect(parsed.maxConcurrency).toBe(3)
+    expect(parsed.awsTimeoutSeconds).toBe(5)
+    expect(inputs({ pipelines: 'a', regions: 'us-east-1' }).awsTimeoutSeconds).toBe(30)
     expect(parsed.secrets.map((s) => s.id)).toEqual(['ci/github', 'other'])
   })
 })

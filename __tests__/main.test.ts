@@ -103,6 +103,7 @@ class FakeGitHub implements GitHubClient {
     return {
       getUser: user,
       getRepo: async (owner, repo) => ({ fullName: `${owner}/${repo}`, private: true }),
+      getHooks: async () => {},
       revoke: async () => {
         throw new Error('GitHub.com takes revocations unauthenticated only')
       }

@@ -54,6 +54,7 @@ function fakeClient(
         if (typeof answer !== 'object' || answer === null || !('login' in answer)) throw answer
         return answer as GitHubUser
       },
+      getHooks: async () => {},
       getRepo: async () => {
         throw new Error('not used')
       },

@@ -141,6 +141,8 @@ async function fleetRuns(
         )
         checkAllUpdated(action, names.length, label)
         entry.actionMs = action.ms
+        // Every AWS call the action made (the log was reset before it), per pipeline.
+        entry.callsPerPipeline = (await calls(emulator)).length / names.length
       }
     ]
     if (WITH_NODE24) {
@@ -168,6 +170,7 @@ async function fleetRuns(
     const done: FleetEntry = {
       floorMs,
       actionMs,
+      callsPerPipeline: entry.callsPerPipeline ?? NaN,
       ...(WITH_NODE24 && { action24Ms: entry.action24Ms }),
       ratio: actionMs / floorMs,
       ...(WITH_NODE24 && { ratio24: (entry.action24Ms ?? NaN) / floorMs }),
@@ -176,7 +179,7 @@ async function fleetRuns(
     }
     runs.push(done)
     log(
-      `run ${k + 1}/${RUNS}: floor ${seconds(done.floorMs)} s; action ${seconds(done.actionMs)} s (ratio ${done.ratio.toFixed(2)})` +
+      `run ${k + 1}/${RUNS}: floor ${seconds(done.floorMs)} s; action ${seconds(done.actionMs)} s (ratio ${done.ratio.toFixed(2)}, ${done.callsPerPipeline.toFixed(2)} AWS calls per pipeline)` +
         (WITH_NODE24
           ? `, on node 24 ${seconds(done.action24Ms)} s (ratio ${(done.ratio24 ?? NaN).toFixed(2)})`
           : '') +

@@ -19,6 +19,8 @@ const TARGETS = {
 export interface FleetEntry {
   floorMs: number
   actionMs: number
+  /** Every AWS call the action made, per pipeline. */
+  callsPerPipeline: number
   action24Ms?: number
   ratio: number
   ratio24?: number
@@ -65,6 +67,8 @@ export interface BenchResult {
   floorMs: number
   actionMs: number
   ratio: number
+  /** Every AWS call the action made, per pipeline (the floor makes 2). */
+  callsPerPipeline: number
   node24?: { actionMs: number; ratio: number }
   seedPerPipelineMs: number
   seedSample: number
@@ -124,6 +128,7 @@ export function summarize(settings: BenchSettings, samples: Samples): BenchResul
     floorMs: round(median(fleet.map((r) => r.floorMs)), 0),
     actionMs: round(median(fleet.map((r) => r.actionMs)), 0),
     ratio: round(median(fleet.map((r) => r.ratio)), 3),
+    callsPerPipeline: round(median(fleet.map((r) => r.callsPerPipeline)), 2),
     ...(node24 && {
       node24: {
         actionMs: round(median(fleet.map((r) => r.action24Ms)), 0),
@@ -194,6 +199,7 @@ export function printTable(r: BenchResult): void {
       r.node24 ? '' : `≤ ${TARGETS.floorRatio}×`,
       r.node24 ? '' : ok(r.targetsMet.floorRatio)
     ],
+    ['  AWS calls per pipeline (the floor: 2)', r.callsPerPipeline.toFixed(2), '', ''],
     [
       '  without its process start (− cold start) / floor',
       `${((r.actionMs - (r.coldStartMs[process.version] ?? 0)) / r.floorMs).toFixed(2)}×`,

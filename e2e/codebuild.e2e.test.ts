@@ -151,13 +151,13 @@ describe('CodeBuild source credentials through the bundled action', () => {
     })
   })
 
-  it('imports a Bitbucket app password with basic auth and the username', async () => {
+  it('imports a Bitbucket API token with basic auth and the account email', async () => {
     const result = await run({
       codebuild: 'import',
       regions: 'us-east-1',
       'codebuild-server-type': 'BITBUCKET',
       'codebuild-auth-type': 'BASIC_AUTH',
-      'codebuild-username': 'build-bot'
+      'codebuild-username': 'build-bot@example.com'
     })
     expect(result.code).toBe(0)
     expect(credentials(result)).toEqual([
@@ -174,7 +174,7 @@ describe('CodeBuild source credentials through the bundled action', () => {
         serverType: 'BITBUCKET',
         authType: 'BASIC_AUTH',
         token: TOKEN,
-        username: 'build-bot'
+        username: 'build-bot@example.com'
       })
     ])
   })

@@ -108,9 +108,11 @@ const starts = async () =>
 describe('in-progress: wait (the default)', () => {
   it('writes idle pipelines at once and a busy one once its run has ended, cancelling nothing', async () => {
     await seed(v1('idle-a'), v1('idle-b'), v1('busy'))
-    const run1 = await addExecution(emulator, { region: REGION, name: 'busy', durationSeconds: 4 })
+    // Long enough to be still running when the action looks, on a busy machine too.
+    const run1 = await addExecution(emulator, { region: REGION, name: 'busy', durationSeconds: 7 })
     const started = Date.now()
-    const result = await run({ pipelines: '*' })
+    // A timeout in seconds: the looks come every 3 s (a tenth of it).
+    const result = await run({ pipelines: '*', 'in-progress-timeout': '30s' })
     expect(result.code).toBe(0)
 
     expect(await tokenOf('busy')).toEqual([TOKEN])
@@ -128,7 +130,7 @@ describe('in-progress: wait (the default)', () => {
     const writes = await updates()
     expect(writes).toHaveLength(3)
     const idleWrites = writes.slice(0, 2).map((c) => c.time * 1000)
-    expect(Math.max(...idleWrites)).toBeLessThan(started + 4000)
+    expect(Math.max(...idleWrites)).toBeLessThan(started + 7000)
     expect(result.summary).toMatch(
       new RegExp(`\\| busy \\|.*\\| waited \\d+ s for ${run1.slice(0, 8)} \\|`)
     )
@@ -150,7 +152,7 @@ describe('in-progress: wait (the default)', () => {
         afterCount: 1,
         durationSeconds: 10
       })
-      const result = await run({ pipelines: 'pushed' }, slow)
+      const result = await run({ pipelines: 'pushed', 'in-progress-timeout': '40s' }, slow)
       expect(result.code).toBe(0)
       const [pushed, ...others] = await listExecutions(emulator, REGION, 'pushed')
       expect(others).toEqual([])
@@ -224,14 +226,14 @@ describe('in-progress: wait (the default)', () => {
     const long = await addExecution(emulator, {
       region: REGION,
       name: 'long',
-      durationSeconds: 75
+      durationSeconds: 14
     })
     const short = await addExecution(emulator, {
       region: REGION,
       name: 'short',
-      durationSeconds: 4
+      durationSeconds: 2
     })
-    const result = await run({ pipelines: '*', 'in-progress-timeout': '1' })
+    const result = await run({ pipelines: '*', 'in-progress-timeout': '5s' })
     expect(result.code).toBe(1)
     expect(await tokenOf('long')).toEqual([OLD_TOKEN])
     expect(await status('long', long)).toBe('InProgress')
@@ -244,13 +246,13 @@ describe('in-progress: wait (the default)', () => {
     })
     expect(entry(result, 'long')?.error).toMatch(
       new RegExp(
-        `not written: ${long} \\(InProgress for \\d+ s\\) was still in flight after 1 min \\(in-progress-timeout\\)`
+        `not written: ${long} \\(InProgress for \\d+ s\\) was still in flight after 5 s \\(in-progress-timeout\\)`
       )
     )
     expect(result.stdout).toMatch(/::error::1 target\(s\) failed:/)
 
     // A re-run completes it: it waits for the rest of the run, then writes.
-    const again = await run({ pipelines: 'long' })
+    const again = await run({ pipelines: 'long', 'in-progress-timeout': '30s' })
     expect(again.code).toBe(0)
     expect(await status('long', long)).toBe('Succeeded')
     expect(await tokenOf('long')).toEqual([TOKEN])
@@ -277,7 +279,11 @@ describe('in-progress: wait (the default)', () => {
     for (const name of busy)
       await addExecution(emulator, { region: REGION, name, durationSeconds: 8 })
     const started = Date.now()
-    const result = await run({ pipelines: '*', 'max-concurrency': '2' })
+    const result = await run({
+      pipelines: '*',
+      'max-concurrency': '2',
+      'in-progress-timeout': '40s'
+    })
     expect(result.code).toBe(0)
     const writes = await updates()
     expect(writes).toHaveLength(10)
@@ -299,7 +305,7 @@ describe('in-progress: wait (the default)', () => {
       name: 'queued',
       durationSeconds: 3
     })
-    const result = await run({ pipelines: 'queued' })
+    const result = await run({ pipelines: 'queued', 'in-progress-timeout': '30s' })
     expect(result.code).toBe(0)
     expect(await status('queued', first)).toBe('Succeeded')
     expect(await status('queued', second)).toBe('Succeeded')

@@ -50,9 +50,11 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
     credentials: await resolveCredentials({
       roleArn: inputs.roleToAssume,
       sessionName: inputs.roleSessionName,
-      region: regions[0] ?? 'us-east-1'
+      region: regions[0] ?? 'us-east-1',
+      requestTimeoutMs: inputs.awsTimeoutSeconds * 1000
     }),
     maxConcurrency: inputs.maxConcurrency,
+    requestTimeoutMs: inputs.awsTimeoutSeconds * 1000,
     onThrottle: throttleLogger()
   }
   const services = (options.services ?? registry.services)(settings)
@@ -77,9 +79,13 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
   const gate = tokenGate(inputs, {
     github: github.as(token),
     token,
-    targets: () => stores.pipelines.targets()
+    targets: () => [...stores.pipelines.targets(), ...stores.codebuild.targets()]
   })
   stores.pipelines.onPlanned((target) => gate.consider(target))
+  stores.pipelines.recheckWith((target) => gate.recheck(target))
+  // The projects' repositories are checked with the pipelines' (issue 18).
+  stores.codebuild.onPlanned((target) => gate.consider(target))
+  stores.codebuild.refuseWith((region) => gate.refusals(region))
   log.info(
     `${inputs.dryRun ? 'Dry run — planning only, nothing will be written' : 'Rotating'} in ${regions.join(', ')}`
   )

@@ -211,7 +211,7 @@ export interface CallRecord {
 export interface CallLogEntry extends CallRecord {
   account: string
   write: boolean
-  fault: 'throttle' | 'status' | 'reset' | 'delay' | null
+  fault: 'throttle' | 'status' | 'reset' | 'delay' | 'trickle' | null
   processed: boolean
   errorType: string | null
   /** Epoch seconds. */
@@ -364,12 +364,14 @@ interface ThrottleConfig {
 interface FaultRule {
   action?: string
   service?: string
-  kind: 'status' | 'reset' | 'delay' | 'throttle'
+  kind: 'status' | 'reset' | 'delay' | 'throttle' | 'trickle'
   when?: 'before' | 'after'
   status?: number
   errorType?: string
   message?: string
   delayMs?: number
+  /** `trickle`: milliseconds between the bytes of the body (default 1000). */
+  intervalMs?: number
   count?: number
   every?: number
   after?: number

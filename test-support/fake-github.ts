@@ -73,6 +73,13 @@ export interface TokenBehaviour {
   echo?: EchoForm[]
   /** GET /user answers this status (with `message`) instead of 200. */
   userStatus?: number
+  /**
+   * `denied`: GET /repos/{owner}/{repo}/hooks answers 403 "Resource not
+   * accessible by personal access token" with X-Accepted-GitHub-Permissions,
+   * as for a fine-grained token without the Webhooks permission. Otherwise
+   * a reachable repository's hooks answer 200 with an empty list.
+   */
+  hooks?: 'denied'
 }
 
 export interface FakeGitHubScenario {
@@ -80,6 +87,18 @@ export interface FakeGitHubScenario {
   tokens: Record<string, TokenBehaviour>
   /** Every REST API answer waits this long (a slow GitHub). Read on every request. */
   delayMs?: number
+  /**
+   * REST API requests answered with a redirect instead: `path` relative to the
+   * API root (e.g. `/credentials/revoke`), `method` any when left out,
+   * `location` sent as is (another server's URL, to test where a client goes).
+   * Read on every request.
+   */
+  redirects?: {
+    path: string
+    method?: string
+    status: 301 | 302 | 303 | 307 | 308
+    location: string
+  }[]
   oidc?: {
     /** The `sub` claim. Default: `repo:example-org/example-repo:environment:production`. */
     subject?: string
@@ -498,7 +517,8 @@ export async function startFakeGitHub(
 
   /** GET /user and GET /repos/{owner}/{repo} (`path` relative to the API root). Returns the status sent. */
   function handleApi(req: IncomingMessage, res: ServerResponse, path: string): number {
-    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path)
+    const hooksMatch = /^\/repos\/([^/]+)\/([^/]+)\/hooks$/.exec(path)
+    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path) ?? hooksMatch
     const route = path === '/user' ? 'user' : repoMatch ? 'repo' : undefined
     if (req.method !== 'GET' || !route) {
       send(res, 404, bodies.notFound)
@@ -601,6 +621,27 @@ export async function startFakeGitHub(
         'x-github-sso': `required; url=https://github.com/orgs/${owner}/sso?authorization_request=${authorizationRequest}`
       })
       return 403
+    }
+    if (hooksMatch) {
+      if (behaviour.hooks === 'denied') {
+        send(
+          res,
+          403,
+          hostile(
+            {
+              message: 'Resource not accessible by personal access token',
+              documentation_url: `${docs}/rest/repos/webhooks#list-repository-webhooks`,
+              status: '403'
+            },
+            behaviour,
+            token
+          ),
+          { ...repoHeaders, 'x-accepted-github-permissions': 'repository_hooks=read' }
+        )
+        return 403
+      }
+      send(res, 200, [], repoHeaders)
+      return 200
     }
     send(res, 200, repoBody(fullName, access, login), repoHeaders)
     return 200
@@ -742,11 +783,18 @@ export async function startFakeGitHub(
     if (delay > 0 && !isOidc) await new Promise((resolve) => setTimeout(resolve, delay))
     const audience = isOidc ? (url.searchParams.get('audience') ?? undefined) : undefined
     const apiPath = isOidc ? undefined : apiPathOf(url.pathname)
+    const redirect = scenario.redirects?.find(
+      (r) => r.path === apiPath && (r.method === undefined || r.method === req.method)
+    )
     let status: number
     let credentials: number | undefined
     try {
       if (isOidc) {
         status = handleOidc(req, res, audience)
+      } else if (redirect) {
+        res.writeHead(redirect.status, { location: redirect.location, 'content-length': '0' })
+        res.end()
+        status = redirect.status
       } else if (apiPath === '/credentials/revoke' && req.method === 'POST') {
         ;({ status, credentials } = handleRevoke(req, res, await readBody(req)))
       } else if (apiPath === undefined) {

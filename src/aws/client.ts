@@ -1,16 +1,28 @@
 /**
  * Settings every AWS client of the action shares, and clients loaded on
  * first use. Retries, backoff and throttling are the SDK's (adaptive mode);
- * this module only reports throttling so a slow run explains itself.
+ * this module only reports throttling so a slow run explains itself, and
+ * gives every attempt a total deadline (the SDK's own timeout is an idle
+ * one: an answer trickling a byte every few seconds would never end).
  */
-import type { AwsCredentialIdentityProvider, DeserializeMiddleware } from '@aws-sdk/types'
+import type {
+  AwsCredentialIdentityProvider,
+  DeserializeMiddleware,
+  HttpHandlerOptions
+} from '@aws-sdk/types'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
+import { addAbortSignal, type Readable } from 'node:stream'
 import { once } from '../core/once.js'
 
 export interface AwsSettings {
   /** undefined: the SDK's default chain (e.g. env exported by configure-aws-credentials). */
   credentials: AwsCredentialIdentityProvider | undefined
   maxConcurrency: number
-  /** How long one HTTP attempt may take before the SDK retries it. */
+  /**
+   * How long one HTTP attempt may take in all, from sending the request to
+   * the last byte of the answer, before it is abandoned and the SDK retries
+   * it (`aws-timeout`).
+   */
   requestTimeoutMs?: number
   /** Called once per attempt AWS throttled. */
   onThrottle?: (region: string, operation: string) => void
@@ -20,11 +32,119 @@ export interface AwsSettings {
 // once AWS starts throttling, instead of burning retries; a long attempt
 // budget lets a fleet of hundreds of pipelines ride out a throttled account.
 const MAX_ATTEMPTS = 10
-// AWS answers these APIs in well under a second; a hung connection is retried.
-const REQUEST_TIMEOUT_MS = 10_000
+// AWS answers these APIs in well under a second. An attempt gets this long
+// in all (aws-timeout's default), and a connection silent for IDLE_TIMEOUT_MS
+// is given up sooner; either is retried like any timeout.
+const REQUEST_TIMEOUT_MS = 30_000
+const IDLE_TIMEOUT_MS = 10_000
+
+type HttpRequest = Parameters<NodeHttpHandler['handle']>[0]
+type HandlerOptions = Exclude<
+  NonNullable<ConstructorParameters<typeof NodeHttpHandler>[0]>,
+  (...args: never[]) => unknown
+>
+type Answer = Awaited<ReturnType<NodeHttpHandler['handle']>>
+
+/** The API an SDK request calls: X-Amz-Target's operation (JSON), or the query's Action. */
+function operationOf(request: HttpRequest): string {
+  const target = Object.entries(request.headers).find(
+    ([name]) => name.toLowerCase() === 'x-amz-target'
+  )
+  if (target) return target[1].slice(target[1].lastIndexOf('.') + 1)
+  if (typeof request.body === 'string') {
+    const action = new URLSearchParams(request.body).get('Action')
+    if (action) return action
+  }
+  return `${request.method} ${request.path}`
+}
+
+/** A timeout, as the SDK names its own: its retry strategy retries it as a transient error. */
+function timeoutError(request: HttpRequest, ms: number): Error {
+  const seconds = ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`
+  return Object.assign(
+    new Error(
+      `${operationOf(request)} got no complete answer within ${seconds} (aws-timeout): the attempt was abandoned`
+    ),
+    { name: 'TimeoutError' }
+  )
+}
+
+/**
+ * Reads a response body to its end, or until `signal` aborts (then throws).
+ * The SDK's Node.js handler always answers with the IncomingMessage, Buffers.
+ */
+async function readAll(body: Readable, signal: AbortSignal): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of addAbortSignal(signal, body)) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+type OuterSignal = HttpHandlerOptions['abortSignal']
+
+/**
+ * The SDK's Node.js handler, with a total deadline per attempt: the request
+ * is sent and its answer read to the last byte within `deadlineMs`, or the
+ * attempt is aborted and fails with a TimeoutError naming the API, which the
+ * SDK retries like its own timeouts. Answers are a few kilobytes of JSON or
+ * XML (none of these APIs streams), so reading them here costs nothing.
+ */
+export class DeadlineHandler {
+  readonly #inner: NodeHttpHandler
+
+  constructor(
+    readonly options: HandlerOptions,
+    readonly deadlineMs: number
+  ) {
+    this.#inner = new NodeHttpHandler(options)
+  }
+
+  get metadata() {
+    return this.#inner.metadata
+  }
+
+  updateHttpClientConfig(...args: Parameters<NodeHttpHandler['updateHttpClientConfig']>): void {
+    this.#inner.updateHttpClientConfig(...args)
+  }
+
+  httpHandlerConfigs() {
+    return this.#inner.httpHandlerConfigs()
+  }
+
+  destroy(): void {
+    this.#inner.destroy()
+  }
+
+  async handle(request: HttpRequest, options: HttpHandlerOptions = {}): Promise<Answer> {
+    const controller = new AbortController()
+    const outer = options.abortSignal as (OuterSignal & Partial<EventTarget>) | undefined
+    const passOn = () => controller.abort()
+    if (outer?.aborted) passOn()
+    outer?.addEventListener?.('abort', passOn, { once: true })
+    let late = false
+    const timer = setTimeout(() => {
+      late = true
+      controller.abort()
+    }, this.deadlineMs)
+    try {
+      const { response } = await this.#inner.handle(request, {
+        ...options,
+        abortSignal: controller.signal
+      })
+      response.body = await readAll(response.body as Readable, controller.signal)
+      return { response }
+    } catch (error) {
+      if (late) throw timeoutError(request, this.deadlineMs)
+      throw error
+    } finally {
+      clearTimeout(timer)
+      outer?.removeEventListener?.('abort', passOn)
+    }
+  }
+}
 
 export function clientConfig(settings: AwsSettings, region: string) {
   const sockets = Math.max(settings.maxConcurrency * 2, 16)
+  const deadlineMs = settings.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
   return {
     region,
     credentials: settings.credentials,
@@ -35,14 +155,18 @@ export function clientConfig(settings: AwsSettings, region: string) {
     // request: a fleet sends hundreds of the same command. Nothing adds
     // middleware to a client after its first request.
     cacheMiddleware: true,
-    requestHandler: {
-      connectionTimeout: 5_000,
-      requestTimeout: settings.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
-      // Without this the handler only logs a warning and waits forever.
-      throwOnRequestTimeout: true,
-      httpsAgent: { keepAlive: true, maxSockets: sockets },
-      httpAgent: { keepAlive: true, maxSockets: sockets }
-    }
+    requestHandler: new DeadlineHandler(
+      {
+        connectionTimeout: Math.min(5_000, deadlineMs),
+        // Idle time: no byte for this long.
+        requestTimeout: Math.min(IDLE_TIMEOUT_MS, deadlineMs),
+        // Without this the handler only logs a warning and waits forever.
+        throwOnRequestTimeout: true,
+        httpsAgent: { keepAlive: true, maxSockets: sockets },
+        httpAgent: { keepAlive: true, maxSockets: sockets }
+      },
+      deadlineMs
+    )
   }
 }
 

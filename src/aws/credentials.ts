@@ -11,6 +11,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-
 import { messageOf } from '../core/errors.js'
 import * as log from '../core/log.js'
 import { registerValue } from '../core/redact.js'
+import { clientConfig } from './client.js'
 import { errorName } from './errors.js'
 
 /** The audience AWS STS expects in a GitHub OIDC ID token. */
@@ -24,6 +25,8 @@ export interface RoleSettings {
   sessionName: string
   /** STS is regional; any region of the partition works. */
   region: string
+  /** `aws-timeout`: how long one STS attempt may take in all (30 s when left out). */
+  requestTimeoutMs?: number
 }
 
 interface Claims {
@@ -142,7 +145,18 @@ export async function resolveCredentials(
         roleArn,
         webIdentityToken: idToken,
         roleSessionName: sessionName,
-        clientConfig: { region, maxAttempts: 3 }
+        clientConfig: {
+          region,
+          maxAttempts: 3,
+          requestHandler: clientConfig(
+            {
+              credentials: undefined,
+              maxConcurrency: 1,
+              requestTimeoutMs: settings.requestTimeoutMs
+            },
+            region
+          ).requestHandler
+        }
       })()
     } catch (error) {
       throw new Error(explainStsError(error, roleArn, idToken))

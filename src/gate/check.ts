@@ -5,6 +5,7 @@
  * OAuthToken, so a bad token would only show at each pipeline's next run.
  * Never throws for a bad token: every problem is a failure in the result.
  */
+import { clip } from '../core/clip.js'
 import { messageOf } from '../core/errors.js'
 import type { Limit } from '../core/limit.js'
 import { counted, listAtMost } from '../core/text.js'
@@ -18,15 +19,18 @@ import {
   describeRepoError,
   invalidName,
   repositoriesOf,
+  useOf,
   type RepoCheck,
   type TokenTarget
 } from './repos.js'
 
 export interface TokenCheck {
-  /** Why GitHub was not asked at all (verify-token false, Bitbucket). */
+  /** Who was asked: GitHub (the default) or Bitbucket. */
+  service?: 'GitHub' | 'Bitbucket'
+  /** Why the token was not checked at all (verify-token false). */
   skipped?: string
   login?: string
-  kind?: 'classic' | 'fine-grained'
+  kind?: 'classic' | 'fine-grained' | 'bitbucket-api-token' | 'bitbucket-access-token'
   scopes: string[] | null
   /** ISO 8601 UTC, null when the token does not expire or the expiry is unknown. */
   expiresAt: string | null
@@ -38,6 +42,26 @@ export interface TokenCheck {
   notices: string[]
   /** Each one refuses the token: nothing may be written. */
   failures: string[]
+  /**
+   * Per region, why the token must not be imported into CodeBuild there (a
+   * repository only that region's projects build, which the token cannot reach).
+   */
+  codebuildRefusals: Record<string, string[]>
+}
+
+/** A check with nothing found yet. */
+export function emptyCheck(): TokenCheck {
+  return {
+    scopes: null,
+    expiresAt: null,
+    daysLeft: null,
+    enterpriseVersion: null,
+    repositories: [],
+    warnings: [],
+    notices: [],
+    failures: [],
+    codebuildRefusals: {}
+  }
 }
 
 type CheckInputs = Pick<Inputs, 'verifyToken' | 'minDaysLeft' | 'githubApiUrl' | 'codebuild'>
@@ -70,13 +94,14 @@ function checkScopes(
     else check.warnings.push(problem)
   }
   const webhooks = targets.flatMap((t) =>
-    t.actions
-      .filter((a) => !a.pollForSourceChanges)
-      .map((a) => `${t.name} in ${t.region} (${a.stage}/${a.action})`)
+    t.actions.filter((a) => !a.pollForSourceChanges).map((a) => useOf(t, a))
   )
-  if (!scopes.has('admin:repo_hook') && webhooks.length > 0) {
+  // GitHub's scope reference: `repo` grants "read and write access to …
+  // repository webhooks"; admin:repo_hook and write:repo_hook manage them too.
+  const hooks = ['repo', 'admin:repo_hook', 'write:repo_hook']
+  if (webhooks.length > 0 && !hooks.some((scope) => scopes.has(scope))) {
     check.warnings.push(
-      `the classic token lacks the \`admin:repo_hook\` scope, but ${counted(webhooks.length, 'GitHub action')} rel${webhooks.length === 1 ? 'ies' : 'y'} on webhooks (PollForSourceChanges: false): ${listAtMost(webhooks)} — CodePipeline needs that scope to register or re-register the webhook; add it to the token`
+      `the classic token has none of the scopes that manage repository webhooks (repo, admin:repo_hook, write:repo_hook), but ${counted(webhooks.length, 'GitHub source')} rel${webhooks.length === 1 ? 'ies' : 'y'} on webhooks: ${listAtMost(webhooks)} — CodePipeline and CodeBuild need one of them to register or re-register the webhook; add \`repo\` (or \`admin:repo_hook\`) to the token`
     )
   }
 }
@@ -94,7 +119,7 @@ function checkExpiry(check: TokenCheck, user: GitHubUser, inputs: CheckInputs, n
     return
   }
   const expiresAt = parseExpiration(user.expiresAt)
-  const header = `'${user.expiresAt.slice(0, 80)}'`
+  const header = `'${clip(user.expiresAt, 80)}'`
   if (expiresAt === undefined) {
     if (min > 0) {
       check.failures.push(
@@ -148,9 +173,62 @@ async function checkRepositories(check: TokenCheck, targets: TokenTarget[], look
       `${REJECTED}: revoked, expired or mistyped (during the repository checks): create a new token and update the secret`
     )
   }
+  recordRepoFailures(check, (repo) => rejected(repo))
+}
+
+/**
+ * A repository a pipeline builds refuses the token everywhere; one only
+ * CodeBuild projects build refuses the import in those projects' regions.
+ */
+export function recordRepoFailures(check: TokenCheck, skip: (repo: RepoCheck) => boolean): void {
   for (const repo of check.repositories) {
-    if (repo.error && !rejected(repo)) check.failures.push(repo.error)
+    if (!repo.error || skip(repo)) continue
+    if (repo.pipelines) {
+      check.failures.push(repo.error)
+      continue
+    }
+    for (const region of repo.codebuildRegions) {
+      ;(check.codebuildRefusals[region] ??= []).push(repo.error)
+    }
+    check.warnings.push(`${repo.error} — the CodeBuild credential is not imported there`)
   }
+}
+
+/**
+ * A fine-grained token shows no scopes: for each repository whose pipelines
+ * or projects rely on webhooks, GET /repos/{owner}/{repo}/hooks says whether
+ * it may manage them (403 "Resource not accessible by personal access token").
+ */
+async function checkHooks(
+  check: TokenCheck,
+  probe: (owner: string, repo: string) => Promise<unknown>
+) {
+  const denied: { repo: RepoCheck; permissions?: string }[] = []
+  await Promise.all(
+    check.repositories
+      .filter((r) => r.status === 'ok' && r.webhooks)
+      .map(async (repo) => {
+        try {
+          await probe(repo.owner, repo.repo)
+        } catch (error) {
+          if (error instanceof GitHubError && error.status === 403 && !error.rateLimited) {
+            denied.push({
+              repo,
+              ...(error.acceptedPermissions ? { permissions: error.acceptedPermissions } : {})
+            })
+          }
+        }
+      })
+  )
+  if (denied.length === 0) return
+  denied.sort((a, b) => (a.repo.repository < b.repo.repository ? -1 : 1))
+  const names = denied.map((d) => d.repo.repository)
+  const accepted = [...new Set(denied.flatMap((d) => (d.permissions ? [d.permissions] : [])))]
+  const quoted =
+    accepted.length > 0 ? ` (GitHub: X-Accepted-GitHub-Permissions: ${accepted.join('; ')})` : ''
+  check.warnings.push(
+    `the fine-grained token cannot manage the webhooks of ${listAtMost(names)}, which sources built on webhooks use${quoted}: GET /repos/{owner}/{repo}/hooks answered 403 — add the repository permission "Webhooks: Read and write" to the token, or CodePipeline and CodeBuild cannot register or re-register those webhooks`
+  )
 }
 
 /** A check under way: started before the plan, fed each planned pipeline, finished after. */
@@ -159,6 +237,11 @@ export interface CheckInProgress {
   consider(target: TokenTarget): void
   /** Every planned pipeline: the result, once GitHub has answered for all of them. */
   finish(targets: TokenTarget[], now: Date): Promise<TokenCheck>
+  /**
+   * A pipeline re-planned after the check (another change re-pointed it):
+   * the failures for the repositories it builds, [] when the token reaches them.
+   */
+  recheck(target: TokenTarget): Promise<string[]>
 }
 
 /**
@@ -174,9 +257,7 @@ export function startCheck(
 ): CheckInProgress {
   const skipped = !inputs.verifyToken
     ? 'verify-token is false: the token was not checked with GitHub'
-    : inputs.codebuild.serverType === 'BITBUCKET'
-      ? 'codebuild-server-type is BITBUCKET: the token is a Bitbucket app password, so the GitHub checks are skipped'
-      : undefined
+    : undefined
   const user: Promise<{ user: GitHubUser } | { error: unknown }> | undefined = skipped
     ? undefined
     : api.getUser().then(
@@ -208,17 +289,17 @@ export function startCheck(
         if (!invalidName(check)) void lookup(check.owner, check.repo)
     },
 
+    async recheck(target) {
+      if (skipped || !user) return []
+      const me = await user
+      if ('error' in me) return [refusal(me.error, inputs.githubApiUrl)]
+      const check = emptyCheck()
+      await checkRepositories(check, [target], lookup)
+      return check.failures
+    },
+
     async finish(targets, now) {
-      const check: TokenCheck = {
-        scopes: null,
-        expiresAt: null,
-        daysLeft: null,
-        enterpriseVersion: null,
-        repositories: [],
-        warnings: [],
-        notices: [],
-        failures: []
-      }
+      const check = emptyCheck()
       if (skipped || !user) {
         check.skipped = skipped
         return check
@@ -238,6 +319,9 @@ export function startCheck(
       checkScopes(check, found, targets, inputs)
       checkExpiry(check, found, inputs, now)
       await checkRepositories(check, targets, lookup)
+      if (check.kind === 'fine-grained') {
+        await checkHooks(check, (owner, repo) => limit(() => api.getHooks(owner, repo)))
+      }
       return check
     }
   }

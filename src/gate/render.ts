@@ -6,7 +6,14 @@ import type { TokenCheck } from './check.js'
 /** A one-line description of the check's result, for the log and the summary. */
 export function describeCheck(check: TokenCheck): string {
   if (check.skipped) return `Token: not checked (${check.skipped})`
-  if (check.login === undefined) return 'Token: not verified by GitHub'
+  if (check.login === undefined) return `Token: not verified by ${check.service ?? 'GitHub'}`
+  const repos = check.repositories.length
+  const ok = check.repositories.filter((r) => r.status === 'ok').length
+  const reach = repos === 0 ? 'no repositories to check' : `${ok}/${repos} repositories reachable`
+  if (check.kind === 'bitbucket-api-token') {
+    return `Token: Bitbucket API token of ${check.login}, accepted by GET /user, ${reach}`
+  }
+  if (check.kind === 'bitbucket-access-token') return `Token: Bitbucket access token, ${reach}`
   const kind =
     check.kind === 'classic'
       ? `classic token (scopes: ${check.scopes?.join(', ') || 'none'})`
@@ -15,9 +22,6 @@ export function describeCheck(check: TokenCheck): string {
     check.expiresAt === null
       ? 'no expiry'
       : `expires ${check.expiresAt} (${counted(check.daysLeft ?? 0, 'day')} left)`
-  const repos = check.repositories.length
-  const ok = check.repositories.filter((r) => r.status === 'ok').length
-  const reach = repos === 0 ? 'no repositories to check' : `${ok}/${repos} repositories reachable`
   return `Token: ${kind} of ${check.login}, ${expiry}, ${reach}`
 }
 
@@ -28,7 +32,7 @@ export function tokenSection(check: TokenCheck): Section {
     .filter((f) => !repoErrors.has(f))
     .map((f) => ['(the token)', check.login ?? '–', `❌ ${f}`])
   return {
-    title: 'GitHub token check',
+    title: check.service === 'Bitbucket' ? 'Bitbucket credential check' : 'GitHub token check',
     headers: ['Repository', 'Used by', 'Status'],
     rows: [
       ...tokenRows,

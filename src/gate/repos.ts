@@ -11,6 +11,8 @@ import { GitHubError } from '../github/api.js'
 
 /** What the check needs of a planned pipeline's GitHub source actions. */
 export interface TokenTarget {
+  /** A pipeline (the default) or a CodeBuild project (`action` is then the source's identifier). */
+  kind?: 'pipeline' | 'codebuild'
   region: string
   name: string
   actions: {
@@ -31,8 +33,21 @@ export interface RepoCheck {
   repo: string
   /** "pipeline 'name' in region (Stage/Action)", one per pipeline. */
   usedBy: string[]
+  /** Some pipeline builds it (a failure then refuses the token everywhere). */
+  pipelines: boolean
+  /** The regions whose CodeBuild projects build it (a failure refuses the import there). */
+  codebuildRegions: string[]
+  /** Some user relies on webhooks (PollForSourceChanges false; a CodeBuild webhook). */
+  webhooks: boolean
   status: 'ok' | 'failed'
   error?: string
+}
+
+/** How a use of a repository is named: a pipeline's action, or a project's source. */
+export function useOf(target: TokenTarget, action: TokenTarget['actions'][number]): string {
+  return target.kind === 'codebuild'
+    ? `CodeBuild project '${target.name}' in ${target.region} (${action.action} source)`
+    : `pipeline '${target.name}' in ${target.region} (${action.stage}/${action.action})`
 }
 
 // GitHub: an account name is letters, digits and hyphens (and _ in Enterprise
@@ -67,16 +82,43 @@ export function repositoriesOf(targets: TokenTarget[]): RepoCheck[] {
           owner: action.owner,
           repo: action.repo,
           usedBy: [],
+          pipelines: false,
+          codebuildRegions: [],
+          webhooks: false,
           status: 'ok'
         }
         byKey.set(key, check)
       }
-      const use = `pipeline '${target.name}' in ${target.region} (${action.stage}/${action.action})`
+      const use = useOf(target, action)
       if (!check.usedBy.includes(use)) check.usedBy.push(use)
+      if (!action.pollForSourceChanges) check.webhooks = true
+      if (target.kind !== 'codebuild') check.pipelines = true
+      else if (!check.codebuildRegions.includes(target.region))
+        check.codebuildRegions.push(target.region)
     }
   }
   for (const check of byKey.values()) check.usedBy.sort(byText)
   return [...byKey.values()].sort((a, b) => byText(a.repository, b.repository))
+}
+
+/**
+ * The organization policy a 403 names: organizations can forbid classic
+ * tokens, or tokens whose lifetime exceeds their maximum ("… forbids access
+ * via a personal access token (classic)", "… forbids access via a
+ * fine-grained personal access tokens if the token's lifetime is greater
+ * than 366 days").
+ */
+function orgPolicy(message: string): string | undefined {
+  if (!/forbids access via/i.test(message)) return undefined
+  const days = /lifetime is greater than (\d+) days?/i.exec(message)?.[1]
+  const classic = /\(classic\)/i.test(message)
+  if (days !== undefined) {
+    return `its maximum lifetime for ${classic ? 'classic' : 'fine-grained'} personal access tokens is ${days} days, and this token's is longer — create a token that expires within ${days} days`
+  }
+  if (classic) {
+    return 'it forbids classic personal access tokens — use a fine-grained personal access token the organization has approved'
+  }
+  return `${message.replace(/^GitHub answered [^:]*: /, '').slice(0, 300)}`
 }
 
 /** Explains why the token cannot use a repository. */
@@ -93,6 +135,12 @@ export function describeRepoError(check: RepoCheck, error: unknown): string {
         ? `authorize it at ${url}`
         : `authorize it under Settings → Developer settings → Personal access tokens → Configure SSO`
       return `${users} builds ${repo}, but the token is not authorized for the SAML single sign-on of organization ${check.owner}: ${where}, then re-run`
+    }
+    if (error.status === 403) {
+      const policy = orgPolicy(error.message)
+      if (policy) {
+        return `${users} builds ${repo}, but organization ${check.owner} refuses this token by policy (GitHub answered 403): ${policy}`
+      }
     }
     if (error.status === 401) return `${REJECTED} while reading ${repo}`
     return `${users} builds ${repo}, which the token cannot read: ${error.message}`

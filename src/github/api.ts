@@ -7,6 +7,7 @@
  * Errors carry a message built here, never the request (its headers hold
  * the token).
  */
+import { clip } from '../core/clip.js'
 import { once } from '../core/once.js'
 import { messageOf } from '../core/errors.js'
 import type { SealedToken } from '../core/sealed-token.js'
@@ -36,6 +37,8 @@ interface GitHubRepo {
 export interface GitHubApi {
   getUser(): Promise<GitHubUser>
   getRepo(owner: string, repo: string): Promise<GitHubRepo>
+  /** GET /repos/{owner}/{repo}/hooks: whether the token may manage the repository's webhooks. */
+  getHooks(owner: string, repo: string): Promise<void>
   /** POST /credentials/revoke, authenticated (GitHub Enterprise Server 3.18 and later). */
   revoke(credentials: SealedToken[]): Promise<number>
 }
@@ -60,7 +63,9 @@ export class GitHubError extends Error {
     /** The X-GitHub-SSO header of a 403, e.g. `required; url=https://github.com/orgs/o/sso?...`. */
     readonly sso?: string,
     /** True when the request was refused by a rate limit we could not wait out. */
-    readonly rateLimited = false
+    readonly rateLimited = false,
+    /** X-Accepted-GitHub-Permissions: the fine-grained permissions the call needs. */
+    readonly acceptedPermissions?: string
   ) {
     super(message)
     this.name = 'GitHubError'
@@ -93,14 +98,14 @@ const header = (headers: Headers | undefined, name: string): string | undefined 
   return value === undefined ? undefined : String(value)
 }
 
-/** What GitHub's error body says, e.g. "Bad credentials"; never more than 300 characters. */
+/** What GitHub's error body says, e.g. "Bad credentials": redacted, then cut to 300 characters. */
 function githubMessage(error: OctokitLikeError): string {
   const data = error.response?.data
   const message =
     typeof data === 'object' && data !== null && 'message' in data
       ? String((data as { message: unknown }).message)
       : (error.message ?? '')
-  return message.slice(0, 300)
+  return clip(message, 300)
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -162,7 +167,8 @@ function session(baseUrl: string, options: GitHubClientOptions, connect: () => P
   return async function request(
     route: string,
     params: Record<string, unknown>,
-    what: string
+    what: string,
+    redirect: 'follow' | 'manual' = 'follow'
   ): Promise<{ status: number; headers: Headers; data: unknown }> {
     for (let attempt = 1; ; attempt++) {
       const waitMs = exhaustedUntil - now()
@@ -173,14 +179,22 @@ function session(baseUrl: string, options: GitHubClientOptions, connect: () => P
       try {
         const response = await (
           await connect()
-        ).request(route, { ...params, request: { signal: AbortSignal.timeout(timeoutMs) } })
+        ).request(route, {
+          ...params,
+          request: { signal: AbortSignal.timeout(timeoutMs), redirect }
+        })
         remember(response.headers as Headers)
+        // A redirect the HTTP policy did not follow (github/fetch.ts) comes back as itself.
+        if (response.status >= 300 && response.status < 400) {
+          throw notFollowed(what, response.status, header(response.headers as Headers, 'location'))
+        }
         return {
           status: response.status,
           headers: response.headers as Headers,
           data: response.data
         }
       } catch (caught) {
+        if (caught instanceof GitHubError) throw caught
         const error = caught as OctokitLikeError
         const headers = error.response?.headers
         const status = error.response ? (error.status ?? 0) : 0
@@ -190,7 +204,7 @@ function session(baseUrl: string, options: GitHubClientOptions, connect: () => P
             continue
           }
           throw new GitHubError(
-            `could not reach GitHub at ${baseUrl} (${what}): ${messageOf(caught).slice(0, 300)} — check github-api-url (GitHub Enterprise Server: https://HOST/api/v3)`,
+            `could not reach GitHub at ${baseUrl} (${what}): ${clip(messageOf(caught), 300)} — check github-api-url (GitHub Enterprise Server: https://HOST/api/v3)`,
             0
           )
         }
@@ -216,11 +230,22 @@ function session(baseUrl: string, options: GitHubClientOptions, connect: () => P
         throw new GitHubError(
           `GitHub answered ${what} with ${status}: ${githubMessage(error)}`,
           status,
-          header(headers, 'x-github-sso')
+          header(headers, 'x-github-sso'),
+          false,
+          header(headers, 'x-accepted-github-permissions')?.slice(0, 200)
         )
       }
     }
   }
+}
+
+/** A redirect not followed: a request that carries a token is never sent to another origin. */
+function notFollowed(what: string, status: number, location: string | undefined): GitHubError {
+  const to = location === undefined ? 'no Location' : `Location ${clip(location, 200)}`
+  return new GitHubError(
+    `GitHub answered ${what} with a redirect (${status}, ${to}), which was not followed: a request that carries a token is never sent to another origin, and POST /credentials/revoke follows no redirect at all — check github-api-url`,
+    status
+  )
 }
 
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
@@ -231,7 +256,9 @@ function revoker(request: ReturnType<typeof session>) {
     const { status } = await request(
       'POST /credentials/revoke',
       { credentials: credentials.map((c) => c.reveal()) },
-      'POST /credentials/revoke'
+      'POST /credentials/revoke',
+      // It carries the token being revoked: not even a redirect within GitHub.
+      'manual'
     )
     return status
   }
@@ -285,6 +312,13 @@ export function createGitHubClient(
             fullName: typeof body.full_name === 'string' ? body.full_name : `${owner}/${repo}`,
             private: body.private === true
           }
+        },
+        async getHooks(owner, repo) {
+          await request(
+            'GET /repos/{owner}/{repo}/hooks',
+            { owner, repo, per_page: 1 },
+            `GET /repos/${owner}/${repo}/hooks`
+          )
         },
         revoke: revoker(request)
       }

@@ -9,8 +9,16 @@
  * already honours HTTPS_PROXY / NO_PROXY (tunnelling through CONNECT): so
  * the ProxyAgent that http-client builds for undici is only a marker, and
  * the proxy is chosen the same way for GitHub as for every other Actions
- * call. Redirects are followed as fetch does (same method for 307/308, GET
- * for 303), without the Authorization header across origins.
+ * call.
+ *
+ * One redirect policy for every request (redirectPolicy): a request that
+ * carries a secret — a credential header, or a body (POST
+ * /credentials/revoke lists the token being revoked) — never goes to another
+ * origin (scheme, host and port); a request with a body follows no redirect
+ * at all, so nothing it carries is sent twice. A redirect not followed is
+ * answered as `redirect: 'manual'` would: the 3xx response itself, for the
+ * caller to refuse (github/api.ts names it). Other redirects are followed as
+ * fetch does (same method for 307/308, GET for 303), at most 5.
  */
 import { HttpClient } from '@actions/http-client'
 import { getProxyUrl } from '@actions/http-client/lib/proxy'
@@ -81,6 +89,36 @@ function send(url: URL, init: Init, headers: Headers): Promise<Response> {
   })
 }
 
+/** Headers whose value is a credential: never sent to another origin. */
+const CREDENTIAL_HEADER =
+  /^(authorization|proxy-authorization|cookie)$|token|secret|password|api-?key/i
+
+const hasBody = (body: Init['body']): boolean =>
+  body !== undefined && body !== null && body.length > 0
+
+/** Whether a request carries a secret: a credential header, or a body of any kind. */
+function carriesSecret(headers: Headers, body: Init['body']): boolean {
+  if (hasBody(body)) return true
+  for (const name of headers.keys()) if (CREDENTIAL_HEADER.test(name)) return true
+  return false
+}
+
+/**
+ * Whether a redirect from `from` to `to` may be followed: never for a
+ * request with a body or with `redirect` other than 'follow'; for one that
+ * carries a credential header, only within its origin (scheme, host, port).
+ */
+export function redirectPolicy(
+  from: URL,
+  to: URL,
+  request: { headers: Headers; body?: Init['body']; redirect?: string }
+): 'follow' | 'refuse' {
+  if (request.redirect !== undefined && request.redirect !== 'follow') return 'refuse'
+  if (hasBody(request.body)) return 'refuse'
+  if (from.origin !== to.origin && carriesSecret(request.headers, request.body)) return 'refuse'
+  return 'follow'
+}
+
 export async function fetch(input: string | URL, init: Init = {}): Promise<Response> {
   let url = new URL(String(input))
   let current = { ...init }
@@ -89,18 +127,17 @@ export async function fetch(input: string | URL, init: Init = {}): Promise<Respo
     const response = await send(url, current, headers)
     const location = response.headers.get('location')
     if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response
-    if (current.redirect === 'manual' || current.redirect === 'error' || hops >= MAX_REDIRECTS) {
+    let next: URL
+    try {
+      next = new URL(location, url)
+    } catch {
       return response
     }
-    const next = new URL(location, url)
-    if (next.origin !== url.origin) headers.delete('authorization')
-    if (
-      response.status === 303 ||
-      ((response.status === 301 || response.status === 302) && current.method === 'POST')
-    ) {
-      current = { ...current, method: 'GET', body: undefined }
-      headers.delete('content-type')
-      headers.delete('content-length')
+    if (hops >= MAX_REDIRECTS) return response
+    // Not followed: the 3xx itself, as `redirect: 'manual'` answers.
+    if (redirectPolicy(url, next, { ...current, headers }) === 'refuse') return response
+    if (response.status === 303 && current.method !== 'GET' && current.method !== 'HEAD') {
+      current = { ...current, method: 'GET' }
     }
     url = next
   }

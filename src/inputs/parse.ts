@@ -195,6 +195,9 @@ function parseChoice<T extends string>(name: string, choices: readonly T[], fall
   return match
 }
 
+/** An email address as Atlassian accounts have them: local@domain.tld, no spaces. */
+const EMAIL = /^[^\s@:/]+@[^\s@:/]+\.[^\s@:/]+$/
+
 function parseCodeBuild(): CodeBuildSettings {
   const rawMode = getInput('codebuild').toLowerCase()
   const mode: CodeBuildMode =
@@ -213,17 +216,30 @@ function parseCodeBuild(): CodeBuildSettings {
     ['PERSONAL_ACCESS_TOKEN', 'BASIC_AUTH'] as const,
     'PERSONAL_ACCESS_TOKEN'
   )
-  const username = getInput('codebuild-username') || undefined
+  const username = getInput('codebuild-username').trim() || undefined
   if (mode === 'import' && authType === 'BASIC_AUTH' && !username) {
     throw new InputError(
       'codebuild-username',
-      'is required when codebuild-auth-type is BASIC_AUTH: set it to the Bitbucket user name that owns the app password'
+      'is required when codebuild-auth-type is BASIC_AUTH: set it to the email address of the Atlassian account that owns the Bitbucket API token'
     )
   }
   if (mode === 'import' && authType === 'BASIC_AUTH' && serverType !== 'BITBUCKET') {
     throw new InputError(
       'codebuild-auth-type',
-      `BASIC_AUTH is for Bitbucket app passwords: use it with codebuild-server-type: BITBUCKET, or use PERSONAL_ACCESS_TOKEN for ${serverType}`
+      `BASIC_AUTH is for Bitbucket API tokens: use it with codebuild-server-type: BITBUCKET, or use PERSONAL_ACCESS_TOKEN for ${serverType}`
+    )
+  }
+  if (
+    mode === 'import' &&
+    authType === 'BASIC_AUTH' &&
+    username !== undefined &&
+    !EMAIL.test(username)
+  ) {
+    // Bitbucket app passwords were sent with the Bitbucket user name; they
+    // stopped working on 2026-07-28. An API token goes with the account email.
+    throw new InputError(
+      'codebuild-username',
+      `'${username.slice(0, 100)}' is not an email address. Bitbucket app passwords (sent with a Bitbucket user name) stopped working on 2026-07-28: create a Bitbucket API token (Atlassian account settings › Security › API tokens) and set codebuild-username to the email address of your Atlassian account, or use a repository, project or workspace access token with codebuild-auth-type: PERSONAL_ACCESS_TOKEN`
     )
   }
   return { mode, serverType, authType, username }
@@ -232,42 +248,75 @@ function parseCodeBuild(): CodeBuildSettings {
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
 
 /**
- * The API the token is sent to: https only (a plain-http URL would send it
+ * An API the token is sent to: https only (a plain-http URL would send it
  * in clear), except to this machine (local servers and tests); no user-info,
  * query or fragment, which have no place in an API base URL.
  */
-function parseGitHubApiUrl(): string {
-  const given = getInput('github-api-url') || process.env['GITHUB_API_URL'] || ''
-  const value = given || 'https://api.github.com'
+function parseApiUrl(name: string, value: string, examples: string, plain: string): string {
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new InputError(
-      'github-api-url',
-      `expected an https URL such as https://api.github.com or https://HOST/api/v3, got '${value}'`
-    )
+    throw new InputError(name, `expected an https URL such as ${examples}, got '${value}'`)
   }
   const loopback = LOOPBACK.test(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new InputError(
-      'github-api-url',
-      `must be an https:// URL (the token is sent to it), such as https://api.github.com or https://HOST/api/v3; got '${value}'`
+      name,
+      `must be an https:// URL (the token is sent to it), such as ${examples}; got '${value}'`
     )
   }
   if (url.username || url.password || url.search || url.hash || value.includes('#')) {
     throw new InputError(
-      'github-api-url',
-      `must be a plain API base URL without user name, password, query or fragment, such as https://HOST/api/v3; got '${url.origin}${url.pathname}…'`
+      name,
+      `must be a plain API base URL without user name, password, query or fragment, such as ${plain}; got '${url.origin}${url.pathname}…'`
     )
   }
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
 }
 
+function parseGitHubApiUrl(): string {
+  const given = getInput('github-api-url') || process.env['GITHUB_API_URL'] || ''
+  return parseApiUrl(
+    'github-api-url',
+    given || 'https://api.github.com',
+    'https://api.github.com or https://HOST/api/v3',
+    'https://HOST/api/v3'
+  )
+}
+
+function parseBitbucketApiUrl(): string {
+  return parseApiUrl(
+    'bitbucket-api-url',
+    getInput('bitbucket-api-url') || 'https://api.bitbucket.org/2.0',
+    'https://api.bitbucket.org/2.0',
+    'https://api.bitbucket.org/2.0'
+  )
+}
+
+/** The longest in-progress-timeout: 6 hours. */
+const MAX_TIMEOUT_SECONDS = 360 * 60
+
+/** A duration in seconds: `30` or `30m` (minutes, as always), `90s` (seconds). */
+function parseDuration(name: string, maxSeconds: number, fallbackSeconds: number): number {
+  const value = getInput(name)
+  if (value === '') return fallbackSeconds
+  const match = /^(\d{1,6})\s*(s|m|min)?$/i.exec(value)
+  const unit = match?.[2]?.toLowerCase()
+  const seconds = match ? Number(match[1]) * (unit === 's' ? 1 : 60) : NaN
+  if (!(seconds <= maxSeconds)) {
+    throw new InputError(
+      name,
+      `expected minutes (a whole number such as 30, or 30m) or seconds (such as 90s), from 0 to ${maxSeconds / 60} minutes, got '${value}'`
+    )
+  }
+  return seconds
+}
+
 function parseInProgress(): InProgressSettings {
   return {
     mode: parseChoice('in-progress', ['wait', 'skip', 'proceed'] as const, 'wait'),
-    timeoutMinutes: parseInteger('in-progress-timeout', 0, 360, 30)
+    timeoutSeconds: parseDuration('in-progress-timeout', MAX_TIMEOUT_SECONDS, 30 * 60)
   }
 }
 
@@ -341,9 +390,11 @@ export function parseInputs(retirePrevious: boolean): Inputs {
     roleToAssume,
     roleSessionName,
     githubApiUrl: parseGitHubApiUrl(),
+    bitbucketApiUrl: parseBitbucketApiUrl(),
     verifyToken: parseBoolean('verify-token'),
     minDaysLeft: parseInteger('min-days-left', 0, 366, 7),
     maxConcurrency: parseInteger('max-concurrency', 1, 64, DEFAULT_MAX_CONCURRENCY),
+    awsTimeoutSeconds: parseInteger('aws-timeout', 1, 300, 30),
     retirePrevious
   }
   const connection = parseConnectionArn(getInput('connection-arn'))
@@ -383,18 +434,18 @@ export function parseInputs(retirePrevious: boolean): Inputs {
     )
   }
   if (codebuild.serverType === 'BITBUCKET') {
-    // A Bitbucket app password is for CodeBuild only: written into a
+    // A Bitbucket API or access token is for CodeBuild only: written into a
     // pipeline's GitHub source it would break it, and GitHub cannot check it.
     if (pipelines.length > 0) {
       throw new InputError(
         'pipelines',
-        'must be empty with codebuild-server-type: BITBUCKET: the token is then a Bitbucket app password, which only CodeBuild can use; rotate the GitHub token of the pipelines in a separate step'
+        'must be empty with codebuild-server-type: BITBUCKET: the token is then a Bitbucket API token or access token, which only CodeBuild can use; rotate the GitHub token of the pipelines in a separate step'
       )
     }
     if (retirePrevious) {
       throw new InputError(
         'previous-token',
-        'must be empty with codebuild-server-type: BITBUCKET: only GitHub tokens can be revoked by this action; revoke the old app password in Bitbucket'
+        'must be empty with codebuild-server-type: BITBUCKET: only GitHub tokens can be revoked by this action; revoke the old Bitbucket token in Bitbucket'
       )
     }
   }

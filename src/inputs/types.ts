@@ -37,8 +37,8 @@ export type InProgressMode = 'wait' | 'skip' | 'proceed'
 
 export interface InProgressSettings {
   mode: InProgressMode
-  /** How long `wait` waits for a pipeline's runs to end; 0: not at all. */
-  timeoutMinutes: number
+  /** How long `wait` waits for a pipeline's runs to end, in seconds; 0: not at all. */
+  timeoutSeconds: number
 }
 
 export interface Inputs {
@@ -53,9 +53,13 @@ export interface Inputs {
   roleToAssume: string | undefined
   roleSessionName: string
   githubApiUrl: string
+  /** `bitbucket-api-url`: Bitbucket Cloud's REST API, where a Bitbucket credential is checked. */
+  bitbucketApiUrl: string
   verifyToken: boolean
   minDaysLeft: number
   maxConcurrency: number
+  /** `aws-timeout`: seconds one AWS request attempt may take in all. */
+  awsTimeoutSeconds: number
   /** Set when `previous-token` was given: the old token is retired after the run. */
   retirePrevious: boolean
   /**

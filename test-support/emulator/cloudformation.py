@@ -45,7 +45,7 @@ import json
 import uuid
 from typing import Any
 
-from app import QUERY_NAMESPACES, AwsRequest, Resp, query_error, xml_escape
+from common import QUERY_NAMESPACES, AwsRequest, Resp, query_error, xml_escape
 
 NAMESPACE = QUERY_NAMESPACES["cloudformation"]
 STAGES = ("Original", "Processed")

@@ -20,13 +20,31 @@ credential per server type. All other CodeBuild calls go to moto.
 * DeleteSourceCredentials {arn} -> {arn}; an unknown ARN ->
   ResourceNotFoundException ("The specified Amazon Web Services resource cannot
   be found.").
+
+Build projects: moto keeps them; these corrections follow the CodeBuild API
+reference:
+
+* ListProjects {sortBy?, sortOrder?, nextToken?} -> {projects, nextToken?}:
+  "if there are more than 100 items in the list, only the first 100 items are
+  returned, along with a unique string called a nextToken" (moto returns every
+  name at once). sortBy "NAME | CREATED_TIME | LAST_MODIFIED_TIME", sortOrder
+  "ASCENDING | DESCENDING"; an unknown nextToken -> InvalidInputException.
+* BatchGetProjects {names} -> {projects, projectsNotFound}: names "Array
+  Members: Minimum number of 1 item. Maximum number of 100 items." (moto takes
+  any number); projectsNotFound: "The names of build projects for which
+  information could not be found." (moto leaves it out).
+* CreateProject keeps secondarySources ("An array of ProjectSource objects"),
+  which moto drops.
+* CreateWebhook {projectName, ...} -> {webhook} (moto has none): the project's
+  `webhook` ("Information about a webhook that connects repository events to a
+  build project in CodeBuild") is then returned by BatchGetProjects.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from app import AwsRequest, Resp, aws_error, json_resp, partition_of
+from common import AwsRequest, Resp, aws_error, json_resp, partition_of
 
 SERVER_TYPES = ("GITHUB", "BITBUCKET", "GITHUB_ENTERPRISE", "GITLAB", "GITLAB_SELF_MANAGED")
 AUTH_TYPES = ("OAUTH", "BASIC_AUTH", "PERSONAL_ACCESS_TOKEN", "CODECONNECTIONS", "SECRETS_MANAGER")
@@ -45,6 +63,10 @@ class CodeBuildService:
             ("codebuild", "ImportSourceCredentials"): self.import_source_credentials,
             ("codebuild", "ListSourceCredentials"): self.list_source_credentials,
             ("codebuild", "DeleteSourceCredentials"): self.delete_source_credentials,
+            ("codebuild", "ListProjects"): self.list_projects,
+            ("codebuild", "BatchGetProjects"): self.batch_get_projects,
+            ("codebuild", "CreateProject"): self.create_project,
+            ("codebuild", "CreateWebhook"): self.create_webhook,
         })
 
     def reset(self) -> None:
@@ -119,3 +141,80 @@ class CodeBuildService:
                 del creds[server_type]
                 return json_resp({"arn": arn})
         return aws_error("ResourceNotFoundException", f"Could not find source credentials with ARN {arn}")
+
+    # ---------------------------------------------------------------- build projects
+    PAGE = 100
+    BATCH_MAX = 100
+
+    @staticmethod
+    def projects(account: str, region: str) -> dict[str, Any]:
+        from moto.codebuild.models import codebuild_backends
+        return codebuild_backends[account][region].codebuild_projects
+
+    def list_projects(self, environ: dict[str, Any], req: AwsRequest) -> Resp:
+        p = req.params
+        sort_by, sort_order = p.get("sortBy", "NAME"), p.get("sortOrder", "ASCENDING")
+        if sort_by not in ("NAME", "CREATED_TIME", "LAST_MODIFIED_TIME"):
+            return aws_error("InvalidInputException", f"Invalid sortBy: {sort_by}")
+        if sort_order not in ("ASCENDING", "DESCENDING"):
+            return aws_error("InvalidInputException", f"Invalid sortOrder: {sort_order}")
+        projects = list(self.projects(req.account, req.region).values())
+        key = {"NAME": lambda pr: pr.project_metadata["name"],
+               "CREATED_TIME": lambda pr: (pr.project_metadata["created"], pr.project_metadata["name"]),
+               "LAST_MODIFIED_TIME": lambda pr: (pr.project_metadata["lastModifiedDate"],
+                                                 pr.project_metadata["name"])}[sort_by]
+        names = [pr.project_metadata["name"] for pr in sorted(projects, key=key,
+                                                               reverse=sort_order == "DESCENDING")]
+        start = 0
+        token = p.get("nextToken")
+        if token is not None:
+            if not isinstance(token, str) or not token.startswith("page-") or not token[5:].isdigit():
+                return aws_error("InvalidInputException", "Invalid nextToken")
+            start = int(token[5:])
+        page = names[start:start + self.PAGE]
+        out: dict[str, Any] = {"projects": page}
+        if start + self.PAGE < len(names):
+            out["nextToken"] = f"page-{start + self.PAGE}"
+        return json_resp(out)
+
+    def batch_get_projects(self, environ: dict[str, Any], req: AwsRequest) -> Resp:
+        names = req.params.get("names")
+        if not isinstance(names, list) or not names:
+            return aws_error("InvalidInputException", "names must contain at least 1 item")
+        if len(names) > self.BATCH_MAX:
+            return aws_error("InvalidInputException",
+                             f"1 validation error detected: Value at 'names' failed to satisfy constraint: "
+                             f"Member must have length less than or equal to {self.BATCH_MAX}")
+        projects = self.projects(req.account, req.region)
+        found, missing = [], []
+        for name in names:
+            project = projects.get(name) or next((pr for pr in projects.values() if pr.arn == name), None)
+            if project is None:
+                missing.append(name)
+            else:
+                found.append(project.project_metadata)
+        return json_resp({"projects": found, "projectsNotFound": missing})
+
+    def create_project(self, environ: dict[str, Any], req: AwsRequest) -> Resp:
+        resp = self.emu.forward(environ, req)
+        secondary = req.params.get("secondarySources")
+        if resp.status == 200 and isinstance(secondary, list):
+            project = self.projects(req.account, req.region).get(req.params.get("name"))
+            if project is not None:
+                project.project_metadata["secondarySources"] = secondary
+                return json_resp({"project": project.project_metadata})
+        return resp
+
+    def create_webhook(self, environ: dict[str, Any], req: AwsRequest) -> Resp:
+        name = req.params.get("projectName")
+        project = self.projects(req.account, req.region).get(name)
+        if project is None:
+            return aws_error("ResourceNotFoundException", f"Project not found: {name}")
+        if project.project_metadata.get("webhook"):
+            return aws_error("ResourceAlreadyExistsException", f"Webhook already exists for project {name}")
+        webhook = {"url": f"https://codebuild.{req.region}.amazonaws.com/webhooks?t=example",
+                   "payloadUrl": f"https://codebuild.{req.region}.amazonaws.com/webhooks",
+                   "buildType": req.params.get("buildType", "BUILD"),
+                   "filterGroups": req.params.get("filterGroups", [])}
+        project.project_metadata["webhook"] = webhook
+        return json_resp({"webhook": webhook})

@@ -50,7 +50,7 @@ import time
 import uuid
 from typing import Any, Callable, Iterable
 
-from app import (JSON_CT, AwsRequest, EmulatorError, Resp, aws_error, decode_token, dumps, encode_token,
+from common import (JSON_CT, AwsRequest, EmulatorError, Resp, aws_error, decode_token, dumps, encode_token,
                  epoch_ms, json_resp)
 
 SECRET_MASK = "****"

@@ -45,7 +45,7 @@ import re
 import uuid
 from typing import Any
 
-from app import AwsRequest, Resp, aws_error, json_resp, partition_of
+from common import AwsRequest, Resp, aws_error, json_resp, partition_of
 
 SERVICES = ("codeconnections", "codestar-connections")
 PROVIDERS = ("Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged", "AzureDevOps")
@@ -147,7 +147,7 @@ class ConnectionService:
         }
 
     def control_get(self, ctx: Any) -> Resp:
-        from app import plain_json
+        from common import plain_json
         from control import NotFound
 
         arn = ctx.query.get("arn")
@@ -159,7 +159,7 @@ class ConnectionService:
 
     def control_set(self, ctx: Any) -> Resp:
         """Creates a connection in any provider type and status, or changes one (``arn``)."""
-        from app import plain_json
+        from common import plain_json
         from control import BadRequest, NotFound
 
         b = ctx.body()

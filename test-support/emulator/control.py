@@ -14,7 +14,7 @@ import time
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
-from app import Resp, default_account, plain_json, read_body
+from common import Resp, default_account, plain_json, read_body
 from executions import TRIGGER_TYPES
 
 

@@ -80,7 +80,7 @@ import time
 import uuid
 from typing import Any
 
-from app import (AwsRequest, EmulatorError, Resp, aws_error, decode_token, encode_token, json_resp,
+from common import (AwsRequest, EmulatorError, Resp, aws_error, decode_token, encode_token, json_resp,
                  partition_of)
 from codepipeline import iter_actions
 

@@ -8,8 +8,8 @@ throttling errors).
 
 Fault rules (see README.md, "Faults") answer a matching request with an HTTP
 status (``status``), a TCP reset with no response (``reset``), a delay
-(``delay``) or a throttling error (``throttle``), before or after the request
-reaches moto. A ``status`` rule may ``echo`` the secret-bearing values of the
+(``delay``), a throttling error (``throttle``) or the answer sent one byte at
+a time (``trickle``), before or after the request reaches moto. A ``status`` rule may ``echo`` the secret-bearing values of the
 request back in its error message (raw, JSON-escaped, percent-encoded, base64,
 or as an HTTP Basic credential), so that tests can check the client never
 prints what an error message carries.
@@ -35,10 +35,13 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from app import AwsRequest, Resp, error_for, partition_of
+from common import AwsRequest, Resp, error_for, partition_of
 
-FAULT_KINDS = ("status", "reset", "delay", "throttle")
-DEFAULT_WHEN = {"status": "before", "reset": "before", "throttle": "before", "delay": "after"}
+FAULT_KINDS = ("status", "reset", "delay", "throttle", "trickle")
+DEFAULT_WHEN = {"status": "before", "reset": "before", "throttle": "before", "delay": "after",
+                "trickle": "after"}
+# A trickle stops after this long even if the client is still reading.
+TRICKLE_MAX_SECONDS = 300.0
 ECHO_FORMS = ("raw", "json", "url", "base64", "basic")
 # Request members whose string values the echo option sends back.
 SECRET_KEYS = frozenset({"OAuthToken", "token", "SecretString", "Value"})
@@ -87,6 +90,7 @@ def normalize_fault(rule: Any) -> dict[str, Any]:
         "errorType": rule.get("errorType"),
         "message": message,
         "delayMs": int(rule.get("delayMs", 3000)),
+        "intervalMs": int(rule.get("intervalMs", 1000)),
         "count": None if rule.get("count") is None else int(rule["count"]),
         "every": None if rule.get("every") is None else int(rule["every"]),
         "after": int(rule.get("after", 0) or 0),
@@ -94,6 +98,8 @@ def normalize_fault(rule: Any) -> dict[str, Any]:
         "seen": 0,
         "applied": 0,
     }
+    if out["intervalMs"] < 1:
+        raise ValueError("fault 'intervalMs' must be >= 1")
     if out["every"] is not None and out["every"] < 1:
         raise ValueError("fault 'every' must be >= 1")
     return out
@@ -256,6 +262,36 @@ def status_fault_response(req: AwsRequest, rule: dict[str, Any]) -> Resp:
         if parts:
             message = f"{message} {' '.join(parts)}"
     return error_for(req, err_type, message, status)
+
+
+def trickle_response(environ: dict[str, Any], resp: Resp, interval_ms: int) -> None:
+    """Writes the answer on the connection's socket itself: the status line and
+    headers at once, then the body one byte every `interval_ms` — a connection
+    that is never idle long enough for an idle timeout, yet never ends. Stops
+    when the client goes away (or after TRICKLE_MAX_SECONDS), then raises
+    ConnectionResetError so that the server closes the connection and writes
+    nothing more (as for ``reset``, but without SO_LINGER 0: a normal close).
+    """
+    sock = environ.get("emulator.socket") or environ.get("werkzeug.socket")
+    if sock is None:
+        raise RuntimeError("the trickle fault needs the connection's socket")
+    headers = [(k, v) for k, v in resp.headers
+               if k.lower() not in ("content-length", "transfer-encoding", "connection")]
+    head = [f"HTTP/1.1 {resp.status} {'OK' if resp.status == 200 else 'Error'}\r\n"]
+    head += [f"{k}: {v}\r\n" for k, v in headers]
+    head += [f"Content-Length: {len(resp.body)}\r\n", "Connection: close\r\n", "\r\n"]
+    deadline = time.monotonic() + TRICKLE_MAX_SECONDS
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall("".join(head).encode("latin-1", "replace"))
+        for i in range(len(resp.body)):
+            time.sleep(interval_ms / 1000.0)
+            if time.monotonic() > deadline:
+                break
+            sock.sendall(resp.body[i:i + 1])
+    except OSError:
+        pass  # the client gave up
+    raise ConnectionResetError("trickle: answered on the socket")
 
 
 def abort_connection(environ: dict[str, Any]) -> None:

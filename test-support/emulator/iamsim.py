@@ -47,7 +47,7 @@ import re
 import uuid
 from typing import Any, Iterable
 
-from app import AwsRequest, QUERY_NAMESPACES, Resp, query_error, xml_escape
+from common import AwsRequest, QUERY_NAMESPACES, Resp, query_error, xml_escape
 
 ROLE_ARN_RE = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(?:[\w+=,.@/-]*/)?([\w+=,.@-]{1,64})$")
 STRING_OPS = {"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",

@@ -64,7 +64,7 @@ import json
 import re
 from typing import Any
 
-from app import AwsRequest, Resp, aws_error, decode_token, encode_token, epoch_ms, json_resp
+from common import AwsRequest, Resp, aws_error, decode_token, encode_token, epoch_ms, json_resp
 
 DEFAULT_KEY = "alias/aws/ssm"
 STANDARD_MAX_BYTES = 4096

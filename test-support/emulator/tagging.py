@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import AwsRequest, Resp, aws_error, decode_token, encode_token, json_resp
+from common import AwsRequest, Resp, aws_error, decode_token, encode_token, json_resp
 
 
 class TaggingService:

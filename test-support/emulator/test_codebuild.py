@@ -85,3 +85,54 @@ class CodeBuildTest(EmulatorTestCase):
         self.assertEqual(status, 200)
         infos = {i["serverType"]: i for i in cb.list_source_credentials()["sourceCredentialsInfos"]}
         self.assertEqual(infos["GITHUB"], {"arn": body["arn"], "serverType": "GITHUB", "authType": "OAUTH"})
+
+
+class CodeBuildProjectsTest(EmulatorTestCase):
+    """ListProjects pages of 100, BatchGetProjects at most 100 names, secondary sources, webhooks."""
+
+    def create(self, cb, name: str, **extra) -> None:
+        cb.create_project(name=name, source={"type": "GITHUB", "location": f"https://github.com/o/{name}.git"},
+                          artifacts={"type": "NO_ARTIFACTS"},
+                          environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                                       "computeType": "BUILD_GENERAL1_SMALL"},
+                          serviceRole=f"arn:aws:iam::{ACCOUNT}:role/codebuild", **extra)
+
+    def test_list_projects_pages_and_batch_get_limits(self) -> None:
+        cb = self.client("codebuild")
+        for i in range(205):
+            self.create(cb, f"p{i:03d}")
+        first = cb.list_projects(sortBy="NAME")
+        self.assertEqual(len(first["projects"]), 100)
+        self.assertEqual(first["projects"][0], "p000")
+        names = list(first["projects"])
+        token = first.get("nextToken")
+        while token:
+            page = cb.list_projects(sortBy="NAME", nextToken=token)
+            names += page["projects"]
+            token = page.get("nextToken")
+        self.assertEqual(names, [f"p{i:03d}" for i in range(205)])
+        desc = cb.list_projects(sortBy="NAME", sortOrder="DESCENDING")["projects"]
+        self.assertEqual(desc[0], "p204")
+        with self.assertRaises(botocore.exceptions.ClientError) as ctx:
+            cb.list_projects(nextToken="bogus")
+        self.assert_aws_error(ctx, "InvalidInputException")
+
+        with self.assertRaises(botocore.exceptions.ClientError) as ctx:
+            cb.batch_get_projects(names=names[:101])
+        self.assert_aws_error(ctx, "InvalidInputException")
+        got = cb.batch_get_projects(names=["p001", "nope", f"arn:aws:codebuild:{REGION}:{ACCOUNT}:project/p002"])
+        self.assertEqual([p["name"] for p in got["projects"]], ["p001", "p002"])
+        self.assertEqual(got["projectsNotFound"], ["nope"])
+
+    def test_secondary_sources_and_webhook(self) -> None:
+        cb = self.client("codebuild")
+        secondary = [{"type": "BITBUCKET", "location": "https://bitbucket.org/ws/lib.git", "sourceIdentifier": "lib"}]
+        self.create(cb, "app", secondarySources=secondary)
+        project = cb.batch_get_projects(names=["app"])["projects"][0]
+        self.assertEqual(project["secondarySources"], secondary)
+        self.assertNotIn("webhook", project)
+        cb.create_webhook(projectName="app")
+        self.assertIn("payloadUrl", cb.batch_get_projects(names=["app"])["projects"][0]["webhook"])
+        with self.assertRaises(botocore.exceptions.ClientError) as ctx:
+            cb.create_webhook(projectName="missing")
+        self.assert_aws_error(ctx, "ResourceNotFoundException")

@@ -185,17 +185,24 @@ class ExecutionsTest(EmulatorTestCase):
                          [(second, "InProgress"), (first, "Superseded")])
 
     def test_queued_mode_runs_one_after_the_other(self) -> None:
+        # Each run takes `run` seconds; each look is taken halfway through a run, so a
+        # busy machine may delay it by up to run / 2 without changing what it sees.
+        run = 6.0
         self.v2("q", "QUEUED")
-        first = self.seed("q", 0.5)
-        second = self.seed("q", 0.5)
+        first = self.seed("q", run)
+        second = self.seed("q", run)
         kept = {e["pipelineExecutionId"]: e for e in self.kept("q")}
-        self.assertEqual(self.statuses("q"), ["InProgress", "InProgress"])
-        self.assertAlmostEqual(kept[second]["runStartTime"], kept[first]["startTime"] + 0.5, places=3)
+        start = kept[first]["startTime"]
+        self.assertAlmostEqual(kept[second]["runStartTime"], start + run, places=3)
         self.assertEqual(kept[second]["executionMode"], "QUEUED")
-        time.sleep(0.6)
-        self.assertEqual(self.statuses("q"), ["InProgress", "Succeeded"])
-        time.sleep(0.5)
-        self.assertEqual(self.statuses("q"), ["Succeeded", "Succeeded"])
+
+        def look_at(offset: float) -> list[str]:
+            time.sleep(max(0.0, start + offset - time.time()))
+            return self.statuses("q")
+
+        self.assertEqual(look_at(run / 2), ["InProgress", "InProgress"])
+        self.assertEqual(look_at(run * 1.5), ["InProgress", "Succeeded"])
+        self.assertEqual(look_at(run * 2 + 0.1), ["Succeeded", "Succeeded"])
 
     def test_parallel_mode_is_independent(self) -> None:
         self.v2("par", "PARALLEL")

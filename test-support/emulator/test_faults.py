@@ -14,7 +14,7 @@ import urllib.parse
 import botocore.exceptions
 from botocore.config import Config
 
-from testkit import ACCOUNT, REGION, EmulatorTestCase, http_json
+from testkit import ACCOUNT, REGION, EmulatorTestCase, auth_header, http_json
 
 
 class FaultsTest(EmulatorTestCase):
@@ -102,6 +102,34 @@ class FaultsTest(EmulatorTestCase):
         started = time.time()
         cp.get_pipeline(name="p1")
         self.assertGreaterEqual(time.time() - started, 0.3)
+
+    def test_fault_trickle_sends_the_head_then_one_byte_at_a_time(self) -> None:
+        self.create()
+        self.set_config({"faults": [{"action": "GetPipeline", "kind": "trickle", "intervalMs": 150, "count": 1}]})
+        conn = self.connection()
+        conn.request("POST", "/", body=json.dumps({"name": "p1"}), headers={
+            "X-Amz-Target": "CodePipeline_20150709.GetPipeline",
+            "Content-Type": "application/x-amz-json-1.1",
+            "Authorization": auth_header(REGION, "codepipeline"),
+        })
+        started = time.time()
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        length = int(resp.getheader("Content-Length") or 0)
+        self.assertGreater(length, 100)
+        # The head came at once; the body comes a byte every 150 ms.
+        first = resp.read(3)
+        self.assertEqual(first, b'{"p')
+        self.assertGreaterEqual(time.time() - started, 0.4)
+        self.assertLess(time.time() - started, 4.0)
+        conn.close()  # the client gives up; the emulator stops writing
+        self.assertEqual([(c["fault"], c["status"], c["processed"]) for c in self.calls(action="GetPipeline")],
+                         [("trickle", 200, True)])
+        # The next call is answered whole, and the server is healthy.
+        self.assertEqual(self.client("codepipeline").get_pipeline(name="p1")["pipeline"]["name"], "p1")
+        status, _ = http_json(self.url + "/_emulator/config", "POST",
+                              {"faults": [{"kind": "trickle", "intervalMs": 0}]})
+        self.assertEqual(status, 400)
 
     def test_fault_throttle_every_after(self) -> None:
         self.create()

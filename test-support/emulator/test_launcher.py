@@ -45,10 +45,10 @@ class CommandLineTest(unittest.TestCase):
             f"p = subprocess.Popen([sys.executable, {LAUNCHER!r}, '--port', '0'], stdout=subprocess.PIPE,\n"
             "                     stderr=subprocess.PIPE, cwd='/')\n"
             "line = p.stdout.readline().decode().strip()\n"
-            "p.terminate(); p.wait(10)\n"
+            "p.terminate(); p.wait(60)\n"
             "print(line, p.returncode, repr(p.stderr.read().decode()), flush=True)\n"
         )
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60, check=True)
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=150, check=True)
         line, rc, err = out.stdout.decode().strip().rsplit(" ", 2)
         self.assertTrue(line.startswith("EMULATOR_READY http://127.0.0.1:"), out.stdout)
         self.assertEqual((rc, err), ("0", "''"))
@@ -86,7 +86,7 @@ class CommandLineTest(unittest.TestCase):
             "                     stderr=subprocess.DEVNULL)\n"
             "print(p.pid, p.stdout.readline().decode().strip(), flush=True)\n"
         )
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60, check=True)
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=150, check=True)
         pid_text, ready = out.stdout.decode().split(" ", 1)
         self.assertTrue(ready.startswith("EMULATOR_READY "))
         pid = int(pid_text)

@@ -47,7 +47,7 @@ import secrets
 import time
 from typing import Any
 
-from app import AwsRequest, Resp, aws_error, decode_token, encode_token, json_resp, partition_of
+from common import AwsRequest, Resp, aws_error, decode_token, encode_token, json_resp, partition_of
 
 NAME_RE = re.compile(r"^[A-Za-z0-9.@\-_]{1,100}$")
 AUTH_TYPES = ("GITHUB_HMAC", "IP", "UNAUTHENTICATED")
@@ -273,7 +273,7 @@ class WebhookService:
     def control_view(self, ctx: Any) -> Resp:
         """Every webhook of an account+region, whether GitHub has its hook, and the GitHub
         hooks left behind by webhooks deleted while registered."""
-        from app import plain_json
+        from common import plain_json
 
         account, region = ctx.q_where()
         with self.emu.lock:

@@ -8,7 +8,8 @@ import { describeStore, type StoreContext } from '../descriptor.js'
 import { createCodeBuildApi, type CodeBuildApi } from './api.js'
 import { applyDisconnect, applyImport } from './apply.js'
 import { planCredential } from './plan.js'
-import { codebuildLines, codebuildSection } from './render.js'
+import { scanProjects, type ProjectTarget, type ProjectUse } from './projects.js'
+import { codebuildLines, codebuildSection, projectsSection } from './render.js'
 import {
   CODEBUILD_INPUTS,
   type CodeBuildInputs,
@@ -22,6 +23,19 @@ export interface CodeBuildStoreOptions {
   token: SealedToken
   /** Writes the credentials kept in a Secrets Manager secret. */
   secrets: SecretsStore
+}
+
+export interface CodeBuildStore extends Store {
+  /** The projects whose repositories the token must reach, once planned. */
+  targets(): ProjectTarget[]
+  /** Tells `listener` about each region's projects as soon as they are read (the token check starts on them). */
+  onPlanned(listener: (target: ProjectTarget) => void): void
+  /**
+   * Asks `refusals` why the token must not be imported in a region (a
+   * repository its projects build that the token cannot reach; empty when it
+   * may). Read before writing.
+   */
+  refuseWith(refusals: (region: string) => string[]): void
 }
 
 /** A credential kept in a secret shows what happened to that secret. */
@@ -60,13 +74,51 @@ function outputEntry(r: CodeBuildResult) {
   return { region, serverType, authType, arn, status, secretArn, error }
 }
 
-export function codebuildStore(inputs: CodeBuildInputs, options: CodeBuildStoreOptions): Store {
+export function codebuildStore(
+  inputs: CodeBuildInputs,
+  options: CodeBuildStoreOptions
+): CodeBuildStore {
   let plans: CredentialPlan[] = []
   const warnings: string[] = []
+  const targets: ProjectTarget[] = []
+  const uses: ProjectUse[] = []
+  const listeners: ((target: ProjectTarget) => void)[] = []
+  let refusals: ((region: string) => string[]) | undefined
+  /** A planned import into a region whose projects' repositories the token cannot reach is refused. */
+  const refuse = () => {
+    for (const plan of plans) {
+      const reasons = refusals?.(plan.result.region) ?? []
+      if (plan.result.status !== 'planned' || plan.secret || reasons.length === 0) continue
+      plan.result.status = 'failed'
+      plan.result.error = `not imported: the token cannot reach what this region's projects build — ${reasons.join('; ')}`
+    }
+  }
   const results = () => plans.map(throughSecret)
   return {
+    targets: () => targets,
+
+    onPlanned: (listener) => {
+      listeners.push(listener)
+    },
+
+    refuseWith: (reasons) => {
+      refusals = reasons
+    },
+
     async plan() {
       if (inputs.codebuild.mode === 'off') return
+      const scans =
+        inputs.codebuild.mode === 'import'
+          ? inputs.regions.map((region) =>
+              options.limit(async () => {
+                const scan = await scanProjects(region, inputs, options.apiFor(region))
+                for (const target of scan.targets) {
+                  for (const listener of listeners) listener(target)
+                }
+                return scan
+              })
+            )
+          : []
       plans = await Promise.all(
         inputs.regions.map((region) =>
           options.limit(() =>
@@ -74,9 +126,15 @@ export function codebuildStore(inputs: CodeBuildInputs, options: CodeBuildStoreO
           )
         )
       )
+      for (const scan of await Promise.all(scans)) {
+        targets.push(...scan.targets)
+        uses.push(...scan.uses)
+        warnings.push(...scan.warnings)
+      }
     },
 
     async apply() {
+      refuse()
       await Promise.all(
         plans
           .filter((p) => p.result.status === 'planned' && !p.secret)
@@ -92,9 +150,10 @@ export function codebuildStore(inputs: CodeBuildInputs, options: CodeBuildStoreO
 
     report(): Report {
       if (inputs.codebuild.mode === 'off') return emptyReport()
+      refuse()
       const all = results()
       return emptyReport({
-        sections: [codebuildSection(all)],
+        sections: [codebuildSection(all), ...(uses.length > 0 ? [projectsSection(uses)] : [])],
         lines: codebuildLines(all),
         outputs: { 'codebuild-credentials': all.map(outputEntry) },
         // A secret-backed credential's failure is the secret's, listed there.

@@ -5,7 +5,7 @@ import type { SecretResult } from '../secrets-manager/types.js'
 import type { SourceCredential } from './api.js'
 
 /** The inputs the CodeBuild store reads (its descriptor gives it only these). */
-export const CODEBUILD_INPUTS = ['codebuild', 'regions', 'dryRun'] as const
+export const CODEBUILD_INPUTS = ['codebuild', 'regions', 'dryRun', 'githubApiUrl'] as const
 
 export type CodeBuildInputs = Pick<Inputs, (typeof CODEBUILD_INPUTS)[number]>
 

@@ -69,6 +69,12 @@ export interface StageRun {
   inbound: string[]
 }
 
+/** GetPipelineState: the pipeline's current version, and what each stage runs. */
+export interface PipelineState {
+  version: number | undefined
+  stages: StageRun[]
+}
+
 export interface StartRequest {
   sourceRevisions?: SourceRevisionOverride[]
   variables?: { name: string; value: string }[]
@@ -86,7 +92,8 @@ export const LOGICAL_ID_TAG = 'aws:cloudformation:logical-id'
 /** What the rotation needs from CodePipeline in one region. */
 export interface PipelineApi {
   listPipelineNames(): Promise<string[]>
-  getPipeline(name: string): Promise<RawPipeline>
+  /** The pipeline now, or an earlier `version` of it (GetPipeline keeps them). */
+  getPipeline(name: string, version?: number): Promise<RawPipeline>
   updatePipeline(pipeline: JsonObject): Promise<UpdateResult>
   listTags(arn: string): Promise<Record<string, string>>
   /**
@@ -97,8 +104,10 @@ export interface PipelineApi {
   stackOwners(): Promise<Map<string, StackOwner>>
   /** The newest runs (up to 100), newest first. */
   listExecutions(name: string): Promise<Execution[]>
-  /** Each stage's latest run and the runs waiting to enter it. */
-  pipelineState(name: string): Promise<StageRun[]>
+  /** The pipeline's version now, each stage's latest run and the runs waiting to enter it. */
+  pipelineState(name: string): Promise<PipelineState>
+  /** The pipeline version a run ran on (GetPipelineExecution). */
+  runVersion(name: string, id: string): Promise<number | undefined>
   /** The resolved pipeline variables a run used. */
   executionVariables(name: string, id: string): Promise<{ name: string; value: string }[]>
   startExecution(name: string, request: StartRequest): Promise<string | undefined>
@@ -239,9 +248,15 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
       return names
     },
 
-    async getPipeline(name) {
+    async getPipeline(name, version) {
       const io: RawIo = {}
-      await reading().send(new GetPipelineCommand({ name, [RAW_IO]: io } as GetPipelineInput))
+      await reading().send(
+        new GetPipelineCommand({
+          name,
+          ...(version !== undefined && { version }),
+          [RAW_IO]: io
+        } as GetPipelineInput)
+      )
       const raw = JSON.parse(io.received ?? '{}') as JsonObject
       const pipeline = raw['pipeline']
       if (!isObject(pipeline)) throw new Error(`GetPipeline returned no pipeline for '${name}'`)
@@ -324,7 +339,7 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
 
     async pipelineState(name) {
       const output = await states().send(new GetPipelineStateCommand({ name }))
-      return (output.stageStates ?? []).map((stage) => {
+      const stages = (output.stageStates ?? []).map((stage) => {
         const latest = stage.latestExecution
         const inbound = [stage.inboundExecution, ...(stage.inboundExecutions ?? [])]
         return {
@@ -335,6 +350,14 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
           inbound: inbound.flatMap((e) => (e?.pipelineExecutionId ? [e.pipelineExecutionId] : []))
         }
       })
+      return { version: output.pipelineVersion, stages }
+    },
+
+    async runVersion(name, id) {
+      const output = await runs().send(
+        new GetPipelineExecutionCommand({ pipelineName: name, pipelineExecutionId: id })
+      )
+      return output.pipelineExecution?.pipelineVersion
     },
 
     async executionVariables(name, id) {

@@ -11,16 +11,27 @@ import type { SealedToken } from '../../core/sealed-token.js'
 import type { InProgressSettings } from '../../inputs/types.js'
 import type { Execution, PipelineApi } from './api.js'
 import {
+  describeSeconds,
   nextDelay,
   restartRuns,
   runningFor,
   runsInFlight,
   stillStopping,
   stoppedBy,
+  unseenCancelled,
   type Restart
 } from './executions.js'
 import { writeMigration } from './migration/write.js'
-import { PipelineShapeError, executionMode, withGitHubToken } from './pipeline-json.js'
+import {
+  PipelineShapeError,
+  describeChanges,
+  executionMode,
+  findGitHubSourceActions,
+  versionOf,
+  withGitHubToken,
+  type GitHubSourceAction,
+  type JsonObject
+} from './pipeline-json.js'
 import type { Clock, PipelineResult, PipelineTarget } from './types.js'
 
 export interface WriteContext {
@@ -29,31 +40,49 @@ export interface WriteContext {
   limit: Limit
   /** The slots the looks after a write take, so they never hold back a write. */
   followUps: Limit
+  /** The slots the looks right before a write take (then the write takes one of `limit`). */
+  looks: Limit
   token: SealedToken
   inProgress: InProgressSettings
   clock: Clock
   /**
-   * A look of the plan younger than this counts as "right before" the
-   * write; an older one is taken again. A run that starts in between is
-   * stopped by the write and started again by the look after it.
+   * A look (and read) of the plan at most this old counts as "right before"
+   * the write (a pipeline written as soon as it is read); an older one is
+   * taken again: GetPipelineState, and GetPipeline when the plan's copy is
+   * older than `copyFreshMs` or its version moved.
    */
   freshMs: number
+  /** The plan's copy of the pipeline is written only while this young and its version unmoved. */
+  copyFreshMs: number
+  /**
+   * Asks the token check about repositories a pipeline builds since another
+   * change re-pointed it: the failures, [] when the token reaches them.
+   * Absent: such a pipeline is not written.
+   */
+  recheck?: Recheck
 }
+
+/** Asks the token check about a pipeline's (newly built) repositories: the failures. */
+export type Recheck = (target: {
+  region: string
+  name: string
+  actions: GitHubSourceAction[]
+}) => Promise<string[]>
 
 /** How often, and how far apart, to look again at runs AWS is still stopping. */
 const SETTLE_CHECKS = 3
 const SETTLE_DELAY_MS = 2_000
-/** The Date header has whole seconds. */
-const DATE_RESOLUTION_MS = 1_000
 
 export type Step =
   | { kind: 'busy'; busy: Execution[] }
   | {
       kind: 'written'
-      /** The runs in flight when it was written (in-progress: proceed). */
+      /** The runs in flight in the look right before the write. */
       busy: Execution[]
-      /** When the write was being answered, on AWS's clock where it said. */
-      window: { from: number; to: number }
+      /** When that look was made (our clock). */
+      lookedAt: number
+      /** The version the write replaced. */
+      replaced: number | undefined
     }
   | { kind: 'failed' }
 
@@ -86,7 +115,7 @@ export function verifyVersion(
     )
   } else {
     result.status = 'failed'
-    result.error = `the token was written, but the version went from ${before} to ${after} instead of ${before + 1}: another change to this pipeline landed at the same time and may have been overwritten — review the pipeline's history, then re-run`
+    result.error = `the token was written, but the version went from ${before} to ${after} instead of ${before + 1}: another change to this pipeline landed in the instant between our last read and our write and may have been overwritten — review the pipeline's history, then re-run`
   }
 }
 
@@ -100,32 +129,211 @@ function fail(result: PipelineResult, error: string): Step {
   return { kind: 'failed' }
 }
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+const repoKey = (a: GitHubSourceAction) => `${a.owner}/${a.repo}`.toLowerCase()
+
 /**
- * One attempt, inside a slot: look for runs (or take the plan's look, if
- * fresh) and, unless one is in flight (and in-progress is not proceed), write.
+ * The pipeline moved since the plan read it (another change landed): plan
+ * it again on the fresh copy — its GitHub actions, and the token check for
+ * any repository it builds now that the check did not see. Returns the
+ * failure that keeps it unwritten, if any.
+ */
+async function replan(
+  target: PipelineTarget,
+  fresh: { pipeline: JsonObject; arn: string | undefined },
+  ctx: WriteContext
+): Promise<Step | undefined> {
+  const { result } = target
+  if (fresh.arn !== undefined && result.arn !== undefined && fresh.arn !== result.arn) {
+    return fail(
+      result,
+      `not written: GetPipeline answered for ${fresh.arn}, not ${result.arn} as the plan read it — check AWS_ENDPOINT_URL and the regions input`
+    )
+  }
+  const before = versionOf(target.pipeline)
+  const after = versionOf(fresh.pipeline)
+  if (after !== undefined && after === before) {
+    target.pipeline = fresh.pipeline
+    target.readAt = ctx.clock.now()
+    return undefined
+  }
+  const changes = describeChanges(target.pipeline, fresh.pipeline)
+  const moved = `the pipeline changed while the rotation ran (version ${before ?? 'unknown'} → ${after ?? 'unknown'}${changes.length > 0 ? `: ${changes.join(', ')}` : ''})`
+  if (after === undefined) {
+    return fail(result, `not written: ${moved}, and its version cannot be read — re-run`)
+  }
+  let actions: GitHubSourceAction[]
+  try {
+    actions = findGitHubSourceActions(fresh.pipeline)
+  } catch (error) {
+    return fail(result, `not written: ${moved}, and ${messageOf(error)}`)
+  }
+  const known = new Set(target.actions.map(repoKey))
+  const added = actions.filter((a) => !known.has(repoKey(a)))
+  const replanned: PipelineTarget = { ...target, pipeline: fresh.pipeline, actions }
+  if (added.length > 0) {
+    const repos = [...new Set(added.map((a) => `${a.owner}/${a.repo}`))].join(', ')
+    const problems = ctx.recheck
+      ? await ctx.recheck({ region: target.region, name: target.name, actions: added })
+      : [`the token check was not asked about ${repos}`]
+    if (problems.length > 0) {
+      return fail(
+        result,
+        `not written: ${moved}; it now builds ${repos}, which the token cannot be shown to reach: ${problems.join('; ')}`
+      )
+    }
+  }
+  target.pipeline = replanned.pipeline
+  target.readAt = ctx.clock.now()
+  target.actions = actions
+  result.versionBefore = after
+  result.githubActions = actions.map((a) => `${a.stage}/${a.action}`)
+  result.repositories = [...new Set(actions.map((a) => `${a.owner}/${a.repo}`))]
+  if (actions.length === 0) {
+    result.status = 'skipped'
+    addNote(result, `not written: ${moved}, and it holds no GitHub (version 1) source action now`)
+    return { kind: 'failed' }
+  }
+  addNote(
+    result,
+    `re-planned: ${moved}; the token was written into the pipeline as it is now, keeping that change`
+  )
+  return undefined
+}
+
+/**
+ * Right before the write: the runs in flight (GetPipelineState, and
+ * ListPipelineExecutions when it shows any) and the pipeline as it is now —
+ * GetPipeline again, beside the look, when the plan's copy is older than a
+ * moment, or after the look when its version moved. Returns the runs in
+ * flight, or the step that ends the attempt.
+ */
+async function lookAndRead(target: PipelineTarget, ctx: WriteContext): Promise<Execution[] | Step> {
+  const { result } = target
+  const copyFresh =
+    target.readAt !== undefined && ctx.clock.now() - target.readAt <= ctx.copyFreshMs
+  const state = ctx.api.pipelineState(target.name)
+  state.catch(() => undefined)
+  let reread = copyFresh ? undefined : ctx.api.getPipeline(target.name)
+  reread?.catch(() => undefined)
+  const looked = await state.then(
+    (s) => s,
+    () => undefined
+  )
+  const mode = executionMode(target.pipeline)
+  if (!looked && mode !== 'PARALLEL') {
+    try {
+      await runsInFlight(ctx.api, target.name, mode, state)
+    } catch (error) {
+      return fail(result, messageOf(error))
+    }
+  }
+  const version = looked?.version
+  if (!reread && version !== versionOf(target.pipeline)) reread = ctx.api.getPipeline(target.name)
+  if (reread) {
+    let fresh
+    try {
+      fresh = await reread
+    } catch (error) {
+      return fail(
+        result,
+        `not written: the pipeline could not be read again right before the write: ${describeAwsError(error, 'codepipeline:GetPipeline')}`
+      )
+    }
+    const stop = await replan(target, fresh, ctx)
+    if (stop) return stop
+  }
+  try {
+    return await runsInFlight(ctx.api, target.name, executionMode(target.pipeline), state)
+  } catch (error) {
+    return fail(result, messageOf(error))
+  }
+}
+
+/**
+ * Another write landed in the instant between our last look and our write
+ * (the version went up by two): ours replaced it. GetPipeline keeps every
+ * version, so that one is read back and written again with the token —
+ * unless yet another write has landed since, which would then be undone:
+ * then it stays failed, as verifyVersion said.
+ */
+async function restoreOverwritten(
+  target: PipelineTarget,
+  ctx: WriteContext,
+  ours: number
+): Promise<void> {
+  const { result } = target
+  const theirs = ours - 1
+  try {
+    const [state, overwritten] = await Promise.all([
+      ctx.api.pipelineState(target.name),
+      ctx.api.getPipeline(target.name, theirs)
+    ])
+    if (state.version !== ours) return
+    const changes = describeChanges(target.pipeline, overwritten.pipeline)
+    const { version } = await ctx.api.updatePipeline(
+      withGitHubToken({ ...overwritten.pipeline, version: ours }, ctx.token.reveal())
+    )
+    if (version !== ours + 1) return
+    const known = new Set(target.actions.map(repoKey))
+    target.pipeline = { ...overwritten.pipeline, version: ours }
+    target.actions = findGitHubSourceActions(overwritten.pipeline)
+    result.versionAfter = version
+    const added = target.actions.filter((a) => !known.has(repoKey(a)))
+    const problems =
+      added.length === 0
+        ? []
+        : ctx.recheck
+          ? await ctx.recheck({ region: target.region, name: target.name, actions: added })
+          : ['the token check was not asked about them']
+    if (problems.length > 0) {
+      result.error = `another change (version ${theirs}) landed in the instant between our last read and our write; it was written again with the token (version ${version}) so it is kept, but it builds ${added.map((a) => `${a.owner}/${a.repo}`).join(', ')}, which the token cannot be shown to reach: ${problems.join('; ')}`
+      return
+    }
+    result.status = 'updated'
+    delete result.error
+    addNote(
+      result,
+      `another change (version ${theirs}${changes.length > 0 ? `: ${changes.join(', ')}` : ''}) landed in the instant between our last read and our write, which replaced it: it was written again with the token (version ${version}), so it is kept`
+    )
+  } catch (error) {
+    result.error = `${result.error ?? ''} (restoring version ${theirs} failed: ${messageOf(error)})`
+  }
+}
+
+/**
+ * One attempt, inside a slot: look for runs and read the pipeline again
+ * (or take the plan's, if just made) and, unless a run is in flight (and
+ * in-progress is not proceed), write the token into that copy.
  */
 export async function attempt(
   target: PipelineTarget,
   ctx: WriteContext,
-  reusePlanCheck: boolean
+  reusePlanCheck: boolean,
+  /** A look (and read) made just before the slot was taken, outside it. */
+  ahead?: { busy: Execution[]; at: number }
 ): Promise<Step> {
   const { result } = target
   let busy: Execution[]
   const planned = target.runsSeen
-  if (reusePlanCheck && planned && ctx.clock.now() - planned.at <= ctx.freshMs) {
+  let lookedAt = ctx.clock.now()
+  if (reusePlanCheck && planned && lookedAt - planned.at <= ctx.freshMs) {
     busy = planned.runs
+  } else if (ahead && lookedAt - ahead.at <= ctx.freshMs) {
+    busy = ahead.busy
+    lookedAt = ahead.at
   } else {
-    try {
-      busy = await runsInFlight(ctx.api, target.name, executionMode(target.pipeline))
-    } catch (error) {
-      return fail(result, error instanceof Error ? error.message : String(error))
-    }
+    const looked = await lookAndRead(target, ctx)
+    if (!Array.isArray(looked)) return looked
+    busy = looked
   }
   if (busy.length > 0 && ctx.inProgress.mode !== 'proceed') return { kind: 'busy', busy }
   // connection-arn: the action moves to the connection instead (issue 19).
   if (target.migration) {
-    const window = await writeMigration(target, target.migration, ctx.api, ctx.clock)
-    return window ? { kind: 'written', busy, window } : { kind: 'failed' }
+    const replacing = result.versionBefore
+    const written = await writeMigration(target, target.migration, ctx.api, ctx.clock)
+    return written ? { kind: 'written', busy, lookedAt, replaced: replacing } : { kind: 'failed' }
   }
 
   let body
@@ -134,32 +342,67 @@ export async function attempt(
   } catch (error) {
     return fail(result, error instanceof PipelineShapeError ? error.message : String(error))
   }
-  const sent = ctx.clock.now()
+  const replaced = result.versionBefore
   try {
     const update = await ctx.api.updatePipeline(body)
-    const took = ctx.clock.now() - sent
     verifyVersion(result, update.version, update.attempts)
-    const to = update.answeredAt
-      ? update.answeredAt.getTime() + DATE_RESOLUTION_MS
-      : ctx.clock.now()
-    return { kind: 'written', busy, window: { from: to - took - DATE_RESOLUTION_MS, to } }
+    if (result.status === 'failed' && replaced !== undefined && update.version === replaced + 2) {
+      await restoreOverwritten(target, ctx, update.version)
+    }
+    return {
+      kind: 'written',
+      busy,
+      lookedAt: planned && busy === planned.runs ? planned.at : lookedAt,
+      replaced
+    }
   } catch (error) {
     return fail(result, describeAwsError(error, 'codepipeline:UpdatePipeline'))
   }
 }
 
-/** After the write: which runs it stopped (waiting a little for AWS to mark them). */
+interface Stopped {
+  /** Runs the write stopped: started again. */
+  ours: Execution[]
+  /** Why some Cancelled runs are not started again, if any. */
+  note?: string
+}
+
+/**
+ * After the write: which runs it stopped (waiting a little for AWS to mark
+ * them). A run in the look right before the write and Cancelled now is
+ * ours. So is one started between that look and the write — it ran on the
+ * very version the write replaced, and nothing else wrote the pipeline
+ * (the version moved by exactly one): only UpdatePipeline cancels, and
+ * every run in flight at another actor's update ran on an older version.
+ */
 async function runsStopped(
   target: PipelineTarget,
   ctx: WriteContext,
   step: Extract<Step, { kind: 'written' }>
-): Promise<Execution[]> {
+): Promise<Stopped> {
   let after = await ctx.api.listExecutions(target.name)
   for (let i = 0; i < SETTLE_CHECKS && stillStopping(step.busy, after).length > 0; i++) {
     await ctx.clock.sleep(SETTLE_DELAY_MS)
     after = await ctx.api.listExecutions(target.name)
   }
-  return stoppedBy(after, step.window, step.busy)
+  const { result } = target
+  const seen = stoppedBy(after, step.busy)
+  const alone =
+    result.status === 'updated' &&
+    step.replaced !== undefined &&
+    result.versionAfter === step.replaced + 1
+  if (!alone) {
+    if (seen.length === 0) return { ours: [] }
+    return {
+      ours: [],
+      note: `${seen.map((e) => e.id).join(', ')} ended Cancelled, but another change landed at the same time as the write, so whether the write stopped it is not known: it was not started again — start it by hand if it should run`
+    }
+  }
+  const raced: Execution[] = []
+  for (const run of unseenCancelled(after, step.busy, step.lookedAt)) {
+    if ((await ctx.api.runVersion(target.name, run.id)) === step.replaced) raced.push(run)
+  }
+  return { ours: [...seen, ...raced] }
 }
 
 /** Outside the write's slot: the runs the write stopped, started again. */
@@ -169,7 +412,7 @@ async function followUp(
   step: Extract<Step, { kind: 'written' }>
 ): Promise<Restart[] | undefined> {
   return ctx.followUps(async () => {
-    let stopped: Execution[]
+    let stopped: Stopped
     try {
       stopped = await runsStopped(target, ctx, step)
     } catch (error) {
@@ -179,7 +422,10 @@ async function followUp(
       )
       return undefined
     }
-    return stopped.length > 0 ? restartRuns(ctx.api, target.name, target.pipeline, stopped) : []
+    if (stopped.note) addNote(target.result, stopped.note)
+    return stopped.ours.length > 0
+      ? restartRuns(ctx.api, target.name, target.pipeline, stopped.ours)
+      : []
   })
 }
 
@@ -196,17 +442,35 @@ function describeBusy(runs: Execution[], now: number): string {
     .join(', ')
 }
 
+async function lookThenWrite(
+  target: PipelineTarget,
+  ctx: WriteContext,
+  first: boolean
+): Promise<Step> {
+  const planned = target.runsSeen
+  if (first && planned && ctx.clock.now() - planned.at <= ctx.freshMs) {
+    return ctx.limit(() => attempt(target, ctx, true))
+  }
+  const at = ctx.clock.now()
+  const looked = await ctx.looks(() => lookAndRead(target, ctx))
+  if (!Array.isArray(looked)) return looked
+  if (looked.length > 0 && ctx.inProgress.mode !== 'proceed') return { kind: 'busy', busy: looked }
+  return ctx.limit(() => attempt(target, ctx, false, { busy: looked, at }))
+}
+
 /** Writes one target, around its runs in flight as `in-progress` says. */
 export async function rotateTarget(target: PipelineTarget, ctx: WriteContext): Promise<void> {
   const { result } = target
-  const { mode, timeoutMinutes } = ctx.inProgress
-  const timeoutMs = timeoutMinutes * 60_000
+  const { mode, timeoutSeconds } = ctx.inProgress
+  const timeoutMs = timeoutSeconds * 1000
   let busySince: number | undefined
   let firstBusy: Execution[] = []
   let step: Step | undefined
   for (let n = 0; ; n++) {
-    // The look and the write share one slot; the waits between hold none.
-    step ??= await ctx.limit(() => attempt(target, ctx, n === 0))
+    // The look is made in a slot of its own, right before the write's slot
+    // is taken (a look that waited too long for it is made again inside it),
+    // so a write slot holds one round trip; the waits between hold none.
+    step ??= await lookThenWrite(target, ctx, n === 0)
     if (step.kind === 'failed') return
     if (step.kind === 'written') {
       const written = step
@@ -242,10 +506,10 @@ export async function rotateTarget(target: PipelineTarget, ctx: WriteContext): P
       result.error =
         timeoutMs === 0
           ? `not written: ${describeBusy(step.busy, now)} is in flight and in-progress-timeout is 0 — re-run once it ends, or use in-progress: proceed to stop it and start it again`
-          : `not written: ${describeBusy(step.busy, now)} was still in flight after ${timeoutMinutes} min (in-progress-timeout) — re-run once it ends, raise in-progress-timeout, or use in-progress: proceed`
+          : `not written: ${describeBusy(step.busy, now)} was still in flight after ${describeSeconds(timeoutSeconds)} (in-progress-timeout) — re-run once it ends, raise in-progress-timeout, or use in-progress: proceed`
       return
     }
-    await ctx.clock.sleep(Math.min(nextDelay(n), timeoutMs - waited))
+    await ctx.clock.sleep(Math.min(nextDelay(n, Math.random, timeoutMs), timeoutMs - waited))
     step = undefined
   }
 }

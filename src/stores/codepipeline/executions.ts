@@ -21,7 +21,7 @@
  * UpdatePipeline answered.
  */
 import { describeAwsError, errorName } from '../../aws/errors.js'
-import type { Execution, PipelineApi, StageRun, StartRequest } from './api.js'
+import type { Execution, PipelineApi, PipelineState, StageRun, StartRequest } from './api.js'
 import { pipelineType, sourceActions, type JsonObject } from './pipeline-json.js'
 
 const IN_FLIGHT = new Set(['InProgress', 'Stopping'])
@@ -45,16 +45,16 @@ export async function runsInFlight(
   name: string,
   mode: string,
   /** The GetPipelineState already asked for (beside the plan's GetPipeline). */
-  state?: Promise<StageRun[]>
+  state?: Promise<PipelineState>
 ): Promise<Execution[]> {
   if (mode !== 'PARALLEL') {
-    let stages
+    let answer
     try {
-      stages = await (state ?? api.pipelineState(name))
+      answer = await (state ?? api.pipelineState(name))
     } catch (error) {
       throw new LookFailed('codepipeline:GetPipelineState', error)
     }
-    if (!stateShowsRuns(stages)) return []
+    if (!stateShowsRuns(answer.stages)) return []
   }
   try {
     return inFlight(await api.listExecutions(name))
@@ -74,32 +74,49 @@ class LookFailed extends Error {
   }
 }
 
-/** How far AWS's clock may be from the one that timed the write. */
-const CLOCK_SLACK_MS = 2_000
-
 /**
- * The runs a write stopped: Cancelled — which only an UpdatePipeline does
- * ("Cancelled: The pipeline's definition was updated before the pipeline
- * execution could be completed") — at the time the write was being answered.
- * `window` is from just before the request to the answer's Date header (AWS's
- * clock), widened by a little slack; an older cancellation is not this run's.
+ * The runs a write stopped, by proof rather than by time: a run that was
+ * InProgress in the look made right before the write (a Stopping one is
+ * someone else's stop) and is Cancelled after it — only UpdatePipeline
+ * cancels ("Cancelled: The pipeline's definition was updated before the
+ * pipeline execution could be completed"; a StopPipelineExecution ends it
+ * Stopped). A run Cancelled at any other time, or Stopped, is not ours.
  */
 export function stoppedBy(
   after: Execution[],
-  window: { from: number; to: number },
-  /** Runs known to be in flight when the write was sent: Cancelled since, whenever AWS stamped it. */
-  inFlightBefore: Execution[] = []
+  /** The runs in flight in the look right before the write. */
+  inFlightBefore: Execution[]
 ): Execution[] {
-  const known = new Set(inFlightBefore.map((e) => e.id))
-  return after.filter((e) => {
-    if (e.status !== 'Cancelled') return false
-    if (known.has(e.id)) return true
-    const at = e.lastUpdateTime?.getTime()
-    return (
-      at !== undefined && at >= window.from - CLOCK_SLACK_MS && at <= window.to + CLOCK_SLACK_MS
-    )
-  })
+  const seen = new Set(inFlightBefore.filter((e) => e.status === 'InProgress').map((e) => e.id))
+  return after.filter((e) => e.status === 'Cancelled' && seen.has(e.id))
 }
+
+/**
+ * Cancelled runs the look before the write did not see (started in between),
+ * newest first, at most `max`: candidates only. Each is ours only if it ran
+ * on the very version the write replaced (see apply.ts).
+ */
+export function unseenCancelled(
+  after: Execution[],
+  inFlightBefore: Execution[],
+  lookedAt: number,
+  max = 5
+): Execution[] {
+  const seen = new Set(inFlightBefore.map((e) => e.id))
+  return after
+    .filter(
+      (e) =>
+        e.status === 'Cancelled' &&
+        !seen.has(e.id) &&
+        // Started after the look (AWS's clock may be a little off ours):
+        // a run already in flight at the look would have been seen.
+        (e.startTime?.getTime() ?? 0) >= lookedAt - CLOCK_SLACK_MS
+    )
+    .slice(0, max)
+}
+
+/** How far AWS's clock may be from ours. */
+const CLOCK_SLACK_MS = 5_000
 
 /** Runs in flight before the write that AWS has not marked stopped yet. */
 export function stillStopping(before: Execution[], after: Execution[]): Execution[] {
@@ -142,13 +159,26 @@ export interface Restart {
 // action type without revision overrides, a variable the pipeline lacks).
 const OVERRIDE_REFUSED = new Set(['ValidationException', 'InvalidParameterException'])
 
+const HAND_START = 'start the pipeline by hand (Release change) to run it again'
+
+function declaresVariables(pipeline: JsonObject): boolean {
+  const variables = pipeline['variables']
+  return Array.isArray(variables) && variables.length > 0
+}
+
+const named = (variables: { name: string; value: string }[]) =>
+  variables.map((v) => `${v.name}=${JSON.stringify(v.value)}`).join(', ')
+
 /**
  * Starts the stopped runs again, oldest first. A V2 pipeline runs each one
  * again with the same source revisions and variables (StartPipelineExecution
  * `sourceRevisions` and `variables`, V2 only), so what was being deployed is
- * deployed; if AWS refuses the overrides, the run starts on the latest
- * revisions instead, and the report says so. A V1 pipeline has neither
- * option: one run starts on the latest revisions.
+ * deployed. If AWS refuses the revisions, the run starts on the latest
+ * revisions with the same variables, and the report says so; a run whose
+ * variables cannot be kept (refused, or not readable) is not started with
+ * other values: it is reported stopped, naming the variables to start it
+ * with. A V1 pipeline has neither option: one run starts on the latest
+ * revisions.
  */
 export async function restartRuns(
   api: PipelineApi,
@@ -159,55 +189,92 @@ export async function restartRuns(
   const ordered = [...stopped].sort(
     (a, b) => (a.startTime?.getTime() ?? 0) - (b.startTime?.getTime() ?? 0)
   )
+  const ids = ordered.map((e) => e.id)
   if (pipelineType(pipeline) !== 'V2') {
-    return [
-      await startOnce(
-        api,
-        name,
-        {},
-        ordered.map((e) => e.id),
-        'latest'
-      )
-    ]
+    try {
+      return [{ stopped: ids, started: await api.startExecution(name, {}), revisions: 'latest' }]
+    } catch (error) {
+      return [{ stopped: ids, revisions: 'latest', error: startFailed(error) }]
+    }
   }
   const restarts: Restart[] = []
-  for (const run of ordered) {
-    const request: StartRequest = {}
-    const sourceRevisions = revisionOverrides(pipeline, run)
-    if (sourceRevisions.length > 0) request.sourceRevisions = sourceRevisions
-    try {
-      const variables = (await api.executionVariables(name, run.id)).filter((v) => v.value !== '')
-      if (variables.length > 0) request.variables = variables
-    } catch {
-      // Without its variables the run still starts with the pipeline's defaults.
-    }
-    restarts.push(await startOnce(api, name, request, [run.id], 'same'))
-  }
+  for (const run of ordered) restarts.push(await restartOne(api, name, pipeline, run))
   return restarts
 }
 
-async function startOnce(
+function startFailed(error: unknown): string {
+  return `${describeAwsError(error, 'codepipeline:StartPipelineExecution')} — ${HAND_START}`
+}
+
+async function restartOne(
+  api: PipelineApi,
+  name: string,
+  pipeline: JsonObject,
+  run: Execution
+): Promise<Restart> {
+  const stopped = [run.id]
+  const request: StartRequest = {}
+  const sourceRevisions = revisionOverrides(pipeline, run)
+  if (sourceRevisions.length > 0) request.sourceRevisions = sourceRevisions
+  let variables: { name: string; value: string }[]
+  try {
+    variables = (await api.executionVariables(name, run.id)).filter((v) => v.value !== '')
+  } catch (error) {
+    if (declaresVariables(pipeline)) {
+      return {
+        stopped,
+        revisions: 'same',
+        error: `not started again: its variables could not be read (${describeAwsError(error, 'codepipeline:GetPipelineExecution')}), and a run with other values is not what was stopped — look them up in the pipeline's history of ${run.id}, then ${HAND_START} with them`
+      }
+    }
+    variables = []
+  }
+  if (variables.length > 0) request.variables = variables
+  try {
+    return { stopped, started: await api.startExecution(name, request), revisions: 'same' }
+  } catch (error) {
+    if (!OVERRIDE_REFUSED.has(errorName(error))) {
+      return { stopped, revisions: 'same', error: startFailed(error) }
+    }
+    return retryWithout(api, name, request, stopped, error)
+  }
+}
+
+/**
+ * AWS refused the overrides: drop only the source revisions (never the
+ * variables) and try once more; if the variables themselves are what it
+ * refuses, the run is not started with other values.
+ */
+async function retryWithout(
   api: PipelineApi,
   name: string,
   request: StartRequest,
   stopped: string[],
-  revisions: Restart['revisions']
+  refusal: unknown
 ): Promise<Restart> {
-  try {
-    return { stopped, started: await api.startExecution(name, request), revisions }
-  } catch (error) {
-    if (revisions === 'same' && OVERRIDE_REFUSED.has(errorName(error))) {
-      const retry = await startOnce(api, name, {}, stopped, 'latest')
+  let refused = describeAwsError(refusal, 'codepipeline:StartPipelineExecution')
+  if (request.sourceRevisions) {
+    const retry: StartRequest = request.variables ? { variables: request.variables } : {}
+    try {
       return {
-        ...retry,
-        note: `AWS refused to run the same revisions again (${describeAwsError(error, 'codepipeline:StartPipelineExecution')}), so it runs the latest`
+        stopped,
+        started: await api.startExecution(name, retry),
+        revisions: 'latest',
+        note: `AWS refused to run the same revisions again (${refused}), so it runs the latest${request.variables ? ', with the same variables' : ''}`
       }
+    } catch (error) {
+      if (!request.variables || !OVERRIDE_REFUSED.has(errorName(error))) {
+        return { stopped, revisions: 'latest', error: startFailed(error) }
+      }
+      refused = describeAwsError(error, 'codepipeline:StartPipelineExecution')
     }
-    return {
-      stopped,
-      revisions,
-      error: `${describeAwsError(error, 'codepipeline:StartPipelineExecution')} — start the pipeline by hand (Release change) to run it again`
-    }
+  }
+  const variables = request.variables
+  if (!variables) return { stopped, revisions: 'same', error: startFailed(refusal) }
+  return {
+    stopped,
+    revisions: 'same',
+    error: `not started again: AWS refused its variables (${refused}), and a run with other values is not what was stopped — ${HAND_START} with ${named(variables)}`
   }
 }
 
@@ -220,8 +287,22 @@ export function runningFor(run: Execution, now: number): string {
   return minutes < 120 ? `for ${minutes} min` : `for ${Math.round(minutes / 60)} h`
 }
 
-/** The next wait between checks of a busy pipeline: 5 s, growing to 60 s, with jitter. */
-export function nextDelay(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(60_000, 5_000 * 1.5 ** attempt)
+/** A wait in words: "90 s", "2 min". */
+export function describeSeconds(seconds: number): string {
+  return seconds % 60 === 0 && seconds > 0 ? `${seconds / 60} min` : `${seconds} s`
+}
+
+/**
+ * The next wait between checks of a busy pipeline: 5 s, growing to 60 s,
+ * with jitter — and never more than a tenth of the time it may wait (at
+ * least 1 s), so a short in-progress-timeout looks often enough to write
+ * soon after a run ends.
+ */
+export function nextDelay(
+  attempt: number,
+  random: () => number = Math.random,
+  timeoutMs = Infinity
+): number {
+  const base = Math.min(60_000, 5_000 * 1.5 ** attempt, Math.max(1_000, timeoutMs / 10))
   return Math.round(base * (0.8 + 0.4 * random()))
 }

@@ -127,3 +127,66 @@ export function sourceActions(pipeline: JsonObject): { name: string; provider: s
   }
   return found
 }
+
+/** Two JSON values, compared member by member (the order of an object's keys does not count). */
+function sameJson(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((item, i) => sameJson(item, b[i]))
+  }
+  if (isObject(a) && isObject(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+    return [...keys].every((key) => sameJson(a[key], b[key]))
+  }
+  return false
+}
+
+function named(items: JsonObject[]): Map<string, JsonObject> {
+  return new Map(items.map((item) => [str(item['name']), item]))
+}
+
+const MAX_CHANGES = 8
+
+/**
+ * What another change moved between two reads of a pipeline, in words: the
+ * stages and actions added, removed or changed, and the other settings
+ * changed (`version` aside). Names only, never values; at most a few.
+ */
+export function describeChanges(before: JsonObject, after: JsonObject): string[] {
+  const changes: string[] = []
+  const stagesBefore = named(objects(before['stages']))
+  const stagesAfter = named(objects(after['stages']))
+  for (const [name, stage] of stagesAfter) {
+    const old = stagesBefore.get(name)
+    if (!old) {
+      changes.push(`stage '${name}' added`)
+      continue
+    }
+    const actionsBefore = named(objects(old['actions']))
+    const actionsAfter = named(objects(stage['actions']))
+    for (const [action, value] of actionsAfter) {
+      const was = actionsBefore.get(action)
+      if (!was) changes.push(`action '${name}/${action}' added`)
+      else if (!sameJson(was, value)) changes.push(`action '${name}/${action}' changed`)
+    }
+    for (const action of actionsBefore.keys()) {
+      if (!actionsAfter.has(action)) changes.push(`action '${name}/${action}' removed`)
+    }
+    const rest = (s: JsonObject) => ({ ...s, actions: null })
+    if (!sameJson(rest(old), rest(stage))) changes.push(`stage '${name}' settings changed`)
+  }
+  for (const name of stagesBefore.keys()) {
+    if (!stagesAfter.has(name)) changes.push(`stage '${name}' removed`)
+  }
+  const order = (p: JsonObject) => [...named(objects(p['stages'])).keys()].join('\u0000')
+  if (changes.length === 0 && order(before) !== order(after)) changes.push('stages reordered')
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)])
+  for (const key of [...keys].sort()) {
+    if (key === 'stages' || key === 'version') continue
+    if (!sameJson(before[key], after[key])) changes.push(`${key} changed`)
+  }
+  if (changes.length > MAX_CHANGES) {
+    return [...changes.slice(0, MAX_CHANGES), `${changes.length - MAX_CHANGES} more`]
+  }
+  return changes
+}

@@ -3,8 +3,8 @@
  * what each holds, whether it may be written (account, partition, shape),
  * who owns it (CloudFormation) and which runs are in flight.
  */
-import picomatch from 'picomatch'
 import { describeAwsError, isNotFound } from '../../aws/errors.js'
+import { globMatches } from '../../core/glob.js'
 import type { Limit } from '../../core/limit.js'
 import { byText } from '../../core/order.js'
 import { partitionOf, splitArn } from '../../inputs/arn.js'
@@ -14,7 +14,7 @@ import {
   LOGICAL_ID_TAG,
   type PipelineApi,
   type StackOwner,
-  type StageRun
+  type PipelineState
 } from './api.js'
 import { runsInFlight } from './executions.js'
 import {
@@ -71,9 +71,9 @@ export function selectCandidates(
   }
   for (const s of selectors) {
     if (s.kind !== 'glob') continue
-    const matches = picomatch(s.pattern, { dot: true })
     for (const name of listed ?? []) {
-      if (matches(name) && !byName.has(name)) byName.set(name, { name, explicit: false })
+      if (globMatches(s.pattern, name) && !byName.has(name))
+        byName.set(name, { name, explicit: false })
     }
   }
   return [...byName.values()].sort((a, b) => byText(a.name, b.name))
@@ -121,7 +121,7 @@ function checkArn(
 async function lookForRuns(
   api: PipelineApi,
   target: PipelineTarget,
-  state: Promise<StageRun[]>,
+  state: Promise<PipelineState>,
   now: () => number
 ): Promise<void> {
   try {
@@ -140,7 +140,7 @@ interface Planned {
   target?: PipelineTarget
   missing?: boolean
   /** The target's GetPipelineState, in flight (see lookForRuns). */
-  state?: Promise<StageRun[]>
+  state?: Promise<PipelineState>
 }
 
 async function planOne(region: string, candidate: Candidate, api: PipelineApi): Promise<Planned> {
@@ -255,8 +255,7 @@ export async function planRegionPipelines(
       }
     }
     for (const glob of globs) {
-      const matcher = picomatch(glob.pattern, { dot: true })
-      if (listed && !listed.some((name) => matcher(name))) {
+      if (listed && !listed.some((name) => globMatches(glob.pattern, name))) {
         plan.warnings.push(`pipelines: '${glob.entry}' matched no pipeline in ${region}`)
       }
     }
@@ -277,6 +276,7 @@ export async function planRegionPipelines(
       // whichever API AWS slowed down last.
       const outcome = await limit(() => planOne(region, candidate, api))
       const { target } = outcome
+      if (target) target.readAt = hooks.now()
       if (target && outcome.state) await lookForRuns(api, target, outcome.state, hooks.now)
       if (target && target.result.status === 'planned') await hooks.planned(target)
       if (outcome.missing) plan.missing.push({ name: candidate.name, result: outcome.result })

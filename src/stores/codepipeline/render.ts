@@ -1,8 +1,9 @@
 /** How pipeline results are shown: the summary table and the log lines. */
+import { clip } from '../../core/clip.js'
 import { statusCell, type RegionLine, type Section } from '../../core/report.js'
 import type { PipelineResult, RunsReport } from './types.js'
 
-const short = (id: string | undefined) => (id ? id.slice(0, 8) : '?')
+const short = (id: string | undefined) => (id ? clip(id, 8) : '?')
 
 function restartsText(runs: RunsReport, shorten: (id: string | undefined) => string): string {
   const parts = (runs.restarts ?? []).map((r) => {

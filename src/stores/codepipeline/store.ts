@@ -6,8 +6,8 @@ import { countStatuses, emptyReport, type Report } from '../../core/report.js'
 import type { SealedToken } from '../../core/sealed-token.js'
 import { describeStore } from '../descriptor.js'
 import { createPipelineApi, type PipelineApi } from './api.js'
-import { rotateTarget, type WriteContext } from './apply.js'
-import { runningFor } from './executions.js'
+import { rotateTarget, type Recheck, type WriteContext } from './apply.js'
+import { describeSeconds, runningFor } from './executions.js'
 import { readinessOf, type MigrationServices } from './migration/checks.js'
 import { planMigrations } from './migration/plan.js'
 import { readinessSection } from './migration/render.js'
@@ -38,6 +38,8 @@ export interface PipelineStoreOptions {
   clock?: Clock
   /** See WriteContext.freshMs. */
   freshMs?: number
+  /** See WriteContext.copyFreshMs. */
+  copyFreshMs?: number
   /** The calls of a migration (connection-arn, issue 19). */
   migration?: MigrationServices
 }
@@ -58,6 +60,8 @@ export interface PipelineStore extends Store {
   owned(): OwnedPipeline[]
   /** Tells `listener` about each target as soon as it is planned (the token check starts on it). */
   onPlanned(listener: (target: PipelineTarget) => void): void
+  /** See WriteContext.recheck: the token check, for repositories a moved pipeline builds now. */
+  recheckWith(recheck: Recheck): void
 }
 
 function stackWarning(result: PipelineResult): string {
@@ -71,13 +75,13 @@ function busyNote(inputs: PipelineInputs, target: PipelineTarget, now: number): 
     result.runs = { outcome: 'idle', executions: [] }
     return
   }
-  const { mode, timeoutMinutes } = inputs.inProgress
+  const { mode, timeoutSeconds } = inputs.inProgress
   const described = runs.map((r) => `${r.id} (${r.status} ${runningFor(r, now)})`).join(', ')
   const choices = {
     wait:
-      timeoutMinutes === 0
+      timeoutSeconds === 0
         ? 'wait would fail it at once (in-progress-timeout 0)'
-        : `wait would write it once that ends (up to ${timeoutMinutes} min)`,
+        : `wait would write it once that ends (up to ${describeSeconds(timeoutSeconds)})`,
     skip: 'skip would leave it for a later run',
     proceed: 'proceed would write now, which stops that run, then start it again'
   }
@@ -86,8 +90,13 @@ function busyNote(inputs: PipelineInputs, target: PipelineTarget, now: number): 
   result.note = `${described} in flight: in-progress ${choices[mode]} (this run); ${others.map((m) => choices[m]).join('; ')}`
 }
 
-/** A look of the plan younger than this counts as "right before" the write (see WriteContext.freshMs). */
-const FRESH_MS = 5_000
+/**
+ * A look of the plan younger than this counts as "right before" the write
+ * (see WriteContext.freshMs): a pipeline written as soon as it is read.
+ */
+const FRESH_MS = 1_000
+/** The plan's copy is written without reading it again only while this young (and its version unmoved). */
+const COPY_FRESH_MS = 2_000
 
 export function pipelineStore(
   inputs: PipelineInputs,
@@ -98,14 +107,19 @@ export function pipelineStore(
   // still queued for their reads is written without queueing behind them.
   const writeSlots = createLimit(inputs.maxConcurrency)
   const followUps = createLimit(inputs.maxConcurrency)
+  const looks = createLimit(inputs.maxConcurrency)
+  let recheck: Recheck | undefined
   const contextFor = (region: string): WriteContext => ({
     api: options.apiFor(region),
     limit: writeSlots,
     followUps,
+    looks,
     token: options.token,
     inProgress: inputs.inProgress,
     clock,
-    freshMs: options.freshMs ?? FRESH_MS
+    freshMs: options.freshMs ?? FRESH_MS,
+    copyFreshMs: options.copyFreshMs ?? COPY_FRESH_MS,
+    ...(recheck && { recheck })
   })
   let targets: PipelineTarget[] = []
   let results: PipelineResult[] = []
@@ -177,6 +191,10 @@ export function pipelineStore(
 
     onPlanned: (listener) => {
       listeners.push(listener)
+    },
+
+    recheckWith: (check) => {
+      recheck = check
     },
 
     // With connection-arn no pipeline is rotated: its stack's token source is not followed

@@ -84,6 +84,8 @@ export interface PipelineTarget {
   logicalId?: string
   /** ListTagsForResource was refused: whether a stack owns it is not known. */
   ownerUnknown?: boolean
+  /** When the plan read `pipeline` (absent: its age is not known, so it is read again before a write). */
+  readAt?: number
   /** The runs the plan saw in flight, and when it looked (not the token check). */
   runsSeen?: { at: number; runs: Execution[] }
   /** With connection-arn, set when it passed every check: written by migration/write.ts. */

@@ -1,9 +1,10 @@
 /** How secret results are shown: the summary table and the log lines. */
+import { clip } from '../../core/clip.js'
 import { fromText } from '../../core/refs.js'
 import { statusCell, type RegionLine, type Section } from '../../core/report.js'
 import type { SecretResult } from './types.js'
 
-const shortVersion = (id: string | undefined) => (id ? id.slice(0, 8) : '–')
+const shortVersion = (id: string | undefined) => (id ? clip(id, 8) : '–')
 
 function versions(r: SecretResult): string {
   return r.versionAfter

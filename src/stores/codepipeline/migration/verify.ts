@@ -4,6 +4,7 @@
  * nothing else changed. Values are compared, not bytes: AWS may store and
  * return members in another order, which changes nothing.
  */
+import { clip } from '../../../core/clip.js'
 import { isObject, versionOf, type Json, type JsonObject } from '../pipeline-json.js'
 import type { MigratedAction } from './rewrite.js'
 
@@ -18,7 +19,7 @@ interface Difference {
 }
 
 const show = (value: Json | undefined) =>
-  value === undefined ? 'absent' : JSON.stringify(value).slice(0, 80)
+  value === undefined ? 'absent' : clip(JSON.stringify(value), 80)
 
 function label(path: string[], sent: JsonObject): { where: string; action?: string } {
   // stages[i].actions[j]… → "Stage/Action: …"
