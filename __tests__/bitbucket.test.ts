@@ -101,6 +101,7 @@ describe('the Bitbucket check', () => {
     authType: 'BASIC_AUTH' | 'PERSONAL_ACCESS_TOKEN',
     targets: TokenTarget[]
   ) {
+    await fake?.close() // a test may check twice; afterEach closes only the last
     fake = await startFakeBitbucket(scenario)
     const given = inputs(authType, fake.url)
     const api = createBitbucketClient(
@@ -319,5 +320,255 @@ describe('the CodeBuild projects table', () => {
       '⚠️ odd',
       '⚠️ not checked'
     ])
+  })
+})
+
+describe('the Bitbucket client, on answers the fake does not give', () => {
+  /** A server answering each request with the next scripted status and body. */
+  async function scripted(answers: { status: number; body: string }[]) {
+    const { createServer } = await import('node:http')
+    const paths: string[] = []
+    const server = createServer((request, response) => {
+      paths.push(request.url ?? '')
+      const answer = answers.shift() ?? { status: 599, body: 'unscripted' }
+      response.writeHead(answer.status, { 'content-type': 'text/plain' })
+      response.end(answer.body)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as import('node:net').AddressInfo
+    const close = () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+    return { url: `http://127.0.0.1:${port}/2.0`, paths, close }
+  }
+  const client = (url: string, sleep = noSleep) =>
+    createBitbucketClient(url, { kind: 'access-token', token: new Secret(TOKEN) }, { sleep })
+
+  it('retries a 5xx once after a second, and takes a 200 that is not JSON as a nameless user', async () => {
+    const server = await scripted([
+      { status: 503, body: 'busy' },
+      { status: 200, body: 'not json' }
+    ])
+    const sleep = jest.fn(noSleep)
+    try {
+      expect(await client(server.url, sleep).getUser()).toEqual({ name: '' })
+      expect(server.paths).toEqual(['/2.0/user', '/2.0/user'])
+      expect(sleep).toHaveBeenCalledWith(1000)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('gives up on a second 5xx, with the text of a body that is not JSON as the detail', async () => {
+    const server = await scripted([
+      { status: 502, body: 'bad gateway' },
+      { status: 502, body: 'bad gateway' }
+    ])
+    try {
+      const error = (await client(server.url)
+        .getRepository('acme', 'web')
+        .catch((e: unknown) => e)) as InstanceType<typeof BitbucketError>
+      expect(error).toBeInstanceOf(BitbucketError)
+      expect(error.status).toBe(502)
+      expect(error.detail).toBe('bad gateway')
+      expect(error.message).toBe(
+        'Bitbucket answered GET /repositories/acme/web with 502: bad gateway'
+      )
+      expect(server.paths).toHaveLength(2)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('does not retry a 4xx, and names only the status when the body is empty', async () => {
+    const server = await scripted([{ status: 404, body: '' }])
+    try {
+      const error = (await client(server.url)
+        .getRepository('acme', 'gone')
+        .catch((e: unknown) => e)) as InstanceType<typeof BitbucketError>
+      expect(error.status).toBe(404)
+      expect(error.detail).toBe('')
+      expect(error.message).toBe('Bitbucket answered GET /repositories/acme/gone with 404')
+      expect(server.paths).toEqual(['/2.0/repositories/acme/gone'])
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('takes the nickname, then the username, when there is no display name', async () => {
+    const server = await scripted([
+      { status: 200, body: JSON.stringify({ display_name: '', nickname: 'nick' }) },
+      { status: 200, body: JSON.stringify({ username: 'user' }) },
+      { status: 200, body: 'null' }
+    ])
+    try {
+      const api = client(server.url)
+      expect(await api.getUser()).toEqual({ name: 'nick' })
+      expect(await api.getUser()).toEqual({ name: 'user' })
+      expect(await api.getUser()).toEqual({ name: '' })
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('the Bitbucket check, on answers the fake does not give', () => {
+  type BitbucketUser = import('../src/github/bitbucket.js').BitbucketUser
+  const URL_ = 'https://api.bitbucket.example/2.0'
+
+  /** A BitbucketApi that records what it was asked. */
+  function scriptedApi(
+    user: () => Promise<BitbucketUser>,
+    repository: (workspace: string, slug: string) => Promise<void> = async () => {}
+  ) {
+    const asked: string[] = []
+    const api = {
+      getUser: () => {
+        asked.push('user')
+        return user()
+      },
+      getRepository: (workspace: string, slug: string) => {
+        asked.push(`${workspace}/${slug}`)
+        return repository(workspace, slug)
+      }
+    }
+    return { api, asked }
+  }
+
+  function checkInputs(
+    authType: 'BASIC_AUTH' | 'PERSONAL_ACCESS_TOKEN',
+    username: string | undefined
+  ) {
+    return inputsOf({
+      bitbucketApiUrl: URL_,
+      codebuild: { mode: 'import', serverType: 'BITBUCKET', authType, username }
+    })
+  }
+
+  async function run(
+    given: ReturnType<typeof checkInputs>,
+    api: ReturnType<typeof scriptedApi>['api'],
+    targets: TokenTarget[]
+  ) {
+    const check = startBitbucketCheck(given, api, createLimit(2))
+    for (const target of targets) check.consider(target)
+    return check.finish(targets, new Date())
+  }
+
+  it('refuses a 401 without a detail, even with no codebuild-username, and asks about no repository', async () => {
+    const { api, asked } = scriptedApi(async () => {
+      throw new BitbucketError('Bitbucket answered GET /user with 401', 401)
+    })
+    const result = await run(checkInputs('BASIC_AUTH', undefined), api, [
+      project('web', 'us-east-1', 'acme', 'web')
+    ])
+    expect(result.failures).toEqual([
+      `Bitbucket rejected the credential: the API token of  is revoked, expired or mistyped, or codebuild-username is not the email address of its Atlassian account (GET ${URL_}/user answered 401)`
+    ])
+    expect(result.repositories).toEqual([])
+    expect(asked).toEqual(['user'])
+  })
+
+  it.each([
+    [
+      'another status',
+      new BitbucketError('Bitbucket answered GET /user with 500: down', 500, 'down'),
+      'Bitbucket answered GET /user with 500: down'
+    ],
+    ['an error of its own', new Error('socket hang up'), 'socket hang up']
+  ])('says the API token could not be checked on %s', async (_what, error, said) => {
+    const { api, asked } = scriptedApi(async () => {
+      throw error
+    })
+    const result = await run(checkInputs('BASIC_AUTH', EMAIL), api, [
+      project('web', 'us-east-1', 'acme', 'web')
+    ])
+    expect(result.failures).toEqual([
+      `the API token of ${EMAIL} could not be checked with Bitbucket: ${said}`
+    ])
+    expect(result.failures[0]).not.toContain('rejected')
+    expect(asked).toEqual(['user'])
+  })
+
+  it('refuses per region a repository answering 404 without a detail, another status, or an error', async () => {
+    const { api, asked } = scriptedApi(
+      async () => ({ name: 'Builder' }),
+      async (_workspace, slug) => {
+        if (slug === 'gone') throw new BitbucketError('gone', 404)
+        if (slug === 'flaky') throw new BitbucketError('Bitbucket answered with 500: oops', 500)
+        if (slug === 'odd') throw new Error('connection reset')
+      }
+    )
+    const result = await run(checkInputs('BASIC_AUTH', undefined), api, [
+      project('gone', 'us-east-1', 'acme', 'gone'),
+      project('flaky', 'eu-west-1', 'acme', 'flaky'),
+      project('odd', 'ap-south-1', 'acme', 'odd'),
+      project('fine', 'ap-south-1', 'acme', 'fine')
+    ])
+    expect(result.failures).toEqual([])
+    expect(result.login).toBe('')
+    expect(result.codebuildRefusals['us-east-1']).toEqual([
+      expect.stringContaining(
+        'which the token cannot read (GET /repositories/acme/gone answered 404):'
+      )
+    ])
+    expect(result.codebuildRefusals['eu-west-1']).toEqual([
+      expect.stringMatching(
+        /builds acme\/flaky, which could not be checked: Bitbucket answered with 500: oops$/
+      )
+    ])
+    expect(result.codebuildRefusals['ap-south-1']).toEqual([
+      expect.stringMatching(/builds acme\/odd, which could not be checked: connection reset$/)
+    ])
+    expect([...asked].sort()).toEqual(['acme/fine', 'acme/flaky', 'acme/gone', 'acme/odd', 'user'])
+  })
+
+  it('refuses an API token a repository answers 401 for, naming codebuild-username', async () => {
+    const { api } = scriptedApi(
+      async () => ({ name: 'Builder' }),
+      async () => {
+        throw new BitbucketError('Bitbucket answered with 401', 401)
+      }
+    )
+    const result = await run(checkInputs('BASIC_AUTH', EMAIL), api, [
+      project('web', 'us-east-1', 'acme', 'web')
+    ])
+    expect(result.failures).toEqual([
+      'Bitbucket rejected the credential: GET /repositories/acme/web answered 401 — the token is revoked, expired or mistyped, or codebuild-username is not its Atlassian account email: create a new one and update the secret'
+    ])
+    // The 401 is the credential's failure, not the region's.
+    expect(result.codebuildRefusals).toEqual({})
+  })
+
+  it('re-checks a re-planned target with the answers it already has, asking only about new repositories', async () => {
+    const { api, asked } = scriptedApi(
+      async () => ({ name: '' }),
+      async (_workspace, slug) => {
+        if (slug === 'secret') throw new BitbucketError('no', 403, 'no access')
+      }
+    )
+    const check = startBitbucketCheck(
+      checkInputs('PERSONAL_ACCESS_TOKEN', undefined),
+      api,
+      createLimit(2)
+    )
+    check.consider(project('web', 'us-east-1', 'acme', 'web'))
+    await check.finish([project('web', 'us-east-1', 'acme', 'web')], new Date())
+    const pipeline: TokenTarget = {
+      kind: 'pipeline',
+      name: 'deploy',
+      region: 'us-east-1',
+      actions: [
+        { stage: 'Source', action: 'A', owner: 'ACME', repo: 'Web', pollForSourceChanges: false },
+        { stage: 'Source', action: 'B', owner: 'acme', repo: 'secret', pollForSourceChanges: false }
+      ]
+    }
+    expect(await check.recheck(pipeline)).toEqual([
+      expect.stringContaining('answered 403: no access')
+    ])
+    // An access token has no user to ask about; acme/web was asked once, whatever its case.
+    expect(asked).toEqual(['acme/web', 'acme/secret'])
   })
 })

@@ -70,6 +70,47 @@ describe('createSecretsApi', () => {
     expect(await api.putSecretString('bare', 'v')).toEqual({ arn: 'bare', versionId: undefined })
   })
 
+  it('lists every version of a secret, page by page, with its stages', async () => {
+    replies.push(() => ({
+      body: {
+        Versions: [
+          { VersionId: 'v1', VersionStages: ['AWSPREVIOUS'] },
+          { VersionStages: ['orphan'] },
+          { VersionId: 'v0' }
+        ],
+        NextToken: 'n'
+      }
+    }))
+    replies.push(() => ({
+      body: { Versions: [{ VersionId: 'v2', VersionStages: ['AWSCURRENT'] }] }
+    }))
+    replies.push(() => ({ body: {} }))
+    const api = createSecretsApi(settings, 'us-east-1')
+    expect(await api.listVersions('ci/app')).toEqual([
+      { versionId: 'v1', stages: ['AWSPREVIOUS'] },
+      { versionId: 'v0', stages: [] },
+      { versionId: 'v2', stages: ['AWSCURRENT'] }
+    ])
+    expect(seen[0]?.target).toBe('secretsmanager.ListSecretVersionIds')
+    expect(sent(0)).toEqual({ SecretId: 'ci/app' })
+    expect(sent(1)).toEqual({ SecretId: 'ci/app', NextToken: 'n' })
+    expect(await api.listVersions('none')).toEqual([])
+  })
+
+  it('reads one version of a secret by its id', async () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ci-AbCdEf'
+    replies.push(() => ({ body: { ARN: arn, VersionId: 'v1', SecretString: 'old' } }))
+    replies.push(() => ({ body: {} }))
+    const api = createSecretsApi(settings, 'us-east-1')
+    expect(await api.getVersionString('ci', 'v1')).toEqual({ arn, versionId: 'v1', text: 'old' })
+    expect(sent(0)).toEqual({ SecretId: 'ci', VersionId: 'v1' })
+    expect(await api.getVersionString('bare', 'v9')).toEqual({
+      arn: 'bare',
+      versionId: undefined,
+      text: undefined
+    })
+  })
+
   it('raises AWS errors by name', async () => {
     replies.push(() => ({
       status: 400,
@@ -314,6 +355,74 @@ describe('createStacksApi', () => {
     })
     expect(form(0)).toMatchObject({ Action: 'DescribeStacks', StackName: 'ci-stack' })
     expect(await api.describeStack('none')).toEqual({ parameters: [], capabilities: [] })
+  })
+
+  it('finds the pipelines of many stacks, twenty stack names per filter, every page', async () => {
+    const stacks = Array.from({ length: 21 }, (_, i) => `stack-${i}`)
+    const arn = (n: string) => `arn:aws:codepipeline:us-east-1:123456789012:${n}`
+    replies.push(() => ({
+      body: {
+        ResourceTagMappingList: [
+          {
+            ResourceARN: arn('a'),
+            Tags: [
+              { Key: 'aws:cloudformation:stack-name', Value: 'stack-0' },
+              { Key: 'empty' },
+              { Value: 'no key' }
+            ]
+          },
+          { Tags: [{ Key: 'no', Value: 'arn' }] }
+        ],
+        PaginationToken: 'p2'
+      }
+    }))
+    replies.push(() => ({ body: { ResourceTagMappingList: [{ ResourceARN: arn('b') }] } }))
+    replies.push(() => ({ body: { PaginationToken: '' } }))
+    const api = createStacksApi(settings, 'us-east-1')
+    const found = await api.stackPipelineTags(stacks)
+    expect([...found.entries()]).toEqual([
+      [arn('a'), { 'aws:cloudformation:stack-name': 'stack-0', empty: '' }],
+      [arn('b'), {}]
+    ])
+    expect(seen.map((s) => s.target)).toEqual([
+      'ResourceGroupsTaggingAPI_20170126.GetResources',
+      'ResourceGroupsTaggingAPI_20170126.GetResources',
+      'ResourceGroupsTaggingAPI_20170126.GetResources'
+    ])
+    expect(sent(0)).toEqual({
+      ResourceTypeFilters: ['codepipeline:pipeline'],
+      TagFilters: [{ Key: 'aws:cloudformation:stack-name', Values: stacks.slice(0, 20) }]
+    })
+    expect(sent(1)).toMatchObject({ PaginationToken: 'p2' })
+    expect(sent(2)).toMatchObject({
+      TagFilters: [{ Key: 'aws:cloudformation:stack-name', Values: ['stack-20'] }]
+    })
+  })
+
+  it('reads a pipeline’s tags, page by page', async () => {
+    replies.push(() => ({
+      body: {
+        tags: [
+          { key: 'aws:cloudformation:stack-id', value: 'id-1' },
+          { key: 'bare' },
+          { value: 'x' }
+        ],
+        nextToken: 't'
+      }
+    }))
+    replies.push(() => ({ body: { tags: [{ key: 'team', value: 'ci' }] } }))
+    replies.push(() => ({ body: {} }))
+    const api = createStacksApi(settings, 'us-east-1')
+    const pipeline = 'arn:aws:codepipeline:us-east-1:123456789012:app'
+    expect(await api.pipelineTags(pipeline)).toEqual({
+      'aws:cloudformation:stack-id': 'id-1',
+      bare: '',
+      team: 'ci'
+    })
+    expect(seen[0]?.target).toBe('CodePipeline_20150709.ListTagsForResource')
+    expect(sent(0)).toEqual({ resourceArn: pipeline })
+    expect(sent(1)).toEqual({ resourceArn: pipeline, nextToken: 't' })
+    expect(await api.pipelineTags(pipeline)).toEqual({})
   })
 
   it('raises CloudFormation errors by code', async () => {

@@ -281,7 +281,7 @@ describe('bad input is refused before any AWS call', () => {
     ],
     [
       { 'in-progress-timeout': '-1' },
-      /Input 'in-progress-timeout' expected a whole number from 0 to 360, got '-1'/
+      /Input 'in-progress-timeout' expected minutes \(a whole number such as 30, or 30m\) or seconds \(such as 90s\), from 0 to 360 minutes, got '-1'/
     ]
   ])('%j', async (inputs, message) => {
     const result = await run({ pipelines: 'full-v2', ...inputs })

@@ -388,7 +388,7 @@ async function runsStopped(
   const { result } = target
   const seen = stoppedBy(after, step.busy)
   const alone =
-    result.status === 'updated' &&
+    (result.status === 'updated' || result.status === 'migrated') &&
     step.replaced !== undefined &&
     result.versionAfter === step.replaced + 1
   if (!alone) {
