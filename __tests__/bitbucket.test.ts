@@ -344,7 +344,7 @@ describe('the Bitbucket client, on answers the fake does not give', () => {
     return { url: `http://127.0.0.1:${port}/2.0`, paths, close }
   }
   const client = (url: string, sleep = noSleep) =>
-    createBitbucketClient(url, { kind: 'access-token', token: new Secret(TOKEN) }, { sleep })
+    createBitbucketClient(url, { kind: 'access-token', token: new SealedToken(TOKEN) }, { sleep })
 
   it('retries a 5xx once after a second, and takes a 200 that is not JSON as a nameless user', async () => {
     const server = await scripted([

@@ -278,6 +278,20 @@ describe('a migration run', () => {
       'pipeline app in us-east-1 was skipped while a run was in flight and still holds the old token'
     ])
   })
+
+  it('follows the in-progress rules: proceed moves a busy pipeline, then starts the stopped run again', async () => {
+    east().runs.set('app', [run('run-1', 'InProgress', new Date(clock.now()))])
+    const s = store({ pipelines: 'app', 'in-progress': 'proceed' })
+    await s.plan()
+    await s.apply()
+    expect(resultOf(s, 'app')?.status).toBe('migrated')
+    expect(east().starts.map((start) => start.name)).toEqual(['app'])
+    expect(resultOf(s, 'app')?.runs).toMatchObject({
+      outcome: 'restarted',
+      executions: ['run-1'],
+      restarts: [{ stopped: ['run-1'] }]
+    })
+  })
 })
 
 describe('the migration write', () => {
