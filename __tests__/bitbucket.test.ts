@@ -5,7 +5,7 @@ import { inputsOf } from '../__fixtures__/inputs.js'
 jest.unstable_mockModule('@actions/core', () => core)
 const { createBitbucketClient, BitbucketError } = await import('../src/github/bitbucket.js')
 const { startBitbucketCheck } = await import('../src/gate/bitbucket.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 const { createLimit } = await import('../src/core/limit.js')
 const { startFakeBitbucket, BROWNOUT_MESSAGE } = await import('../test-support/fake-bitbucket.js')
 const { parseLocation, scanProjects } = await import('../src/stores/codebuild/projects.js')
@@ -54,7 +54,7 @@ describe('the Bitbucket client', () => {
     const api = createBitbucketClient(fake.url, {
       kind: 'api-token',
       email: EMAIL,
-      token: new Secret(TOKEN)
+      token: new SealedToken(TOKEN)
     })
     expect(await api.getUser()).toEqual({ name: 'Builder' })
     await api.getRepository('acme', 'web')
@@ -66,7 +66,10 @@ describe('the Bitbucket client', () => {
     fake = await startFakeBitbucket({
       accessTokens: { [TOKEN]: { repos: { 'acme/web': 'forbidden' } } }
     })
-    const api = createBitbucketClient(fake.url, { kind: 'access-token', token: new Secret(TOKEN) })
+    const api = createBitbucketClient(fake.url, {
+      kind: 'access-token',
+      token: new SealedToken(TOKEN)
+    })
     const denied = await api.getRepository('acme', 'web').catch((e: unknown) => e)
     expect(denied).toBeInstanceOf(BitbucketError)
     expect((denied as InstanceType<typeof BitbucketError>).status).toBe(403)
@@ -81,7 +84,7 @@ describe('the Bitbucket client', () => {
   it('retries a network error once, then names bitbucket-api-url', async () => {
     const api = createBitbucketClient(
       'http://127.0.0.1:1/2.0',
-      { kind: 'access-token', token: new Secret(TOKEN) },
+      { kind: 'access-token', token: new SealedToken(TOKEN) },
       { sleep: noSleep, timeoutMs: 2000 }
     )
     const error = (await api.getUser().catch((e: unknown) => e)) as InstanceType<
@@ -104,8 +107,8 @@ describe('the Bitbucket check', () => {
     const api = createBitbucketClient(
       fake.url,
       authType === 'BASIC_AUTH'
-        ? { kind: 'api-token', email: EMAIL, token: new Secret(TOKEN) }
-        : { kind: 'access-token', token: new Secret(TOKEN) },
+        ? { kind: 'api-token', email: EMAIL, token: new SealedToken(TOKEN) }
+        : { kind: 'access-token', token: new SealedToken(TOKEN) },
       { sleep: noSleep }
     )
     const check = startBitbucketCheck(given, api, createLimit(2))
@@ -273,7 +276,7 @@ describe('the Bitbucket gate, wired to bitbucket-api-url', () => {
       fake = await startFakeBitbucket({})
       const gate = tokenGate(inputs(authType, fake.url), {
         github: fakeGitHubApi().api,
-        token: new Secret(TOKEN),
+        token: new SealedToken(TOKEN),
         targets: () => [project('web', 'us-east-1', 'acme', 'web')]
       })
       gate.consider(project('web', 'us-east-1', 'acme', 'web'))
@@ -341,7 +344,7 @@ describe('the Bitbucket client, on answers the fake does not give', () => {
     return { url: `http://127.0.0.1:${port}/2.0`, paths, close }
   }
   const client = (url: string, sleep = noSleep) =>
-    createBitbucketClient(url, { kind: 'access-token', token: new Secret(TOKEN) }, { sleep })
+    createBitbucketClient(url, { kind: 'access-token', token: new SealedToken(TOKEN) }, { sleep })
 
   it('retries a 5xx once after a second, and takes a 200 that is not JSON as a nameless user', async () => {
     const server = await scripted([

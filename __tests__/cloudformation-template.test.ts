@@ -1,7 +1,6 @@
 import { describe, it, expect } from '@jest/globals'
 import {
   findPipelineResource,
-  hasTransform,
   parameterType,
   parseDynamicReference,
   parseTemplate,
@@ -433,7 +432,7 @@ describe('tokenSources: a token built from parts', () => {
   })
 })
 
-describe('parameterType and hasTransform', () => {
+describe('parameterType', () => {
   const template = {
     Transform: 'AWS::Serverless-2016-10-31',
     Parameters: {
@@ -451,10 +450,5 @@ describe('parameterType and hasTransform', () => {
     expect(parameterType(template, 'Bare')).toBeUndefined()
     expect(parameterType(template, 'Missing')).toBeUndefined()
     expect(parameterType({}, 'Token')).toBeUndefined()
-  })
-
-  it('tells whether the template uses a transform', () => {
-    expect(hasTransform(template)).toBe(true)
-    expect(hasTransform({ Resources: {} })).toBe(false)
   })
 })

@@ -6,7 +6,7 @@ import { FakeCodeBuild, FakeSecrets, limit } from '../__fixtures__/value-stores.
 jest.unstable_mockModule('@actions/core', () => core)
 const { codebuildStore } = await import('../src/stores/codebuild/store.js')
 const { secretsStore } = await import('../src/stores/secrets-manager/store.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 type ProjectTarget = import('../src/stores/codebuild/projects.js').ProjectTarget
 
 const TOKEN = 'unit-token-0123456789abcdef'
@@ -42,17 +42,17 @@ describe('the CodeBuild store and its projects', () => {
     const secrets = secretsStore(inputs, {
       apiFor: (region) => new FakeSecrets(region),
       limit,
-      token: new Secret(TOKEN)
+      token: new SealedToken(TOKEN)
     })
     const planned: ProjectTarget[] = []
     const store = codebuildStore(inputs, {
       apiFor: (region) => fakes[region as keyof typeof fakes],
       limit,
-      token: new Secret(TOKEN),
-      secrets,
-      onPlanned: (target) => planned.push(target),
-      refusals: (region) => refused[region] ?? []
+      token: new SealedToken(TOKEN),
+      secrets
     })
+    store.onPlanned((target) => planned.push(target))
+    store.refuseWith((region) => refused[region] ?? [])
     return { store, fakes, planned }
   }
 

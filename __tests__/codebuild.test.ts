@@ -4,7 +4,7 @@ import { inputsOf } from '../__fixtures__/inputs.js'
 import type { ValueRef } from '../src/core/refs.js'
 import type { GitHubClient } from '../src/github/api.js'
 import type { CodeBuildSettings, Inputs } from '../src/inputs/types.js'
-import type { Services } from '../src/main.js'
+import type { Services } from '../src/stores/registry.js'
 import type { SecretsStore } from '../src/stores/secrets-manager/store.js'
 import {
   ACCOUNT,
@@ -19,7 +19,7 @@ jest.unstable_mockModule('@actions/core', () => core)
 const { codebuildLines, codebuildSection } = await import('../src/stores/codebuild/render.js')
 const { codebuildStore } = await import('../src/stores/codebuild/store.js')
 const { secretsStore } = await import('../src/stores/secrets-manager/store.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 const { run } = await import('../src/main.js')
 
 beforeEach(() => {
@@ -68,7 +68,7 @@ async function runStore(
   fakes: Record<string, FakeCodeBuild>,
   { secrets: secretFakes = {}, apply = !inputs.dryRun }: Setup = {}
 ) {
-  const token = new Secret(TOKEN)
+  const token = new SealedToken(TOKEN)
   const apiFor = (region: string) => {
     const fake = fakes[region]
     if (!fake) throw new Error(`no fake for ${region}`)
@@ -457,7 +457,7 @@ describe('codebuild: a credential kept in Secrets Manager', () => {
 
   it('shows the credential’s own plan before the Secrets Manager store planned', async () => {
     const { fakes, arn } = kept()
-    const token = new Secret(TOKEN)
+    const token = new SealedToken(TOKEN)
     const secrets = secretsStore(makeInputs({}, { regions: ['us-east-1'] }), {
       apiFor: () => {
         throw new Error('not planned in this test')
@@ -501,7 +501,7 @@ describe('codebuild: a credential kept in Secrets Manager', () => {
     const store = codebuildStore(inputs, {
       apiFor: (region) => fakes[region]!,
       limit,
-      token: new Secret(TOKEN),
+      token: new SealedToken(TOKEN),
       secrets
     })
     await store.plan()
@@ -639,7 +639,7 @@ describe('codebuild disconnect', () => {
     const fakes = regions('us-east-1')
     const fake = fakes['us-east-1']!
     fake.seed('GITHUB', 'PERSONAL_ACCESS_TOKEN')
-    const token = new Secret(TOKEN)
+    const token = new SealedToken(TOKEN)
     const inputs = makeInputs({ mode: 'disconnect' }, { regions: ['us-east-1'] })
     const store = codebuildStore(inputs, {
       apiFor: () => fake,

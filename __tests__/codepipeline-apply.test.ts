@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeEach, afterEach, jest } from '@jest/globals'
 import { FakeClock, FakeRegion, arnOf, awsError, run } from '../__fixtures__/pipelines.js'
 import { createLimit, type Limit } from '../src/core/limit.js'
-import { Secret } from '../src/core/secret.js'
+import { SealedToken } from '../src/core/sealed-token.js'
 import type { InProgressMode } from '../src/inputs/types.js'
 import {
   attempt,
@@ -25,7 +25,7 @@ let api: FakeRegion
 let clock: FakeClock
 
 /** A target as the plan makes it, from the fake's pipeline. */
-function targetOf(name: string, check?: PipelineTarget['check']): PipelineTarget {
+function targetOf(name: string, check?: PipelineTarget['runsSeen']): PipelineTarget {
   const declaration = api.pipelines.get(name) as JsonObject
   const actions = findGitHubSourceActions(declaration)
   const result: PipelineResult = {
@@ -44,7 +44,7 @@ function targetOf(name: string, check?: PipelineTarget['check']): PipelineTarget
     actions,
     result,
     readAt: clock.now(),
-    ...(check && { check })
+    ...(check && { runsSeen: check })
   }
 }
 
@@ -58,7 +58,7 @@ function context(
     limit: now,
     followUps: now,
     looks: now,
-    token: new Secret(TOKEN),
+    token: new SealedToken(TOKEN),
     inProgress: { mode, timeoutSeconds: timeoutMinutes * 60 },
     clock,
     freshMs: 0,

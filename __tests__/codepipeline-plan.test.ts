@@ -7,11 +7,11 @@ import type { StackOwner } from '../src/stores/codepipeline/api.js'
 import type { PipelineResult, PipelineTarget } from '../src/stores/codepipeline/types.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { selectCandidates, pipelineRegions, planRegion, forgiveMissingNames } =
+const { selectCandidates, pipelineRegions, planRegionPipelines, forgiveMissingNames } =
   await import('../src/stores/codepipeline/plan.js')
 const { pipelineStore } = await import('../src/stores/codepipeline/store.js')
 const { parseInputs } = await import('../src/inputs/parse.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 
 const TOKEN = 'unit-token-0123456789'
 const now: Limit = (task) => task()
@@ -35,7 +35,7 @@ function store(values: Record<string, string>, writeOnRead = false, limit = now)
   return pipelineStore(setup(values), {
     apiFor,
     limit,
-    token: new Secret(TOKEN),
+    token: new SealedToken(TOKEN),
     writeOnRead,
     clock: new FakeClock()
   })
@@ -162,7 +162,7 @@ describe('planning', () => {
       s
         .targets()
         .find((t) => t.name === 'dev-app')
-        ?.check?.runs.map((r) => r.id)
+        ?.runsSeen?.runs.map((r) => r.id)
     ).toEqual(['dev-run'])
     expect(east.calls.filter((c) => c === 'owners')).toHaveLength(1)
     expect(west.calls.filter((c) => c === 'owners')).toHaveLength(1)
@@ -440,7 +440,7 @@ describe('planning', () => {
   })
 })
 
-describe('planRegion', () => {
+describe('planRegionPipelines', () => {
   const hooks = (planned: (target: PipelineTarget) => Promise<void> = async () => {}) => ({
     planned,
     now: () => 1_234
@@ -451,7 +451,7 @@ describe('planRegion', () => {
     east.owners = () => new Promise((resolve) => (answer = resolve))
     const seen: string[] = []
     let done = false
-    const planning = planRegion(
+    const planning = planRegionPipelines(
       'us-east-1',
       setup({ pipelines: '*' }),
       east,
@@ -478,7 +478,7 @@ describe('planRegion', () => {
     let release: () => void = () => {}
     const held = new Promise<void>((resolve) => (release = resolve))
     const order: string[] = []
-    const planning = planRegion(
+    const planning = planRegionPipelines(
       'us-east-1',
       setup({ pipelines: 'dev-app, prod-app' }),
       east,
@@ -505,7 +505,7 @@ describe('planRegion', () => {
     const slowState = new Promise<void>((resolve) => (answer = resolve))
     east.onState = (name) => (name === 'dev-app' ? slowState : undefined)
     const seen: string[] = []
-    const planning = planRegion(
+    const planning = planRegionPipelines(
       'us-east-1',
       setup({ pipelines: 'dev-app, prod-app' }),
       east,
@@ -521,7 +521,10 @@ describe('planRegion', () => {
     answer()
     const plan = await planning
     expect(seen).toEqual(['prod-app', 'dev-app'])
-    expect(plan.targets.find((t) => t.name === 'dev-app')?.check).toEqual({ at: 1_234, runs: [] })
+    expect(plan.targets.find((t) => t.name === 'dev-app')?.runsSeen).toEqual({
+      at: 1_234,
+      runs: []
+    })
   })
 
   it('hands planned only the targets still planned', async () => {
@@ -529,7 +532,7 @@ describe('planRegion', () => {
       if (name === 'prod-app') throw awsError('ThrottlingException', 'Rate exceeded')
     }
     const seen: string[] = []
-    const plan = await planRegion(
+    const plan = await planRegionPipelines(
       'us-east-1',
       setup({ pipelines: '*' }),
       east,
@@ -543,10 +546,10 @@ describe('planRegion', () => {
   })
 })
 
-describe('planRegion: the look at runs in flight', () => {
+describe('planRegionPipelines: the look at runs in flight', () => {
   const hooks = { planned: async () => {}, now: () => 1_234 }
   const plan = (pipelines: string, api: FakeRegion = east) =>
-    planRegion(api.region, setup({ pipelines }), api, now, hooks)
+    planRegionPipelines(api.region, setup({ pipelines }), api, now, hooks)
   const rejections: unknown[] = []
   const onRejection = (reason: unknown) => rejections.push(reason)
   beforeEach(() => {
@@ -585,7 +588,7 @@ describe('planRegion: the look at runs in flight', () => {
     ])
     east.runs.set('dev-app', [run('old', 'Succeeded')])
     const { targets } = await plan('prod-app, dev-app')
-    const check = (name: string) => targets.find((t) => t.name === name)?.check
+    const check = (name: string) => targets.find((t) => t.name === name)?.runsSeen
     expect(check('prod-app')?.at).toBe(1_234)
     expect(check('prod-app')?.runs.map((r) => r.id)).toEqual(['b', 'a'])
     expect(check('dev-app')).toEqual({ at: 1_234, runs: [] })
@@ -604,7 +607,7 @@ describe('planRegion: the look at runs in flight', () => {
     east.failures.state = awsError('AccessDeniedException', 'denied')
     const { targets } = await plan('side')
     expect(targets[0]?.result.status).toBe('planned')
-    expect(targets[0]?.check?.runs.map((r) => r.id)).toEqual(['side-1'])
+    expect(targets[0]?.runsSeen?.runs.map((r) => r.id)).toEqual(['side-1'])
     expect(east.calls).toContain('executions side')
     await settle()
     expect(rejections).toEqual([])
@@ -643,7 +646,7 @@ describe('planRegion: the look at runs in flight', () => {
       error:
         "AccessDeniedException: denied — the role needs permission codepipeline:GetPipelineState (see the README's IAM policy)"
     })
-    expect(targets.find((t) => t.name === 'prod-app')?.check).toBeUndefined()
+    expect(targets.find((t) => t.name === 'prod-app')?.runsSeen).toBeUndefined()
     expect(planned.find((r) => r.pipeline === 'dev-app')?.status).toBe('planned')
     expect(east.calls.filter((c) => c.startsWith('executions'))).toEqual([])
   })

@@ -8,7 +8,7 @@ import type { PipelineResult } from '../src/stores/codepipeline/types.js'
 jest.unstable_mockModule('@actions/core', () => core)
 const { pipelineStore } = await import('../src/stores/codepipeline/store.js')
 const { parseInputs } = await import('../src/inputs/parse.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 
 const TOKEN = 'unit-token-0123456789'
 const now: Limit = (task) => task()
@@ -36,7 +36,7 @@ function store(
   return pipelineStore(setup(values), {
     apiFor,
     limit,
-    token: new Secret(TOKEN),
+    token: new SealedToken(TOKEN),
     writeOnRead,
     clock
   })
@@ -262,13 +262,13 @@ describe('pipelineStore', () => {
     const s = pipelineStore(setup({ pipelines: '*' }), {
       apiFor,
       limit: now,
-      token: new Secret(TOKEN),
+      token: new SealedToken(TOKEN),
       writeOnRead: true,
-      clock,
-      onPlanned: (target) => {
-        const written = east.writes.some((w) => w['name'] === target.name)
-        told.push(`${target.name} ${target.result.status}${written ? ' written' : ''}`)
-      }
+      clock
+    })
+    s.onPlanned((target) => {
+      const written = east.writes.some((w) => w['name'] === target.name)
+      told.push(`${target.name} ${target.result.status}${written ? ' written' : ''}`)
     })
     await s.plan()
     await s.apply()
@@ -282,11 +282,11 @@ describe('pipelineStore', () => {
     const dry = pipelineStore(setup({ pipelines: '*', 'dry-run': 'true' }), {
       apiFor,
       limit: now,
-      token: new Secret(TOKEN),
+      token: new SealedToken(TOKEN),
       writeOnRead: false,
-      clock,
-      onPlanned: (target) => told.push(target.name)
+      clock
     })
+    dry.onPlanned((target) => told.push(target.name))
     await dry.plan()
     expect(told.sort()).toEqual(['other-app', 'prod-app'])
     expect(east.writes).toEqual([])
@@ -489,7 +489,7 @@ describe('pipelineStore: freshMs', () => {
     const reused = pipelineStore(setup({ pipelines: 'prod-app' }), {
       apiFor,
       limit: now,
-      token: new Secret(TOKEN),
+      token: new SealedToken(TOKEN),
       writeOnRead: false,
       clock,
       freshMs: 60_000
@@ -507,7 +507,7 @@ describe('pipelineStore: freshMs', () => {
     const again = pipelineStore(setup({ pipelines: 'prod-app' }), {
       apiFor,
       limit: now,
-      token: new Secret(TOKEN),
+      token: new SealedToken(TOKEN),
       writeOnRead: false,
       clock,
       freshMs: 0

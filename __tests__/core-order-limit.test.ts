@@ -1,6 +1,8 @@
 import { jest, describe, it, expect } from '@jest/globals'
-import { createLimit, loadOnce } from '../src/core/limit.js'
-import { byText, listed, plural, sortByRegion } from '../src/core/order.js'
+import { createLimit } from '../src/core/limit.js'
+import { once } from '../src/core/once.js'
+import { byText, sortByRegion } from '../src/core/order.js'
+import { counted, listAtMost } from '../src/core/text.js'
 
 describe('byText', () => {
   it('orders by code point, whatever the locale', () => {
@@ -33,19 +35,19 @@ describe('sortByRegion', () => {
 
 describe('listed and plural', () => {
   it('lists at most max items, then counts the rest', () => {
-    expect(listed([])).toBe('')
-    expect(listed(['a', 'b'])).toBe('a, b')
+    expect(listAtMost([])).toBe('')
+    expect(listAtMost(['a', 'b'])).toBe('a, b')
     const twelve = Array.from({ length: 12 }, (_, i) => `p${i}`)
-    expect(listed(twelve)).toBe('p0, p1, p2, p3, p4, p5, p6, p7, p8, p9 and 2 more')
-    expect(listed(twelve, 3)).toBe('p0, p1, p2 and 9 more')
-    expect(listed(twelve.slice(0, 3), 3)).toBe('p0, p1, p2')
+    expect(listAtMost(twelve)).toBe('p0, p1, p2, p3, p4, p5, p6, p7, p8, p9 and 2 more')
+    expect(listAtMost(twelve, 3)).toBe('p0, p1, p2 and 9 more')
+    expect(listAtMost(twelve.slice(0, 3), 3)).toBe('p0, p1, p2')
   })
 
   it('adds an s unless there is exactly one', () => {
-    expect(plural(0, 'day')).toBe('0 days')
-    expect(plural(1, 'day')).toBe('1 day')
-    expect(plural(2, 'day')).toBe('2 days')
-    expect(plural(-1, 'day')).toBe('-1 days')
+    expect(counted(0, 'day')).toBe('0 days')
+    expect(counted(1, 'day')).toBe('1 day')
+    expect(counted(2, 'day')).toBe('2 days')
+    expect(counted(-1, 'day')).toBe('-1 days')
   })
 })
 
@@ -75,10 +77,10 @@ describe('createLimit', () => {
   })
 })
 
-describe('loadOnce', () => {
+describe('once', () => {
   it('loads on first use only, and shares the promise', async () => {
     const load = jest.fn(async () => ({ loaded: true }))
-    const get = loadOnce(load)
+    const get = once(load)
     expect(load).not.toHaveBeenCalled()
     const [a, b] = await Promise.all([get(), get()])
     expect(a).toBe(b)

@@ -1,11 +1,5 @@
 import { describe, it, expect } from '@jest/globals'
-import {
-  addKey,
-  Contributions,
-  describeOrigins,
-  mergeRows,
-  type ValueRef
-} from '../src/core/refs.js'
+import { Contributions, mergeRows, type ValueRef } from '../src/core/refs.js'
 
 function ref(id: string, overrides: Partial<ValueRef> = {}): ValueRef {
   return {
@@ -30,13 +24,25 @@ const row = (r: ValueRef, name = r.id): Row => ({
 })
 
 describe('Contributions', () => {
+  const late = (r: ValueRef) => `${r.entry} came too late`
+
+  it('throws on a contribution once the receiver took the refs: it would never be planned', () => {
+    const contributions = new Contributions<string>(late)
+    const early = ref('early', { origin: 'stack one' })
+    contributions.add(early)
+    expect(contributions.close()).toEqual([early])
+    expect(() => contributions.add(ref('ci/late#token'))).toThrow('ci/late#token came too late')
+    // What was taken stays as it was.
+    expect(contributions.close()).toEqual([early])
+  })
+
   it('hands back, for each ref added, the result settled for it', () => {
-    const contributions = new Contributions<string>()
+    const contributions = new Contributions<string>(late)
     const a = ref('a', { origin: 'stack one' })
     const b = ref('b', { origin: 'CodeBuild credential in us-east-1' })
     const lookA = contributions.add(a)
     const lookB = contributions.add(b)
-    expect(contributions.refs()).toEqual([a, b])
+    expect(contributions.close()).toEqual([a, b])
     // Before the writing store planned: nothing yet.
     expect(lookA()).toBeUndefined()
     contributions.settle((r) => (r === a ? 'row of a' : undefined))
@@ -47,20 +53,13 @@ describe('Contributions', () => {
   })
 
   it('keeps the same ref added twice as two lookups', () => {
-    const contributions = new Contributions<number>()
+    const contributions = new Contributions<number>(late)
     const same = ref('x')
     const first = contributions.add(same)
     const second = contributions.add(same)
     let n = 0
     contributions.settle(() => ++n)
     expect([first(), second()]).toEqual([1, 2])
-  })
-})
-
-describe('describeOrigins', () => {
-  it('names each place once, the input as "input"', () => {
-    expect(describeOrigins([undefined, 'stack a', 'stack a', undefined])).toBe('input, stack a')
-    expect(describeOrigins([])).toBe('')
   })
 })
 
@@ -109,15 +108,5 @@ describe('mergeRows', () => {
     expect(kept).toEqual(rows)
     expect(rowOf.get(a)).toBe(rows[0]?.result)
     expect(rowOf.get(b)).toBe(rows[1]?.result)
-  })
-})
-
-describe('addKey', () => {
-  it('adds each key once, and never to a whole-value write', () => {
-    expect(addKey([], 'a')).toEqual(['a'])
-    expect(addKey(['a'], 'b')).toEqual(['a', 'b'])
-    expect(addKey(['a', 'b'], 'a')).toEqual(['a', 'b'])
-    expect(addKey(['a'], undefined)).toEqual(['a'])
-    expect(addKey('whole', 'a')).toBe('whole')
   })
 })

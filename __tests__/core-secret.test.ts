@@ -1,11 +1,11 @@
 import { describe, it, expect } from '@jest/globals'
 import { inspect, format } from 'node:util'
-import { Secret } from '../src/core/secret.js'
+import { SealedToken } from '../src/core/sealed-token.js'
 
 const VALUE = 'ghp_secret-value-not-a-token'
 
-describe('Secret', () => {
-  const secret = new Secret(VALUE)
+describe('SealedToken', () => {
+  const secret = new SealedToken(VALUE)
 
   it('prints as *** as a string, in a template and when concatenated', () => {
     expect(String(secret)).toBe('***')
@@ -19,9 +19,9 @@ describe('Secret', () => {
     expect(JSON.stringify({ token: secret, list: [secret] })).toBe('{"token":"***","list":["***"]}')
   })
 
-  it('shows Secret(***) in util.inspect and util.format, also nested', () => {
-    expect(inspect(secret)).toBe('Secret(***)')
-    expect(inspect({ token: secret }, { depth: 5 })).toBe('{ token: Secret(***) }')
+  it('shows SealedToken(***) in util.inspect and util.format, also nested', () => {
+    expect(inspect(secret)).toBe('SealedToken(***)')
+    expect(inspect({ token: secret }, { depth: 5 })).toBe('{ token: SealedToken(***) }')
     expect(format('%o %O %s', secret, secret, secret)).not.toContain(VALUE)
   })
 
@@ -40,6 +40,6 @@ describe('Secret', () => {
     expect(secret.equals(`${VALUE}x`)).toBe(false)
     expect(secret.equals('***')).toBe(false)
     expect(secret.equals(undefined)).toBe(false)
-    expect(new Secret('').equals('')).toBe(true)
+    expect(new SealedToken('').equals('')).toBe(true)
   })
 })

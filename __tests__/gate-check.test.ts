@@ -3,11 +3,11 @@ import * as core from '../__fixtures__/core.js'
 import { fakeGitHubApi } from '../__fixtures__/github.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { checkToken, startCheck } = await import('../src/gate/check.js')
+const { startCheck } = await import('../src/gate/check.js')
 const { describeCheck, tokenSection } = await import('../src/gate/render.js')
 const { repositoriesOf, invalidName } = await import('../src/gate/repos.js')
 const { GitHubError } = await import('../src/github/api.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 const { createLimit } = await import('../src/core/limit.js')
 const { redact } = await import('../src/core/redact.js')
 const log = await import('../src/core/log.js')
@@ -19,7 +19,7 @@ type Action = TokenTarget['actions'][number]
 const TOKEN = 'unit-token-0123456789abcdef'
 const NOW = new Date('2026-11-21T12:00:00Z')
 const serial = <T>(task: () => Promise<T>) => task()
-const token = new Secret(TOKEN)
+const token = new SealedToken(TOKEN)
 
 function inputs(overrides: Record<string, unknown> = {}) {
   return {
@@ -51,13 +51,13 @@ const check = (
   targets: TokenTarget[] = app,
   overrides: Record<string, unknown> = {},
   limit = serial
-) => checkToken(inputs(overrides), targets, api, token, NOW, limit)
+) => startCheck(inputs(overrides), api, token, limit).finish(targets, NOW)
 
 const app = [target('app', [action('octo-org', 'app')])]
 
 beforeEach(() => core.resetCore())
 
-describe('checkToken: expiry', () => {
+describe('startCheck: expiry', () => {
   const expiring = (at: string) => fakeApi({ expiresAt: at }).api
 
   it('refuses a token that expires in fewer than min-days-left days and reports the expiry', async () => {
@@ -145,7 +145,7 @@ describe('checkToken: expiry', () => {
   })
 })
 
-describe('checkToken: the token and its scopes', () => {
+describe('startCheck: the token and its scopes', () => {
   it('refuses a token GitHub rejects with 401, without asking for repositories', async () => {
     const { api } = fakeApi(
       new GitHubError('GitHub answered GET /user with 401: Bad credentials', 401)
@@ -436,17 +436,17 @@ describe('checkToken: the token and its scopes', () => {
 
   it('registers no login form when GitHub names no login', async () => {
     // A token no other test registered, so any registration would show.
-    const fresh = new Secret('fresh-token-without-login-0123')
-    await checkToken(inputs(), app, fakeApi({ login: '' }).api, fresh, NOW, serial)
+    const fresh = new SealedToken('fresh-token-without-login-0123')
+    await startCheck(inputs(), fakeApi({ login: '' }).api, fresh, serial).finish(app, NOW)
     expect(core.setSecret).not.toHaveBeenCalled()
-    await checkToken(inputs(), app, fakeApi({ login: 'someone' }).api, fresh, NOW, serial)
+    await startCheck(inputs(), fakeApi({ login: 'someone' }).api, fresh, serial).finish(app, NOW)
     expect(core.setSecret).toHaveBeenCalledWith(
       Buffer.from('someone:fresh-token-without-login-0123').toString('base64')
     )
   })
 })
 
-describe('checkToken: repositories', () => {
+describe('startCheck: repositories', () => {
   it('asks once per repository, whatever the case or the number of pipelines using it', async () => {
     const targets = [
       target('a', [action('Octo-Org', 'App'), action('octo-org', 'lib', true, 'Lib')]),
@@ -635,7 +635,7 @@ describe('checkToken: repositories', () => {
   })
 })
 
-describe('checkToken: skipped', () => {
+describe('startCheck: skipped', () => {
   it('skips when verify-token is false', async () => {
     const { api } = fakeApi()
     const result = await check(api, app, { verifyToken: false })
@@ -798,16 +798,6 @@ describe('startCheck', () => {
     expect(result.failures).toEqual([
       expect.stringMatching(/builds o\/r3, which the token cannot see/)
     ])
-  })
-
-  it('is what checkToken does at once', async () => {
-    const { api, asked } = fakeApi({ expiresAt: '2026-12-01 12:00:00 UTC' })
-    const targets = [target('a', [action('o', 'a')]), target('b', [action('o', 'b', false)])]
-    const started = startCheck(inputs(), api, token, serial)
-    const stepwise = await started.finish(targets, NOW)
-    const whole = await check(fakeApi({ expiresAt: '2026-12-01 12:00:00 UTC' }).api, targets)
-    expect(stepwise).toEqual(whole)
-    expect(asked.sort()).toEqual(['o/a', 'o/b'])
   })
 })
 

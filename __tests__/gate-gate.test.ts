@@ -6,7 +6,7 @@ import { inputsOf } from '../__fixtures__/inputs.js'
 jest.unstable_mockModule('@actions/core', () => core)
 const { tokenGate } = await import('../src/gate/gate.js')
 const { GitHubError } = await import('../src/github/api.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 const { publish } = await import('../src/core/report.js')
 type GitHubApi = import('../src/github/api.js').GitHubApi
 type Inputs = import('../src/inputs/types.js').Inputs
@@ -39,7 +39,7 @@ const app: TokenTarget[] = [
 function gateWith(api: GitHubApi, overrides: Partial<Inputs> = {}, targets = () => app) {
   return tokenGate(inputs(overrides), {
     github: api,
-    token: new Secret(TOKEN),
+    token: new SealedToken(TOKEN),
     targets,
     now: () => NOW
   })
@@ -164,7 +164,7 @@ describe('tokenGate', () => {
       }),
       {
         github: api,
-        token: new Secret(TOKEN),
+        token: new SealedToken(TOKEN),
         targets: () => [],
         bitbucket: () => ({ getUser, getRepository }),
         now: () => NOW
@@ -253,7 +253,7 @@ describe('tokenGate', () => {
   it('uses the real clock by default', async () => {
     const gate = tokenGate(inputs(), {
       github: fakeApi({ expiresAt: '2999-01-01 00:00:00 UTC' }),
-      token: new Secret(TOKEN),
+      token: new SealedToken(TOKEN),
       targets: () => app
     })
     const daysFrom = (now: number) =>

@@ -9,7 +9,7 @@ import * as core from '../__fixtures__/core.js'
 jest.unstable_mockModule('@actions/core', () => core)
 const { run } = await import('../src/main.js')
 type GitHubClient = import('../src/github/api.js').GitHubClient
-type Services = import('../src/main.js').Services
+type Services = import('../src/stores/registry.js').Services
 
 const TOKEN = 'unit-token-0123456789abcdef'
 const PREVIOUS = 'unit-previous-token-0123456789'

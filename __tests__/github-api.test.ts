@@ -8,7 +8,7 @@ import {
   rateLimitWait,
   type GitHubClientOptions
 } from '../src/github/api.js'
-import { Secret } from '../src/core/secret.js'
+import { SealedToken } from '../src/core/sealed-token.js'
 
 const TOKEN = 'unit-token-0123456789abcdef'
 const OLD = 'unit-old-token-9876543210fedcba'
@@ -76,7 +76,7 @@ function options(now = () => 1_800_000_000_000) {
 }
 
 const as = (url: string, opts = options().options, token = TOKEN) =>
-  createGitHubClient(url, opts).as(new Secret(token))
+  createGitHubClient(url, opts).as(new SealedToken(token))
 
 async function caught(promise: Promise<unknown>): Promise<InstanceType<typeof GitHubError>> {
   try {
@@ -423,8 +423,8 @@ describe('rate limits', () => {
     )
     const { sleeps, options: opts } = options(() => now)
     const client = createGitHubClient(url, opts)
-    await client.as(new Secret(TOKEN)).getUser()
-    await client.as(new Secret(OLD)).getUser()
+    await client.as(new SealedToken(TOKEN)).getUser()
+    await client.as(new SealedToken(OLD)).getUser()
     expect(sleeps).toEqual([])
   })
 
@@ -440,7 +440,9 @@ describe('rate limits', () => {
         json(200, { login: 'octocat' })(req, res, body)
       }
     )
-    expect((await createGitHubClient(url).as(new Secret(TOKEN)).getUser()).login).toBe('octocat')
+    expect((await createGitHubClient(url).as(new SealedToken(TOKEN)).getUser()).login).toBe(
+      'octocat'
+    )
     expect(seen).toHaveLength(2)
     expect(agents).toEqual([
       expect.stringMatching(/^rotate-github-token-aws /),
@@ -452,7 +454,7 @@ describe('rate limits', () => {
 describe('POST /credentials/revoke', () => {
   it('sends the credentials with the token (Enterprise Server), and returns the status', async () => {
     const url = await serve(json(202, {}))
-    const status = await as(url).revoke([new Secret(OLD)])
+    const status = await as(url).revoke([new SealedToken(OLD)])
     expect(status).toBe(202)
     expect(seen).toEqual([
       {
@@ -472,7 +474,7 @@ describe('POST /credentials/revoke', () => {
     })
     const status = await createGitHubClient(url, options().options)
       .anonymous()
-      .revoke([new Secret(OLD), new Secret(TOKEN)])
+      .revoke([new SealedToken(OLD), new SealedToken(TOKEN)])
     expect(status).toBe(202)
     expect(seen).toEqual([
       {
@@ -499,7 +501,7 @@ describe('POST /credentials/revoke', () => {
       res.writeHead(status, { location: '/api/v3/credentials/revoke-again' })
       res.end()
     })
-    const error = await caught(as(url).revoke([new Secret(OLD)]))
+    const error = await caught(as(url).revoke([new SealedToken(OLD)]))
     expect(error).toMatchObject({ status, rateLimited: false })
     expect(error.message).toBe(
       `GitHub answered POST /credentials/revoke with a redirect (${status}, Location /api/v3/credentials/revoke-again), which was not followed: a request that carries a token is never sent to another origin, and POST /credentials/revoke follows no redirect at all — check github-api-url`

@@ -7,10 +7,10 @@ import {
   pipeline,
   run as execution
 } from '../__fixtures__/pipelines.js'
-import type { Secret } from '../src/core/secret.js'
+import type { SealedToken } from '../src/core/sealed-token.js'
 import { startFakeGitHub } from '../test-support/fake-github.js'
 import type { GitHubApi, GitHubClient, GitHubUser } from '../src/github/api.js'
-import type { Services } from '../src/main.js'
+import type { Services } from '../src/stores/registry.js'
 import type { JsonObject } from '../src/stores/codepipeline/pipeline-json.js'
 import {
   ACCOUNT,
@@ -22,7 +22,8 @@ import {
 } from '../__fixtures__/value-stores.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { run, createServices } = await import('../src/main.js')
+const { run } = await import('../src/main.js')
+const { stores: registry } = await import('../src/stores/registry.js')
 const { GitHubError } = await import('../src/github/api.js')
 
 const TOKEN = 'unit-token-0123456789abcdef'
@@ -91,7 +92,7 @@ class FakeGitHub implements GitHubClient {
   revocations: string[][] = []
   baseUrls: string[] = []
 
-  as(token: Secret): GitHubApi {
+  as(token: SealedToken): GitHubApi {
     const user = async (): Promise<GitHubUser> => {
       const login = this.accounts.get(token.reveal())
       if (!login || this.revoked.has(token.reveal())) {
@@ -111,7 +112,7 @@ class FakeGitHub implements GitHubClient {
 
   anonymous() {
     return {
-      revoke: async (credentials: Secret[]) => {
+      revoke: async (credentials: SealedToken[]) => {
         events.push('github revoke')
         this.revocations.push(credentials.map((c) => c.reveal()))
         for (const c of credentials) this.revoked.add(c.reveal())
@@ -653,9 +654,9 @@ describe('run: the GitHub API', () => {
   })
 })
 
-describe('createServices', () => {
+describe('the registry’s services', () => {
   it('makes one client per service and region, reused', () => {
-    const made = createServices({ credentials: undefined, maxConcurrency: 2 })
+    const made = registry.services({ credentials: undefined, maxConcurrency: 2 })
     for (const service of ['pipelines', 'codebuild', 'secrets', 'parameters', 'stacks'] as const) {
       expect(made[service]('us-east-1')).toBe(made[service]('us-east-1'))
       expect(made[service]('us-east-1')).not.toBe(made[service]('eu-west-1'))

@@ -19,7 +19,7 @@ import type { PipelineResult } from '../src/stores/codepipeline/types.js'
 jest.unstable_mockModule('@actions/core', () => core)
 const { pipelineStore } = await import('../src/stores/codepipeline/store.js')
 const { parseInputs } = await import('../src/inputs/parse.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 
 const ACCOUNT = '123456789012'
 const CONNECTION = `arn:aws:codeconnections:us-east-1:${ACCOUNT}:connection/0a1b2c3d-0000-4000-8000-000000000001`
@@ -107,17 +107,18 @@ function store(values: Record<string, string>, withServices = true) {
     ...values
   })
   const inputs = parseInputs(false)
-  return pipelineStore(inputs, {
+  const made = pipelineStore(inputs, {
     apiFor: (region) => regions.get(region) ?? new FakeRegion(region, clock),
     limit: now,
-    token: new Secret('unit-token-0123456789'),
+    token: new SealedToken('unit-token-0123456789'),
     writeOnRead: true,
     clock,
-    onPlanned: () => {
-      throw new Error('a migration asks the token check about no pipeline')
-    },
     ...(withServices && { migration: world.migration })
   })
+  made.onPlanned(() => {
+    throw new Error('a migration asks the token check about no pipeline')
+  })
+  return made
 }
 
 type Store = ReturnType<typeof store>
@@ -277,6 +278,20 @@ describe('a migration run', () => {
       'pipeline app in us-east-1 was skipped while a run was in flight and still holds the old token'
     ])
   })
+
+  it('follows the in-progress rules: proceed moves a busy pipeline, then starts the stopped run again', async () => {
+    east().runs.set('app', [run('run-1', 'InProgress', new Date(clock.now()))])
+    const s = store({ pipelines: 'app', 'in-progress': 'proceed' })
+    await s.plan()
+    await s.apply()
+    expect(resultOf(s, 'app')?.status).toBe('migrated')
+    expect(east().starts.map((start) => start.name)).toEqual(['app'])
+    expect(resultOf(s, 'app')?.runs).toMatchObject({
+      outcome: 'restarted',
+      executions: ['run-1'],
+      restarts: [{ stopped: ['run-1'] }]
+    })
+  })
 })
 
 describe('the migration write', () => {
@@ -424,7 +439,7 @@ describe('the readiness section of a rotation run', () => {
     const s = pipelineStore(parseInputs(false), {
       apiFor: (region) => regions.get(region)!,
       limit: now,
-      token: new Secret('unit-token-0123456789'),
+      token: new SealedToken('unit-token-0123456789'),
       writeOnRead: false,
       clock
     })

@@ -4,13 +4,13 @@ import * as core from '../__fixtures__/core.js'
 jest.unstable_mockModule('@actions/core', () => core)
 const { retireStep } = await import('../src/retire/retire.js')
 const { GitHubError } = await import('../src/github/api.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 const { emptyReport } = await import('../src/core/report.js')
 type GitHubClient = import('../src/github/api.js').GitHubClient
 type GitHubUser = import('../src/github/api.js').GitHubUser
 type Outcome = import('../src/core/flow.js').Outcome
 type RetireOptions = import('../src/retire/retire.js').RetireOptions
-type SecretValue = InstanceType<typeof Secret>
+type SecretValue = InstanceType<typeof SealedToken>
 
 const NEW = 'ghp_new-token-0123456789abcdef'
 const OLD = 'ghp_old-token-fedcba9876543210'
@@ -71,8 +71,8 @@ function step(client: GitHubClient, overrides: Partial<RetireOptions> = {}) {
   const sleeps: number[] = []
   const retire = retireStep({
     client,
-    token: new Secret(NEW),
-    previous: new Secret(OLD),
+    token: new SealedToken(NEW),
+    previous: new SealedToken(OLD),
     githubApiUrl: 'https://api.github.com',
     checked: () => ({ login: 'rotation-bot', enterpriseVersion: null }),
     sleep: async (ms) => {

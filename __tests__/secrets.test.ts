@@ -16,7 +16,7 @@ const { entryRegions, entryRefs } = await import('../src/inputs/refs.js')
 const { textOf } = await import('../src/stores/secrets-manager/plan.js')
 const { ValueShapeError } = await import('../src/core/json-edit.js')
 const { parseInputs } = await import('../src/inputs/parse.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 
 const TOKEN = 'unit-token-secrets-0123456789'
 const OLD = 'old-token-value-do-not-print'
@@ -33,7 +33,10 @@ function setup(values: Record<string, string>) {
 
 function storeFor(values: Record<string, string>, api: (region: string) => SecretsApi = apiFor) {
   const inputs = setup(values)
-  return { inputs, store: secretsStore(inputs, { apiFor: api, limit, token: new Secret(TOKEN) }) }
+  return {
+    inputs,
+    store: secretsStore(inputs, { apiFor: api, limit, token: new SealedToken(TOKEN) })
+  }
 }
 
 /** A secret another store found (a stack's template, CodeBuild's credential). */
@@ -426,20 +429,6 @@ describe('secretsStore', () => {
       outputs: { 'secrets-updated': [] }
     })
     expect(east.calls).toEqual([])
-  })
-})
-
-describe('secretsStore: order', () => {
-  it('plans after the stores it is given, none by default', () => {
-    const { inputs, store } = storeFor({ secrets: 'ci/plain' })
-    expect(store.after).toEqual([])
-    const later = secretsStore(inputs, {
-      apiFor,
-      limit,
-      token: new Secret(TOKEN),
-      after: () => [store]
-    })
-    expect(later.after).toEqual([store])
   })
 })
 

@@ -14,7 +14,7 @@ const { parameterStore } = await import('../src/stores/ssm/store.js')
 const { keptSettings, matchesPattern } = await import('../src/stores/ssm/plan.js')
 const { parameterSection, parameterLines } = await import('../src/stores/ssm/render.js')
 const { parseInputs } = await import('../src/inputs/parse.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 
 const TOKEN = 'unit-token-parameters-0123456789'
 const OLD = 'old-parameter-token-do-not-print'
@@ -47,7 +47,7 @@ async function rotate(
   { apply = true }: { apply?: boolean } = {}
 ) {
   const inputs = setup(values)
-  const store = parameterStore(inputs, { apiFor, limit, token: new Secret(TOKEN) })
+  const store = parameterStore(inputs, { apiFor, limit, token: new SealedToken(TOKEN) })
   const lookups = refs.map((ref) => store.contribute(ref))
   await store.plan()
   if (!inputs.dryRun && apply) await store.apply()
@@ -447,18 +447,6 @@ describe('parameterStore: answers without a version or an ARN', () => {
     expect(report.failures[0]).toBe(
       'us-east-1 parameter /ci/token: version  was written, but could not be read back to verify it: ThrottlingException: Rate exceeded — AWS kept throttling after retries: re-run, or lower max-concurrency'
     )
-  })
-})
-
-describe('parameterStore: order', () => {
-  it('plans after the stores it is given, none by default', () => {
-    const inputs = setup({ parameters: '/ci/token' })
-    const token = new Secret(TOKEN)
-    expect(parameterStore(inputs, { apiFor, limit, token }).after).toEqual([])
-    const before = parameterStore(inputs, { apiFor, limit, token })
-    expect(parameterStore(inputs, { apiFor, limit, token, after: () => [before] }).after).toEqual([
-      before
-    ])
   })
 })
 

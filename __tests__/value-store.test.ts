@@ -19,7 +19,7 @@ jest.unstable_mockModule('@actions/core', () => core)
 const { secretsStore } = await import('../src/stores/secrets-manager/store.js')
 const { parameterStore } = await import('../src/stores/ssm/store.js')
 const { parseInputs } = await import('../src/inputs/parse.js')
-const { Secret } = await import('../src/core/secret.js')
+const { SealedToken } = await import('../src/core/sealed-token.js')
 
 const TOKEN = 'unit-token-value-store-0123456789'
 const OLD = 'old-token-value-do-not-print'
@@ -52,7 +52,7 @@ function setup(values: Record<string, string>) {
 
 let secrets: FakeSecrets
 let parameters: FakeParameters
-const secret = (s?: string) => (s === undefined ? undefined : new Secret(s))
+const secret = (s?: string) => (s === undefined ? undefined : new SealedToken(s))
 
 const subjects: Subject[] = [
   {
@@ -77,7 +77,7 @@ const subjects: Subject[] = [
       secretsStore(setup(values), {
         apiFor: () => secrets,
         limit,
-        token: new Secret(TOKEN),
+        token: new SealedToken(TOKEN),
         previous: secret(previous)
       })
   },
@@ -107,7 +107,7 @@ const subjects: Subject[] = [
       parameterStore(setup(values), {
         apiFor: () => parameters,
         limit,
-        token: new Secret(TOKEN),
+        token: new SealedToken(TOKEN),
         previous: secret(previous)
       }) as unknown as ReturnType<typeof secretsStore>
   }
@@ -372,7 +372,7 @@ describe('valueStore: a write that breaks after its put', () => {
       title: 'Things',
       regions: ['us-east-1'],
       dryRun: false,
-      token: new Secret(TOKEN),
+      token: new SealedToken(TOKEN),
       previous: undefined,
       inputRefs: ['a', 'b'].map((id) => ({
         entry: id,

@@ -12,7 +12,7 @@ import type {
 } from '@aws-sdk/types'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { addAbortSignal, type Readable } from 'node:stream'
-import { loadOnce } from '../core/limit.js'
+import { once } from '../core/once.js'
 
 export interface AwsSettings {
   /** undefined: the SDK's default chain (e.g. env exported by configure-aws-credentials). */
@@ -226,7 +226,7 @@ export function lazyClient<Sdk, Client extends Stackable>(
   load: () => Promise<Sdk>,
   create: (sdk: Sdk, config: ReturnType<typeof clientConfig>) => Client
 ): () => Promise<{ sdk: Sdk; client: Client }> {
-  return loadOnce(async () => {
+  return once(async () => {
     const sdk = await load()
     const client = create(sdk, clientConfig(settings, region))
     countThrottles(client, region, settings)

@@ -10,7 +10,7 @@ import { emptyReport, publish, StepFailure, type Report } from './report.js'
 
 /** A place the token lives. */
 export interface Store {
-  /** Stores whose plans this one reads (it plans once they are done). */
+  /** Stores this one plans after: those it reads, and those that hand it values (stores/registry.ts). */
   readonly after?: readonly Store[]
   /** Read-only: decide what will be written. */
   plan(): Promise<void>

@@ -7,9 +7,3 @@ export function createLimit(concurrency: number): Limit {
   const limit = pLimit(concurrency)
   return (task) => limit(task)
 }
-
-/** Calls `load` once, on first use, and shares its promise. */
-export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
-  let loaded: Promise<T> | undefined
-  return () => (loaded ??= load())
-}

@@ -23,11 +23,3 @@ export function sortByRegion<T extends { region: string }>(
       rank(a.region) - rank(b.region) || byText(a.region, b.region) || byText(name(a), name(b))
   )
 }
-
-/** At most `max` items, then "and N more". */
-export function listed(items: string[], max = 10): string {
-  const shown = items.slice(0, max).join(', ')
-  return items.length > max ? `${shown} and ${items.length - max} more` : shown
-}
-
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`

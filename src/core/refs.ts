@@ -16,20 +16,32 @@ export interface ValueRef {
   origin: string | undefined
 }
 
-/** The result of a contributed value, once its store has planned or written it. */
-export type Lookup<R> = () => R | undefined
+/** Reads the result of a contributed value, once its store has planned or written it. */
+export type ContributionLookup<R> = () => R | undefined
 
-/** Values found by other stores, collected before the writing store plans. */
+/**
+ * Values found by other stores, collected before the writing store plans.
+ * Once it has taken them (close), a contribution throws: it would never be
+ * planned, so never written, and the old token could be revoked while that
+ * value still holds it.
+ */
 export class Contributions<R> {
   readonly #items: { ref: ValueRef; result?: R }[] = []
+  #closed = false
 
-  add(ref: ValueRef): Lookup<R> {
+  /** `late` says what a contribution that came too late is, for the error. */
+  constructor(private readonly late: (ref: ValueRef) => string) {}
+
+  add(ref: ValueRef): ContributionLookup<R> {
+    if (this.#closed) throw new Error(this.late(ref))
     const item: { ref: ValueRef; result?: R } = { ref }
     this.#items.push(item)
     return () => item.result
   }
 
-  refs(): ValueRef[] {
+  /** The refs contributed, for the plan; no more are taken after this. */
+  close(): ValueRef[] {
+    this.#closed = true
     return this.#items.map((i) => i.ref)
   }
 
@@ -42,11 +54,6 @@ export class Contributions<R> {
 /** The stores that also named a value, for its row: " (from stack app)". */
 export const fromText = (r: { from?: string[] }): string =>
   r.from?.length ? ` (from ${r.from.join(', ')})` : ''
-
-/** Where one stored value was named: the input, and any store that found it. */
-export function describeOrigins(origins: (string | undefined)[]): string {
-  return [...new Set(origins.map((o) => o ?? 'input'))].join(', ')
-}
 
 interface Row {
   ref: ValueRef
@@ -83,10 +90,4 @@ export function mergeRows<P extends Row>(
     rowOf.set(row.ref, row.result)
   }
   return { kept, rowOf }
-}
-
-/** The planned keys of one value: every key named, or its whole value. */
-export function addKey(keys: string[] | 'whole', key: string | undefined): string[] | 'whole' {
-  if (keys === 'whole' || key === undefined || keys.includes(key)) return keys
-  return [...keys, key]
 }

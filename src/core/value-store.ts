@@ -15,9 +15,9 @@ import { messageOf } from './errors.js'
 import type { Store } from './flow.js'
 import { heldIn, newValueText, ValueShapeError } from './json-edit.js'
 import { sortByRegion } from './order.js'
-import { Contributions, mergeRows, type Lookup, type ValueRef } from './refs.js'
+import { Contributions, mergeRows, type ContributionLookup, type ValueRef } from './refs.js'
 import { countStatuses, emptyReport, type Report, type RegionLine, type Section } from './report.js'
-import type { Secret } from './secret.js'
+import type { SealedToken } from './sealed-token.js'
 
 type ValueStatus = 'updated' | 'planned' | 'skipped' | 'failed'
 
@@ -105,7 +105,7 @@ interface ValueBackend<R extends ValueResult, M, P> {
    * label or stage hold `previous` (never its current value), or why that
    * could not be checked: each is a holdout.
    */
-  olderHolders?(stored: StoredValue<M>, previous: Secret, region: string): Promise<string[]>
+  olderHolders?(stored: StoredValue<M>, previous: SealedToken, region: string): Promise<string[]>
 }
 
 export interface ValueStoreParts<R extends ValueResult, M, P> {
@@ -117,13 +117,11 @@ export interface ValueStoreParts<R extends ValueResult, M, P> {
   title: string
   regions: string[]
   dryRun: boolean
-  token: Secret
+  token: SealedToken
   /** The token being replaced, when given: every value read is scanned for it. */
-  previous: Secret | undefined
+  previous: SealedToken | undefined
   /** The refs the input names. */
   inputRefs: ValueRef[]
-  /** Stores that may contribute values: this store plans after them. */
-  after?: () => Store[]
   backend: ValueBackend<R, M, P>
   /** What the output lists for an updated value. */
   idOf(result: R): string
@@ -133,7 +131,7 @@ export interface ValueStoreParts<R extends ValueResult, M, P> {
 
 export interface ValueStore<R> extends Store {
   /** A value another store found; throws once this store has planned. */
-  contribute(ref: ValueRef): Lookup<R>
+  contribute(ref: ValueRef): ContributionLookup<R>
 }
 
 interface Planned<R, M> {
@@ -156,8 +154,10 @@ export function valueStore<R extends ValueResult, M, P>(
   parts: ValueStoreParts<R, M, P>
 ): ValueStore<R> {
   const { backend, token, noun } = parts
-  const contributions = new Contributions<R>()
-  let planning = false
+  const contributions = new Contributions<R>(
+    (ref) =>
+      `${capitalised(noun)} ${ref.entry} (from ${ref.origin ?? 'the inputs'}) was contributed after the ${parts.input} store planned, so it would never be written: the contributing store must name it in its descriptor's \`contributes\``
+  )
   let rows: Planned<R, M>[] = []
   let writes: ValueWrite<R, M>[] = []
   const warnings: string[] = []
@@ -353,22 +353,10 @@ export function valueStore<R extends ValueResult, M, P>(
   }
 
   return {
-    get after() {
-      return parts.after?.() ?? []
-    },
-
-    contribute(ref) {
-      if (planning) {
-        throw new Error(
-          `${capitalised(noun)} ${ref.entry} (from ${ref.origin ?? 'the inputs'}) was contributed after the ${parts.input} store planned, so it would never be written: the contributing store must be in that store's \`after\``
-        )
-      }
-      return contributions.add(ref)
-    },
+    contribute: (ref) => contributions.add(ref),
 
     async plan() {
-      planning = true
-      const refs = [...parts.inputRefs, ...contributions.refs()]
+      const refs = [...parts.inputRefs, ...contributions.close()]
       if (refs.length === 0) return
       const planned = await Promise.all(refs.map((ref) => planRef(ref)))
       const { kept, rowOf } = mergeRows(planned, targetOf, `the ${parts.input} input`)

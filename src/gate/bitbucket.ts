@@ -9,7 +9,7 @@
  */
 import { messageOf } from '../core/errors.js'
 import type { Limit } from '../core/limit.js'
-import { listed } from '../core/order.js'
+import { listAtMost } from '../core/text.js'
 import type { Inputs } from '../inputs/types.js'
 import { BitbucketError, type BitbucketApi, type BitbucketUser } from '../github/bitbucket.js'
 import { emptyCheck, recordRepoFailures, type CheckInProgress, type TokenCheck } from './check.js'
@@ -40,13 +40,13 @@ function refusal(error: unknown, inputs: CheckInputs): string {
 
 function invalidSlug(check: RepoCheck): string | undefined {
   if (!WORKSPACE.test(check.owner) || !SLUG.test(check.repo) || /^\.+$/.test(check.repo)) {
-    return `${listed(check.usedBy)} builds '${check.owner}/${check.repo}', which is not a Bitbucket workspace/repository: fix the project's source location`
+    return `${listAtMost(check.usedBy)} builds '${check.owner}/${check.repo}', which is not a Bitbucket workspace/repository: fix the project's source location`
   }
   return undefined
 }
 
 function describeError(check: RepoCheck, error: unknown): string {
-  const users = listed(check.usedBy)
+  const users = listAtMost(check.usedBy)
   const repo = check.repository
   if (error instanceof BitbucketError) {
     if (error.status === 401) return `${BITBUCKET_REJECTED} while reading ${repo}`

@@ -8,9 +8,9 @@
 import { clip } from '../core/clip.js'
 import { messageOf } from '../core/errors.js'
 import type { Limit } from '../core/limit.js'
-import { listed, plural } from '../core/order.js'
+import { counted, listAtMost } from '../core/text.js'
 import { registerToken } from '../core/redact.js'
-import type { Secret } from '../core/secret.js'
+import type { SealedToken } from '../core/sealed-token.js'
 import type { Inputs } from '../inputs/types.js'
 import { GitHubError, type GitHubApi, type GitHubUser } from '../github/api.js'
 import { daysUntil, parseExpiration } from './expiry.js'
@@ -101,7 +101,7 @@ function checkScopes(
   const hooks = ['repo', 'admin:repo_hook', 'write:repo_hook']
   if (webhooks.length > 0 && !hooks.some((scope) => scopes.has(scope))) {
     check.warnings.push(
-      `the classic token has none of the scopes that manage repository webhooks (repo, admin:repo_hook, write:repo_hook), but ${plural(webhooks.length, 'GitHub source')} rel${webhooks.length === 1 ? 'ies' : 'y'} on webhooks: ${listed(webhooks)} — CodePipeline and CodeBuild need one of them to register or re-register the webhook; add \`repo\` (or \`admin:repo_hook\`) to the token`
+      `the classic token has none of the scopes that manage repository webhooks (repo, admin:repo_hook, write:repo_hook), but ${counted(webhooks.length, 'GitHub source')} rel${webhooks.length === 1 ? 'ies' : 'y'} on webhooks: ${listAtMost(webhooks)} — CodePipeline and CodeBuild need one of them to register or re-register the webhook; add \`repo\` (or \`admin:repo_hook\`) to the token`
     )
   }
 }
@@ -134,7 +134,7 @@ function checkExpiry(check: TokenCheck, user: GitHubUser, inputs: CheckInputs, n
   }
   check.expiresAt = expiresAt
   check.daysLeft = daysUntil(expiresAt, now)
-  const left = `the token expires in ${plural(check.daysLeft, 'day')}, on ${expiresAt}`
+  const left = `the token expires in ${counted(check.daysLeft, 'day')}, on ${expiresAt}`
   if (min > 0 && check.daysLeft < min) {
     check.failures.push(
       `${left}: fewer than min-days-left (${min}). Create a token with a later expiry and rotate that one instead`
@@ -147,9 +147,9 @@ function checkExpiry(check: TokenCheck, user: GitHubUser, inputs: CheckInputs, n
 }
 
 /** Each repository asked about once (GitHub names are case-insensitive), as soon as it is known. */
-type Lookup = (owner: string, repo: string) => Promise<{ error?: unknown }>
+type RepoLookup = (owner: string, repo: string) => Promise<{ error?: unknown }>
 
-async function checkRepositories(check: TokenCheck, targets: TokenTarget[], lookup: Lookup) {
+async function checkRepositories(check: TokenCheck, targets: TokenTarget[], lookup: RepoLookup) {
   check.repositories = repositoriesOf(targets)
   await Promise.all(
     check.repositories.map(async (repo) => {
@@ -227,7 +227,7 @@ async function checkHooks(
   const quoted =
     accepted.length > 0 ? ` (GitHub: X-Accepted-GitHub-Permissions: ${accepted.join('; ')})` : ''
   check.warnings.push(
-    `the fine-grained token cannot manage the webhooks of ${listed(names)}, which sources built on webhooks use${quoted}: GET /repos/{owner}/{repo}/hooks answered 403 — add the repository permission "Webhooks: Read and write" to the token, or CodePipeline and CodeBuild cannot register or re-register those webhooks`
+    `the fine-grained token cannot manage the webhooks of ${listAtMost(names)}, which sources built on webhooks use${quoted}: GET /repos/{owner}/{repo}/hooks answered 403 — add the repository permission "Webhooks: Read and write" to the token, or CodePipeline and CodeBuild cannot register or re-register those webhooks`
   )
 }
 
@@ -252,7 +252,7 @@ export interface CheckInProgress {
 export function startCheck(
   inputs: CheckInputs,
   api: GitHubApi,
-  token: Secret,
+  token: SealedToken,
   limit: Limit
 ): CheckInProgress {
   const skipped = !inputs.verifyToken
@@ -265,7 +265,7 @@ export function startCheck(
         (error: unknown) => ({ error })
       )
   const lookups = new Map<string, Promise<{ error?: unknown }>>()
-  const lookup: Lookup = (owner, repo) => {
+  const lookup: RepoLookup = (owner, repo) => {
     const key = `${owner}/${repo}`.toLowerCase()
     let answer = lookups.get(key)
     if (!answer) {
@@ -325,16 +325,4 @@ export function startCheck(
       return check
     }
   }
-}
-
-/** The whole check at once (startCheck, then finish). */
-export function checkToken(
-  inputs: CheckInputs,
-  targets: TokenTarget[],
-  api: GitHubApi,
-  token: Secret,
-  now: Date,
-  limit: Limit
-): Promise<TokenCheck> {
-  return startCheck(inputs, api, token, limit).finish(targets, now)
 }

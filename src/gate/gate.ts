@@ -7,7 +7,7 @@ import type { Gate, Verdict } from '../core/flow.js'
 import { createLimit } from '../core/limit.js'
 import * as log from '../core/log.js'
 import { emptyReport } from '../core/report.js'
-import type { Secret } from '../core/secret.js'
+import type { SealedToken } from '../core/sealed-token.js'
 import type { Inputs } from '../inputs/types.js'
 import type { GitHubApi } from '../github/api.js'
 import { createBitbucketClient, type BitbucketApi } from '../github/bitbucket.js'
@@ -21,7 +21,7 @@ const GITHUB_CONCURRENCY = 4
 
 export interface TokenGateOptions {
   github: GitHubApi
-  token: Secret
+  token: SealedToken
   /** The planned pipelines and CodeBuild projects: the repositories the token must reach. */
   targets: () => TokenTarget[]
   /** Bitbucket's API, for a BITBUCKET credential (default: bitbucket-api-url). */

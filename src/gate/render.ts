@@ -1,5 +1,5 @@
 /** How the token check is shown: one line, and its table. */
-import { listed, plural } from '../core/order.js'
+import { counted, listAtMost } from '../core/text.js'
 import type { Section } from '../core/report.js'
 import type { TokenCheck } from './check.js'
 
@@ -21,7 +21,7 @@ export function describeCheck(check: TokenCheck): string {
   const expiry =
     check.expiresAt === null
       ? 'no expiry'
-      : `expires ${check.expiresAt} (${plural(check.daysLeft ?? 0, 'day')} left)`
+      : `expires ${check.expiresAt} (${counted(check.daysLeft ?? 0, 'day')} left)`
   return `Token: ${kind} of ${check.login}, ${expiry}, ${reach}`
 }
 
@@ -38,7 +38,7 @@ export function tokenSection(check: TokenCheck): Section {
       ...tokenRows,
       ...check.repositories.map((r) => [
         r.repository,
-        listed(r.usedBy, 5),
+        listAtMost(r.usedBy, 5),
         r.status === 'ok' ? '✅ reachable' : `❌ ${r.error ?? 'failed'}`
       ])
     ]

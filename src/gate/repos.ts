@@ -5,7 +5,8 @@
  * GET /repos/../user into GET /user and "prove" a repository reachable.
  */
 import { messageOf } from '../core/errors.js'
-import { byText, listed } from '../core/order.js'
+import { byText } from '../core/order.js'
+import { listAtMost } from '../core/text.js'
 import { GitHubError } from '../github/api.js'
 
 /** What the check needs of a planned pipeline's GitHub source actions. */
@@ -58,7 +59,7 @@ export const REJECTED = 'GitHub rejected the token'
 
 /** Why an Owner/Repo cannot be asked about; undefined when it can. */
 export function invalidName(check: RepoCheck): string | undefined {
-  const users = listed(check.usedBy)
+  const users = listAtMost(check.usedBy)
   if (check.owner === '' || check.repo === '') {
     return `${users} has no Owner or Repo in its configuration: fix the pipeline`
   }
@@ -122,7 +123,7 @@ function orgPolicy(message: string): string | undefined {
 
 /** Explains why the token cannot use a repository. */
 export function describeRepoError(check: RepoCheck, error: unknown): string {
-  const users = listed(check.usedBy)
+  const users = listAtMost(check.usedBy)
   const repo = check.repository
   if (error instanceof GitHubError) {
     if (error.status === 404) {

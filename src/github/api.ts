@@ -8,9 +8,9 @@
  * the token).
  */
 import { clip } from '../core/clip.js'
-import { loadOnce } from '../core/limit.js'
+import { once } from '../core/once.js'
 import { messageOf } from '../core/errors.js'
-import type { Secret } from '../core/secret.js'
+import type { SealedToken } from '../core/sealed-token.js'
 
 const loadGitHub = () => import(/* webpackMode: "eager" */ '@actions/github')
 const loadAnonymous = () => import(/* webpackMode: "eager" */ '@actions/github/lib/utils')
@@ -40,17 +40,17 @@ export interface GitHubApi {
   /** GET /repos/{owner}/{repo}/hooks: whether the token may manage the repository's webhooks. */
   getHooks(owner: string, repo: string): Promise<void>
   /** POST /credentials/revoke, authenticated (GitHub Enterprise Server 3.18 and later). */
-  revoke(credentials: Secret[]): Promise<number>
+  revoke(credentials: SealedToken[]): Promise<number>
 }
 
 /** Calls made without a token. */
 interface AnonymousApi {
   /** POST /credentials/revoke as GitHub.com documents it: unauthenticated. */
-  revoke(credentials: Secret[]): Promise<number>
+  revoke(credentials: SealedToken[]): Promise<number>
 }
 
 export interface GitHubClient {
-  as(token: Secret): GitHubApi
+  as(token: SealedToken): GitHubApi
   anonymous(): AnonymousApi
 }
 
@@ -252,7 +252,7 @@ const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}
 const USER_AGENT = 'rotate-github-token-aws'
 
 function revoker(request: ReturnType<typeof session>) {
-  return async (credentials: Secret[]) => {
+  return async (credentials: SealedToken[]) => {
     const { status } = await request(
       'POST /credentials/revoke',
       { credentials: credentials.map((c) => c.reveal()) },
@@ -274,7 +274,7 @@ export function createGitHubClient(
       const request = session(
         baseUrl,
         options,
-        loadOnce(async () =>
+        once(async () =>
           (await loadGitHub()).getOctokit(token.reveal(), {
             baseUrl,
             userAgent: USER_AGENT,
@@ -327,7 +327,7 @@ export function createGitHubClient(
       const request = session(
         baseUrl,
         options,
-        loadOnce(
+        once(
           async () =>
             new (await loadAnonymous()).GitHub({ baseUrl, userAgent: USER_AGENT, log: quiet })
         )

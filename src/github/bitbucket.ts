@@ -10,12 +10,13 @@
  */
 import { messageOf } from '../core/errors.js'
 import { registerToken } from '../core/redact.js'
-import type { Secret } from '../core/secret.js'
+import type { SealedToken } from '../core/sealed-token.js'
 import { fetch } from './fetch.js'
 
 /** How the credential is presented. */
 export type BitbucketAuth =
-  { kind: 'api-token'; email: string; token: Secret } | { kind: 'access-token'; token: Secret }
+  | { kind: 'api-token'; email: string; token: SealedToken }
+  | { kind: 'access-token'; token: SealedToken }
 
 export interface BitbucketUser {
   /** The account's display name or nickname, as Bitbucket sends it. */

@@ -7,11 +7,11 @@
 import { getInput } from '@actions/core'
 import { InputError } from '../core/errors.js'
 import { registerToken } from '../core/redact.js'
-import { Secret } from '../core/secret.js'
+import { SealedToken } from '../core/sealed-token.js'
 
 export interface Tokens {
-  token: Secret
-  previous: Secret | undefined
+  token: SealedToken
+  previous: SealedToken | undefined
 }
 
 /** The variable the runner sets for an input (as @actions/core reads it). */
@@ -34,7 +34,7 @@ function mask(raw: string, usernames: string[]): void {
   for (const part of token.split(/\s+/)) if (part.length >= 4) registerToken(part)
 }
 
-function validate(name: string, raw: string, required: boolean): Secret | undefined {
+function validate(name: string, raw: string, required: boolean): SealedToken | undefined {
   const token = raw.trim()
   if (token === '') {
     if (!required) return undefined
@@ -66,7 +66,7 @@ function validate(name: string, raw: string, required: boolean): Secret | undefi
       `is ${token.length} characters long: a personal access token has at least 40 — is the secret the token itself?`
     )
   }
-  return new Secret(token)
+  return new SealedToken(token)
 }
 
 /** Reads, masks, unsets and validates `token` and `previous-token`. */
@@ -77,7 +77,7 @@ export function readTokens(): Tokens {
   // come before the other is hidden.
   mask(raw.token, [username])
   mask(raw.previous, [username])
-  const token = validate('token', raw.token, true) as Secret
+  const token = validate('token', raw.token, true) as SealedToken
   const previous = validate('previous-token', raw.previous, false)
   if (previous?.equals(token.reveal())) {
     throw new InputError(

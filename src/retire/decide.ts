@@ -4,7 +4,7 @@
  * token, in AWS or anywhere else — so any doubt keeps it.
  */
 import type { Outcome } from '../core/flow.js'
-import { plural } from '../core/order.js'
+import { counted } from '../core/text.js'
 
 export interface Decision {
   revoke: boolean
@@ -20,7 +20,7 @@ export function decide(outcome: Outcome): Decision {
     )
   }
   if (outcome.failures.length > 0) {
-    reasons.push(`${plural(outcome.failures.length, 'target')} failed`)
+    reasons.push(`${counted(outcome.failures.length, 'target')} failed`)
   }
   for (const holdout of outcome.holdouts) reasons.push(holdout)
   return { revoke: reasons.length === 0 && !outcome.dryRun, reasons }

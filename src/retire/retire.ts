@@ -10,14 +10,14 @@
 import type { Outcome, Retire } from '../core/flow.js'
 import * as log from '../core/log.js'
 import { emptyReport, statusCell, type Report } from '../core/report.js'
-import type { Secret } from '../core/secret.js'
+import type { SealedToken } from '../core/sealed-token.js'
 import { GitHubError, type GitHubClient } from '../github/api.js'
 import { decide } from './decide.js'
 
 export interface RetireOptions {
   client: GitHubClient
-  token: Secret
-  previous: Secret | undefined
+  token: SealedToken
+  previous: SealedToken | undefined
   githubApiUrl: string
   /** The new token's account and server, from the gate's check. */
   checked: () => { login?: string; enterpriseVersion: string | null } | undefined
@@ -44,7 +44,7 @@ function olderThanFirst(version: string): boolean {
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-async function isDead(client: GitHubClient, previous: Secret): Promise<boolean> {
+async function isDead(client: GitHubClient, previous: SealedToken): Promise<boolean> {
   try {
     await client.as(previous).getUser()
     return false
@@ -54,7 +54,7 @@ async function isDead(client: GitHubClient, previous: Secret): Promise<boolean> 
   }
 }
 
-async function revoke(options: RetireOptions, previous: Secret): Promise<Result> {
+async function revoke(options: RetireOptions, previous: SealedToken): Promise<Result> {
   const { client } = options
   const checked = options.checked()
   let owner

@@ -12,7 +12,8 @@ import type { Inputs } from '../../inputs/types.js'
 import type { PipelineStore } from '../codepipeline/store.js'
 import type { ParameterStore } from '../ssm/store.js'
 import type { SecretsStore } from '../secrets-manager/store.js'
-import type { StacksApi } from './api.js'
+import { describeStore, type StoreContext } from '../descriptor.js'
+import { createStacksApi, type StacksApi } from './api.js'
 import { followStack, ownerTags } from './plan.js'
 import { stackLines, stackSection } from './render.js'
 import type { StackFinding } from './types.js'
@@ -25,13 +26,14 @@ export interface StackStoreOptions {
   parameters: ParameterStore
 }
 
-export function stackStore(inputs: Inputs, options: StackStoreOptions): Store {
+/** The inputs the stack store reads (its descriptor gives it only these). */
+type StackInputs = Pick<Inputs, 'followStacks' | 'regions'>
+
+export function stackStore(inputs: StackInputs, options: StackStoreOptions): Store {
   let findings: StackFinding[] = []
   const sorted = () =>
     sortByRegion(findings, inputs.regions, (f) => `${f.stack} ${f.pipeline} ${f.action ?? ''}`)
   return {
-    after: [options.pipelines],
-
     async plan() {
       if (!inputs.followStacks) return
       const owned = options.pipelines.owned()
@@ -86,3 +88,23 @@ export function stackStore(inputs: Inputs, options: StackStoreOptions): Store {
     }
   }
 }
+
+export const stacks = describeStore({
+  api: createStacksApi,
+  inputs: ['followStacks', 'regions'],
+  // The stacks of the pipelines it reads, in their regions.
+  regions: () => [],
+  reads: ['pipelines'],
+  contributes: ['secrets', 'parameters'],
+  create: (
+    inputs,
+    {
+      apiFor,
+      limit,
+      stores
+    }: StoreContext<
+      StacksApi,
+      { pipelines: PipelineStore; secrets: SecretsStore; parameters: ParameterStore }
+    >
+  ) => stackStore(inputs, { apiFor, limit, ...stores })
+})

@@ -5,7 +5,7 @@
  * follows), a template parameter (which only a stack update changes), or the
  * token written into the template itself.
  */
-import { loadOnce } from '../../core/limit.js'
+import { once } from '../../core/once.js'
 
 type Template = Record<string, unknown>
 
@@ -44,7 +44,7 @@ function longForm(name: string, value: unknown): Record<string, unknown> {
 }
 
 // js-yaml is loaded when a stack is followed, not at every start.
-const yamlLoader = loadOnce(async () => {
+const yamlLoader = once(async () => {
   const { DEFAULT_SCHEMA, Type, load } = await import('js-yaml')
   const schema = DEFAULT_SCHEMA.extend(
     ['Ref', 'Condition', ...SHORT_FORMS].flatMap((name) =>
@@ -217,9 +217,4 @@ export function parameterType(template: Template, name: string): string | undefi
   return isRecord(parameter) && typeof parameter['Type'] === 'string'
     ? parameter['Type']
     : undefined
-}
-
-/** Whether the template uses a transform (then GetTemplate's Processed stage is what runs). */
-export function hasTransform(template: Template): boolean {
-  return template['Transform'] !== undefined
 }

@@ -1,5 +1,5 @@
 /** What following the stacks finds and reports. */
-import type { Lookup } from '../../core/refs.js'
+import type { ContributionLookup } from '../../core/refs.js'
 import type { TokenSource } from './template.js'
 
 /** The written row a followed reference stands for (a secret's or a parameter's). */
@@ -18,7 +18,7 @@ export interface StackFinding {
   action?: string
   source?: TokenSource
   /** Followed: the row of the secret or parameter rotated with it. */
-  followed?: { what: string; row: Lookup<FollowedRow> }
+  followed?: { what: string; row: ContributionLookup<FollowedRow> }
   /** Not followed: what the user must do (a warning), and why revocation waits. */
   problem?: string
 }

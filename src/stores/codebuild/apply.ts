@@ -1,15 +1,15 @@
 /** Writing one region's credential: import (or delete) it, then list again to verify. */
 import { describeAwsError, isNotFound } from '../../aws/errors.js'
-import type { Secret } from '../../core/secret.js'
+import type { SealedToken } from '../../core/sealed-token.js'
 import type { CodeBuildSettings } from '../../inputs/types.js'
 import type { CodeBuildApi, SourceCredential } from './api.js'
 import { describeCredential } from './plan.js'
-import type { RegionPlan } from './types.js'
+import type { CredentialPlan } from './types.js'
 
 export async function applyImport(
-  plan: RegionPlan,
+  plan: CredentialPlan,
   settings: CodeBuildSettings,
-  token: Secret,
+  token: SealedToken,
   api: CodeBuildApi
 ): Promise<void> {
   const { result } = plan
@@ -54,7 +54,7 @@ export async function applyImport(
   result.status = 'imported'
 }
 
-export async function applyDisconnect(plan: RegionPlan, api: CodeBuildApi): Promise<void> {
+export async function applyDisconnect(plan: CredentialPlan, api: CodeBuildApi): Promise<void> {
   const { result } = plan
   const gone: string[] = []
   for (const credential of plan.deletes) {

@@ -10,10 +10,9 @@
 import { describeAwsError } from '../../aws/errors.js'
 import type { ValueRef } from '../../core/refs.js'
 import { splitArn } from '../../inputs/arn.js'
-import type { Inputs } from '../../inputs/types.js'
 import type { SecretsStore } from '../secrets-manager/store.js'
 import type { CodeBuildApi, SourceCredential } from './api.js'
-import type { CodeBuildResult, RegionPlan } from './types.js'
+import type { CodeBuildInputs, CodeBuildResult, CredentialPlan } from './types.js'
 
 /** Auth types this action imports; a credential of any other type is never replaced. */
 const TOKEN_AUTH_TYPES = new Set<string>(['PERSONAL_ACCESS_TOKEN', 'BASIC_AUTH'])
@@ -48,16 +47,16 @@ function secretRef(region: string, credential: SourceCredential): ValueRef | und
   }
 }
 
-export async function planRegion(
+export async function planCredential(
   region: string,
-  inputs: Inputs,
+  inputs: CodeBuildInputs,
   api: CodeBuildApi,
   secrets: SecretsStore,
   warnings: string[]
-): Promise<RegionPlan> {
+): Promise<CredentialPlan> {
   const { mode, serverType, authType } = inputs.codebuild
   const result: CodeBuildResult = { region, serverType, authType, status: 'planned' }
-  const plan: RegionPlan = { result, deletes: [] }
+  const plan: CredentialPlan = { result, deletes: [] }
 
   let listed: SourceCredential[]
   try {

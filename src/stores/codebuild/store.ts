@@ -2,38 +2,44 @@
 import type { Store } from '../../core/flow.js'
 import type { Limit } from '../../core/limit.js'
 import { countStatuses, emptyReport, type Report } from '../../core/report.js'
-import type { Secret } from '../../core/secret.js'
-import type { Inputs } from '../../inputs/types.js'
+import type { SealedToken } from '../../core/sealed-token.js'
 import type { SecretsStore } from '../secrets-manager/store.js'
-import type { CodeBuildApi } from './api.js'
+import { describeStore, type StoreContext } from '../descriptor.js'
+import { createCodeBuildApi, type CodeBuildApi } from './api.js'
 import { applyDisconnect, applyImport } from './apply.js'
-import { planRegion } from './plan.js'
+import { planCredential } from './plan.js'
 import { scanProjects, type ProjectTarget, type ProjectUse } from './projects.js'
 import { codebuildLines, codebuildSection, projectsSection } from './render.js'
-import type { CodeBuildResult, RegionPlan } from './types.js'
+import {
+  CODEBUILD_INPUTS,
+  type CodeBuildInputs,
+  type CodeBuildResult,
+  type CredentialPlan
+} from './types.js'
 
 export interface CodeBuildStoreOptions {
   apiFor: (region: string) => CodeBuildApi
   limit: Limit
-  token: Secret
+  token: SealedToken
   /** Writes the credentials kept in a Secrets Manager secret. */
   secrets: SecretsStore
-  /** Told about each region's projects as soon as they are read (the token check starts on them). */
-  onPlanned?: (target: ProjectTarget) => void
-  /**
-   * Why the token must not be imported in a region (a repository its projects
-   * build that the token cannot reach); empty when it may. Read before writing.
-   */
-  refusals?: (region: string) => string[]
 }
 
 export interface CodeBuildStore extends Store {
   /** The projects whose repositories the token must reach, once planned. */
   targets(): ProjectTarget[]
+  /** Tells `listener` about each region's projects as soon as they are read (the token check starts on them). */
+  onPlanned(listener: (target: ProjectTarget) => void): void
+  /**
+   * Asks `refusals` why the token must not be imported in a region (a
+   * repository its projects build that the token cannot reach; empty when it
+   * may). Read before writing.
+   */
+  refuseWith(refusals: (region: string) => string[]): void
 }
 
 /** A credential kept in a secret shows what happened to that secret. */
-function throughSecret(plan: RegionPlan): CodeBuildResult {
+function throughSecret(plan: CredentialPlan): CodeBuildResult {
   const { result } = plan
   const secret = plan.secret?.()
   if (!secret) return result
@@ -68,15 +74,20 @@ function outputEntry(r: CodeBuildResult) {
   return { region, serverType, authType, arn, status, secretArn, error }
 }
 
-export function codebuildStore(inputs: Inputs, options: CodeBuildStoreOptions): CodeBuildStore {
-  let plans: RegionPlan[] = []
+export function codebuildStore(
+  inputs: CodeBuildInputs,
+  options: CodeBuildStoreOptions
+): CodeBuildStore {
+  let plans: CredentialPlan[] = []
   const warnings: string[] = []
   const targets: ProjectTarget[] = []
   const uses: ProjectUse[] = []
+  const listeners: ((target: ProjectTarget) => void)[] = []
+  let refusals: ((region: string) => string[]) | undefined
   /** A planned import into a region whose projects' repositories the token cannot reach is refused. */
   const refuse = () => {
     for (const plan of plans) {
-      const reasons = options.refusals?.(plan.result.region) ?? []
+      const reasons = refusals?.(plan.result.region) ?? []
       if (plan.result.status !== 'planned' || plan.secret || reasons.length === 0) continue
       plan.result.status = 'failed'
       plan.result.error = `not imported: the token cannot reach what this region's projects build — ${reasons.join('; ')}`
@@ -86,6 +97,14 @@ export function codebuildStore(inputs: Inputs, options: CodeBuildStoreOptions): 
   return {
     targets: () => targets,
 
+    onPlanned: (listener) => {
+      listeners.push(listener)
+    },
+
+    refuseWith: (reasons) => {
+      refusals = reasons
+    },
+
     async plan() {
       if (inputs.codebuild.mode === 'off') return
       const scans =
@@ -93,7 +112,9 @@ export function codebuildStore(inputs: Inputs, options: CodeBuildStoreOptions): 
           ? inputs.regions.map((region) =>
               options.limit(async () => {
                 const scan = await scanProjects(region, inputs, options.apiFor(region))
-                for (const target of scan.targets) options.onPlanned?.(target)
+                for (const target of scan.targets) {
+                  for (const listener of listeners) listener(target)
+                }
                 return scan
               })
             )
@@ -101,7 +122,7 @@ export function codebuildStore(inputs: Inputs, options: CodeBuildStoreOptions): 
       plans = await Promise.all(
         inputs.regions.map((region) =>
           options.limit(() =>
-            planRegion(region, inputs, options.apiFor(region), options.secrets, warnings)
+            planCredential(region, inputs, options.apiFor(region), options.secrets, warnings)
           )
         )
       )
@@ -145,3 +166,15 @@ export function codebuildStore(inputs: Inputs, options: CodeBuildStoreOptions): 
     }
   }
 }
+
+export const codebuild = describeStore({
+  api: createCodeBuildApi,
+  inputs: CODEBUILD_INPUTS,
+  regions: (inputs) => (inputs.codebuild.mode === 'off' ? [] : inputs.regions),
+  // A credential kept in a secret is rotated in that secret.
+  contributes: ['secrets'],
+  create: (
+    inputs,
+    { apiFor, limit, token, stores }: StoreContext<CodeBuildApi, { secrets: SecretsStore }>
+  ) => codebuildStore(inputs, { apiFor, limit, token, secrets: stores.secrets })
+})

@@ -1,8 +1,13 @@
 /** What the CodeBuild store plans, writes and reports. */
-import type { Lookup } from '../../core/refs.js'
-import type { CodeBuildServerType } from '../../inputs/types.js'
+import type { ContributionLookup } from '../../core/refs.js'
+import type { CodeBuildServerType, Inputs } from '../../inputs/types.js'
 import type { SecretResult } from '../secrets-manager/types.js'
 import type { SourceCredential } from './api.js'
+
+/** The inputs the CodeBuild store reads (its descriptor gives it only these). */
+export const CODEBUILD_INPUTS = ['codebuild', 'regions', 'dryRun', 'githubApiUrl'] as const
+
+export type CodeBuildInputs = Pick<Inputs, (typeof CODEBUILD_INPUTS)[number]>
 
 type CodeBuildStatus =
   'imported' | 'updated' | 'planned' | 'removed' | 'absent' | 'skipped' | 'failed'
@@ -21,11 +26,11 @@ export interface CodeBuildResult {
   note?: string
 }
 
-export interface RegionPlan {
+export interface CredentialPlan {
   /** status 'planned': apply writes; anything else is final. */
   result: CodeBuildResult
   /** disconnect: the credentials to delete. */
   deletes: SourceCredential[]
   /** SECRETS_MANAGER: the secret row the Secrets Manager store writes. */
-  secret?: Lookup<SecretResult>
+  secret?: ContributionLookup<SecretResult>
 }

@@ -221,9 +221,8 @@ export function createPipelineApi(settings: AwsSettings, region: string): Pipeli
   // GetPipelineState goes out beside each GetPipeline, one for one, so the
   // reading client's adaptive limiter already paces it. A limiter of its own
   // would be a second, independent slowdown on the same path (a pipeline is
-  // written once both have answered): measured under throttling, 1.20× N/R
-  // with it, 1.11× without (the bench's throttled scenario; 1.09× before
-  // the look existed). It still retries throttling with backoff.
+  // written once both have answered; see bench/README.md, the throttled
+  // scenario). It still retries throttling with backoff.
   const states = lazy({ retryMode: 'standard' })
   const starting = lazy()
   // Loaded on first use: the first request of a run does not wait for it.

@@ -7,7 +7,7 @@
  */
 import { describeAwsError } from '../../aws/errors.js'
 import type { Limit } from '../../core/limit.js'
-import type { Secret } from '../../core/secret.js'
+import type { SealedToken } from '../../core/sealed-token.js'
 import type { InProgressSettings } from '../../inputs/types.js'
 import type { Execution, PipelineApi } from './api.js'
 import {
@@ -42,7 +42,7 @@ export interface WriteContext {
   followUps: Limit
   /** The slots the looks right before a write take (then the write takes one of `limit`). */
   looks: Limit
-  token: Secret
+  token: SealedToken
   inProgress: InProgressSettings
   clock: Clock
   /**
@@ -316,7 +316,7 @@ export async function attempt(
 ): Promise<Step> {
   const { result } = target
   let busy: Execution[]
-  const planned = target.check
+  const planned = target.runsSeen
   let lookedAt = ctx.clock.now()
   if (reusePlanCheck && planned && lookedAt - planned.at <= ctx.freshMs) {
     busy = planned.runs
@@ -447,7 +447,7 @@ async function lookThenWrite(
   ctx: WriteContext,
   first: boolean
 ): Promise<Step> {
-  const planned = target.check
+  const planned = target.runsSeen
   if (first && planned && ctx.clock.now() - planned.at <= ctx.freshMs) {
     return ctx.limit(() => attempt(target, ctx, true))
   }
@@ -482,7 +482,7 @@ export async function rotateTarget(target: PipelineTarget, ctx: WriteContext): P
     }
     const now = ctx.clock.now()
     if (busySince === undefined) {
-      busySince = target.check && target.check.runs.length > 0 ? target.check.at : now
+      busySince = target.runsSeen && target.runsSeen.runs.length > 0 ? target.runsSeen.at : now
       firstBusy = oldestFirst(step.busy)
     }
     const ids = oldestFirst(step.busy).map((e) => e.id)

@@ -8,7 +8,7 @@ import { globMatches } from '../../core/glob.js'
 import type { Limit } from '../../core/limit.js'
 import { byText } from '../../core/order.js'
 import { partitionOf, splitArn } from '../../inputs/arn.js'
-import type { Inputs, PipelineSelector } from '../../inputs/types.js'
+import type { PipelineSelector } from '../../inputs/types.js'
 import {
   STACK_TAG,
   LOGICAL_ID_TAG,
@@ -24,7 +24,7 @@ import {
   versionOf,
   type GitHubSourceAction
 } from './pipeline-json.js'
-import type { PipelineResult, PipelineTarget } from './types.js'
+import type { PipelineInputs, PipelineResult, PipelineTarget } from './types.js'
 
 interface Candidate {
   name: string
@@ -35,7 +35,7 @@ interface Candidate {
   account?: string
 }
 
-export interface RegionPlan {
+export interface RegionPipelines {
   targets: PipelineTarget[]
   results: PipelineResult[]
   warnings: string[]
@@ -44,14 +44,14 @@ export interface RegionPlan {
 }
 
 /** The regions the run touches for pipelines: those listed, plus any an ARN names. */
-export function pipelineRegions(inputs: Inputs): string[] {
+export function pipelineRegions(inputs: PipelineInputs): string[] {
   const regions = new Set<string>()
   if (inputs.pipelines.some((s) => s.kind !== 'arn')) for (const r of inputs.regions) regions.add(r)
   for (const s of inputs.pipelines) if (s.kind === 'arn') regions.add(s.region)
   return [...regions]
 }
 
-function selectorsFor(region: string, inputs: Inputs): PipelineSelector[] {
+function selectorsFor(region: string, inputs: PipelineInputs): PipelineSelector[] {
   return inputs.pipelines.filter((s) =>
     s.kind === 'arn' ? s.region === region : inputs.regions.includes(region)
   )
@@ -128,7 +128,7 @@ async function lookForRuns(
     // A PARALLEL pipeline's runs are always listed (GetPipelineState does not
     // show them), so its state is not needed, nor is its failure a failure.
     const runs = await runsInFlight(api, target.name, executionMode(target.pipeline), state)
-    target.check = { at: now(), runs }
+    target.runsSeen = { at: now(), runs }
   } catch (error) {
     target.result.status = 'failed'
     target.result.error = error instanceof Error ? error.message : String(error)
@@ -231,16 +231,16 @@ export interface PlanHooks {
 
 /**
  * Reads the selected pipelines of one region. A failure here fails that
- * pipeline only. `onTarget` runs for each target as soon as it is read.
+ * pipeline only. `hooks.planned` runs for each target as soon as it is read.
  */
-export async function planRegion(
+export async function planRegionPipelines(
   region: string,
-  inputs: Inputs,
+  inputs: PipelineInputs,
   api: PipelineApi,
   limit: Limit,
   hooks: PlanHooks
-): Promise<RegionPlan> {
-  const plan: RegionPlan = { targets: [], results: [], warnings: [], missing: [] }
+): Promise<RegionPipelines> {
+  const plan: RegionPipelines = { targets: [], results: [], warnings: [], missing: [] }
   const selectors = selectorsFor(region, inputs)
   const globs = selectors.filter((s) => s.kind === 'glob')
   let listed: string[] | undefined
@@ -343,7 +343,7 @@ async function findStacks(
  * is absent. A name found nowhere (a typo, a deleted pipeline) fails.
  */
 export function forgiveMissingNames(
-  inputs: Inputs,
+  inputs: PipelineInputs,
   missing: { name: string; result: PipelineResult }[],
   results: PipelineResult[]
 ): void {

@@ -3,23 +3,30 @@ import type { Store } from '../../core/flow.js'
 import { createLimit, type Limit } from '../../core/limit.js'
 import { sortByRegion } from '../../core/order.js'
 import { countStatuses, emptyReport, type Report } from '../../core/report.js'
-import type { Secret } from '../../core/secret.js'
-import type { Inputs } from '../../inputs/types.js'
-import type { PipelineApi } from './api.js'
+import type { SealedToken } from '../../core/sealed-token.js'
+import { describeStore } from '../descriptor.js'
+import { createPipelineApi, type PipelineApi } from './api.js'
 import { rotateTarget, type Recheck, type WriteContext } from './apply.js'
 import { describeSeconds, runningFor } from './executions.js'
 import { readinessOf, type MigrationServices } from './migration/checks.js'
 import { planMigrations } from './migration/plan.js'
 import { readinessSection } from './migration/render.js'
 import { templateChangeLines } from './migration/template.js'
-import { forgiveMissingNames, pipelineRegions, planRegion } from './plan.js'
+import { forgiveMissingNames, pipelineRegions, planRegionPipelines } from './plan.js'
 import { pipelineLines, pipelineSection } from './render.js'
-import { realClock, type Clock, type PipelineResult, type PipelineTarget } from './types.js'
+import {
+  PIPELINE_INPUTS,
+  realClock,
+  type Clock,
+  type PipelineInputs,
+  type PipelineResult,
+  type PipelineTarget
+} from './types.js'
 
 export interface PipelineStoreOptions {
   apiFor: (region: string) => PipelineApi
   limit: Limit
-  token: Secret
+  token: SealedToken
   /**
    * Write each pipeline as soon as it has been read, in plan(), instead of
    * waiting in apply() for every read. Only for runs where nothing is checked
@@ -33,10 +40,6 @@ export interface PipelineStoreOptions {
   freshMs?: number
   /** See WriteContext.copyFreshMs. */
   copyFreshMs?: number
-  /** See WriteContext.recheck: the token check, for repositories a moved pipeline builds now. */
-  recheck?: Recheck
-  /** Told about each target as soon as it is planned (the token check starts on it). */
-  onPlanned?: (target: PipelineTarget) => void
   /** The calls of a migration (connection-arn, issue 19). */
   migration?: MigrationServices
 }
@@ -55,14 +58,18 @@ export interface PipelineStore extends Store {
   targets(): PipelineTarget[]
   /** The planned pipelines a stack owns. */
   owned(): OwnedPipeline[]
+  /** Tells `listener` about each target as soon as it is planned (the token check starts on it). */
+  onPlanned(listener: (target: PipelineTarget) => void): void
+  /** See WriteContext.recheck: the token check, for repositories a moved pipeline builds now. */
+  recheckWith(recheck: Recheck): void
 }
 
 function stackWarning(result: PipelineResult): string {
   return `Pipeline '${result.pipeline}' in ${result.region} belongs to CloudFormation stack '${result.stack}': update the template's token source too (a NoEcho parameter or a {{resolve:secretsmanager:...}} dynamic reference — see the secrets input), or the next stack update brings the old token back.`
 }
 
-function busyNote(inputs: Inputs, target: PipelineTarget, now: number): void {
-  const runs = target.check?.runs ?? []
+function busyNote(inputs: PipelineInputs, target: PipelineTarget, now: number): void {
+  const runs = target.runsSeen?.runs ?? []
   const { result } = target
   if (runs.length === 0) {
     result.runs = { outcome: 'idle', executions: [] }
@@ -91,13 +98,17 @@ const FRESH_MS = 1_000
 /** The plan's copy is written without reading it again only while this young (and its version unmoved). */
 const COPY_FRESH_MS = 2_000
 
-export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): PipelineStore {
+export function pipelineStore(
+  inputs: PipelineInputs,
+  options: PipelineStoreOptions
+): PipelineStore {
   const clock = options.clock ?? realClock
   // Writes have slots of their own: a pipeline read while the others are
   // still queued for their reads is written without queueing behind them.
   const writeSlots = createLimit(inputs.maxConcurrency)
   const followUps = createLimit(inputs.maxConcurrency)
   const looks = createLimit(inputs.maxConcurrency)
+  let recheck: Recheck | undefined
   const contextFor = (region: string): WriteContext => ({
     api: options.apiFor(region),
     limit: writeSlots,
@@ -108,12 +119,13 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
     clock,
     freshMs: options.freshMs ?? FRESH_MS,
     copyFreshMs: options.copyFreshMs ?? COPY_FRESH_MS,
-    ...(options.recheck && { recheck: options.recheck })
+    ...(recheck && { recheck })
   })
   let targets: PipelineTarget[] = []
   let results: PipelineResult[] = []
   const warnings: string[] = []
   const writes: Promise<void>[] = []
+  const listeners: ((target: PipelineTarget) => void)[] = []
   const sorted = () => sortByRegion(results, inputs.regions, (r) => r.pipeline)
 
   return {
@@ -121,11 +133,11 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
       if (inputs.pipelines.length === 0) return
       const plans = await Promise.all(
         pipelineRegions(inputs).map((region) =>
-          planRegion(region, inputs, options.apiFor(region), options.limit, {
+          planRegionPipelines(region, inputs, options.apiFor(region), options.limit, {
             now: () => clock.now(),
             planned: async (target) => {
               // A migration writes no token: the token check need not reach its repositories.
-              if (!inputs.connection) options.onPlanned?.(target)
+              if (!inputs.connection) for (const listener of listeners) listener(target)
               if (inputs.dryRun) busyNote(inputs, target, clock.now())
               // With nothing checked between reading and writing, each
               // pipeline is written as soon as it is read, so reads and
@@ -176,6 +188,14 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
 
     // A migration writes no token to a pipeline: nothing for the token check to reach.
     targets: () => (inputs.connection ? [] : targets.filter((t) => t.result.status !== 'failed')),
+
+    onPlanned: (listener) => {
+      listeners.push(listener)
+    },
+
+    recheckWith: (check) => {
+      recheck = check
+    },
 
     // With connection-arn no pipeline is rotated: its stack's token source is not followed
     // (a stack-owned pipeline gets the template change instead).
@@ -274,3 +294,20 @@ export function pipelineStore(inputs: Inputs, options: PipelineStoreOptions): Pi
     }
   }
 }
+
+export const pipelines = describeStore({
+  api: createPipelineApi,
+  inputs: PIPELINE_INPUTS,
+  regions: pipelineRegions,
+  create: (inputs, { apiFor, limit, token, clock, migration }) =>
+    pipelineStore(inputs, {
+      apiFor,
+      limit,
+      token,
+      // With nothing checked between reading and writing, each pipeline is
+      // written as soon as it is read (a migration checks first).
+      writeOnRead: !inputs.dryRun && !inputs.verifyToken && !inputs.connection,
+      ...(migration && { migration }),
+      ...(clock && { clock })
+    })
+})

@@ -1,10 +1,26 @@
 /** What the CodePipeline store plans, writes and reports. */
+import type { Inputs } from '../../inputs/types.js'
 import type { Execution, PipelineWebhookApi, Webhook } from './api.js'
 import type { Restart } from './executions.js'
 import type { Readiness } from './migration/render.js'
 import type { Rewrite } from './migration/rewrite.js'
 import type { TemplateChange } from './migration/template.js'
 import type { GitHubSourceAction, JsonObject } from './pipeline-json.js'
+
+/** The inputs the CodePipeline store reads (its descriptor gives it only these). */
+export const PIPELINE_INPUTS = [
+  'pipelines',
+  'regions',
+  'dryRun',
+  'verifyToken',
+  'followStacks',
+  'inProgress',
+  'maxConcurrency',
+  'connection',
+  'githubApiUrl'
+] as const
+
+export type PipelineInputs = Pick<Inputs, (typeof PIPELINE_INPUTS)[number]>
 
 /** migrated: moved off GitHub (version 1) to `connection-arn` (issue 19). */
 type PipelineStatus = 'updated' | 'migrated' | 'planned' | 'skipped' | 'failed'
@@ -70,8 +86,8 @@ export interface PipelineTarget {
   ownerUnknown?: boolean
   /** When the plan read `pipeline` (absent: its age is not known, so it is read again before a write). */
   readAt?: number
-  /** The plan's look at runs in flight, and when it was taken. */
-  check?: { at: number; runs: Execution[] }
+  /** The runs the plan saw in flight, and when it looked (not the token check). */
+  runsSeen?: { at: number; runs: Execution[] }
   /** With connection-arn, set when it passed every check: written by migration/write.ts. */
   migration?: MigrationPlan
   /** With connection-arn: whether it could move, or why not (the readiness section's row). */

@@ -10,7 +10,7 @@ import { heldIn, ValueShapeError } from '../../core/json-edit.js'
 import type { Limit } from '../../core/limit.js'
 import { registerJsonValues } from '../../core/redact.js'
 import type { ValueRef } from '../../core/refs.js'
-import type { Secret } from '../../core/secret.js'
+import type { SealedToken } from '../../core/sealed-token.js'
 import type { ReadOutcome, StoredValue } from '../../core/value-store.js'
 import { misplacedArn } from '../../inputs/arn.js'
 import type { SecretInfo, SecretsApi, SecretValue } from './api.js'
@@ -135,7 +135,7 @@ const MOVING_STAGES = new Set(['AWSCURRENT', 'AWSPREVIOUS'])
  */
 export async function stagedHolders(
   stored: StoredValue<SecretMeta>,
-  previous: Secret,
+  previous: SealedToken,
   ctx: ReadContext
 ): Promise<string[]> {
   try {

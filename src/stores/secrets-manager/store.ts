@@ -4,13 +4,13 @@
  * credential secret), each written once, through the value-store cycle.
  */
 import { describeAwsError } from '../../aws/errors.js'
-import type { Store } from '../../core/flow.js'
 import type { Limit } from '../../core/limit.js'
-import type { Secret } from '../../core/secret.js'
+import type { SealedToken } from '../../core/sealed-token.js'
 import { valueStore, type ValueStore } from '../../core/value-store.js'
-import { entryRefs } from '../../inputs/refs.js'
+import { entryRefs, entryRegions } from '../../inputs/refs.js'
 import type { Inputs } from '../../inputs/types.js'
-import type { PutResult, SecretsApi } from './api.js'
+import { describeStore } from '../descriptor.js'
+import { createSecretsApi, type PutResult, type SecretsApi } from './api.js'
 import { putSecret, rereadSecret, verifySecret } from './apply.js'
 import { describeChange, readSecret, stagedHolders } from './plan.js'
 import { secretLines, secretSection } from './render.js'
@@ -19,11 +19,9 @@ import type { SecretMeta, SecretResult } from './types.js'
 export interface SecretsStoreOptions {
   apiFor: (region: string) => SecretsApi
   limit: Limit
-  token: Secret
+  token: SealedToken
   /** The token being replaced: every secret read is scanned for it. */
-  previous?: Secret | undefined
-  /** Stores that may contribute secrets: this store plans after them. */
-  after?: () => Store[]
+  previous?: SealedToken | undefined
 }
 
 export type SecretsStore = ValueStore<SecretResult>
@@ -44,7 +42,6 @@ export function secretsStore(
     token: options.token,
     previous: options.previous,
     inputRefs: entryRefs(inputs.secrets, inputs.regions),
-    ...(options.after && { after: options.after }),
     backend: {
       row: (ref) => ({ region: ref.region, entry: ref.entry, secretId: ref.id, status: 'planned' }),
       read: (ref, row) => readSecret(ref, row, ctx(ref.region)),
@@ -73,3 +70,11 @@ export function secretsStore(
     lines: secretLines
   })
 }
+
+export const secrets = describeStore({
+  api: createSecretsApi,
+  inputs: ['secrets', 'regions', 'dryRun'],
+  regions: (inputs) => entryRegions(inputs.secrets, inputs.regions),
+  create: (inputs, { apiFor, limit, token, previous }) =>
+    secretsStore(inputs, { apiFor, limit, token, previous })
+})

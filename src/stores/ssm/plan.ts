@@ -10,7 +10,7 @@ import { heldIn } from '../../core/json-edit.js'
 import type { Limit } from '../../core/limit.js'
 import { registerJsonValues } from '../../core/redact.js'
 import type { ValueRef } from '../../core/refs.js'
-import type { Secret } from '../../core/secret.js'
+import type { SealedToken } from '../../core/sealed-token.js'
 import type { ReadOutcome, StoredValue } from '../../core/value-store.js'
 import { misplacedArn } from '../../inputs/arn.js'
 import type { ParameterMetadata, ParametersApi, ParameterValue } from './api.js'
@@ -120,7 +120,7 @@ export async function readParameter(
  */
 export async function labelledHolders(
   stored: StoredValue<ParameterMeta>,
-  previous: Secret,
+  previous: SealedToken,
   ctx: ReadContext
 ): Promise<string[]> {
   try {

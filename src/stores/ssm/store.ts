@@ -5,13 +5,13 @@
  * value.
  */
 import { describeAwsError, errorName } from '../../aws/errors.js'
-import type { Store } from '../../core/flow.js'
 import type { Limit } from '../../core/limit.js'
-import type { Secret } from '../../core/secret.js'
+import type { SealedToken } from '../../core/sealed-token.js'
 import { valueStore, type ValueStore } from '../../core/value-store.js'
-import { entryRefs } from '../../inputs/refs.js'
+import { entryRefs, entryRegions } from '../../inputs/refs.js'
 import type { Inputs } from '../../inputs/types.js'
-import type { ParametersApi } from './api.js'
+import { describeStore } from '../descriptor.js'
+import { createParametersApi, type ParametersApi } from './api.js'
 import { putParameter, rereadParameter, verifyParameter } from './apply.js'
 import { keptSettings, labelledHolders, patternRefusal, readParameter } from './plan.js'
 import { parameterLines, parameterSection } from './render.js'
@@ -20,11 +20,9 @@ import type { ParameterMeta, ParameterResult } from './types.js'
 export interface ParameterStoreOptions {
   apiFor: (region: string) => ParametersApi
   limit: Limit
-  token: Secret
+  token: SealedToken
   /** The token being replaced: every parameter read is scanned for it. */
-  previous?: Secret | undefined
-  /** Stores that may contribute parameters: this store plans after them. */
-  after?: () => Store[]
+  previous?: SealedToken | undefined
 }
 
 export type ParameterStore = ValueStore<ParameterResult>
@@ -53,7 +51,6 @@ export function parameterStore(
     token: options.token,
     previous: options.previous,
     inputRefs: entryRefs(inputs.parameters, inputs.regions),
-    ...(options.after && { after: options.after }),
     backend: {
       row: (ref) => ({ region: ref.region, entry: ref.entry, name: ref.id, status: 'planned' }),
       read: (ref, row) => readParameter(ref, row, ctx(ref.region)),
@@ -83,3 +80,11 @@ export function parameterStore(
     lines: parameterLines
   })
 }
+
+export const parameters = describeStore({
+  api: createParametersApi,
+  inputs: ['parameters', 'regions', 'dryRun'],
+  regions: (inputs) => entryRegions(inputs.parameters, inputs.regions),
+  create: (inputs, { apiFor, limit, token, previous }) =>
+    parameterStore(inputs, { apiFor, limit, token, previous })
+})

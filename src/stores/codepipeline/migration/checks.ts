@@ -6,7 +6,7 @@
  * region). The first that fails decides; nothing here writes.
  */
 import { describeAwsError } from '../../../aws/errors.js'
-import { loadOnce } from '../../../core/limit.js'
+import { once } from '../../../core/once.js'
 import { splitArn } from '../../../inputs/arn.js'
 import type { ConnectionArn } from '../../../inputs/connection.js'
 import type { PipelineWebhookApi, Webhook } from '../api.js'
@@ -71,7 +71,7 @@ export function migrationChecks(
   githubApiUrl: string,
   services: MigrationServices
 ): MigrationChecks {
-  const facts = loadOnce(() => services.connections.getConnection(connection))
+  const facts = once(() => services.connections.getConnection(connection))
   const listed = new Map<string, Promise<Webhook[]>>()
   const webhooks = (region: string) => {
     let found = listed.get(region)

@@ -1,10 +1,10 @@
 /**
- * A secret value (the token being rotated in, the one being retired). It
+ * A token, sealed (the token being rotated in, the one being retired). It
  * prints as `***` wherever it ends up by accident — a template string, JSON,
  * util.inspect — so the one way to the value is `reveal()`, called only where
  * the value is sent to AWS or GitHub or compared with what a store holds.
  */
-export class Secret {
+export class SealedToken {
   readonly #value: string
 
   constructor(value: string) {
@@ -28,6 +28,6 @@ export class Secret {
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return 'Secret(***)'
+    return 'SealedToken(***)'
   }
 }
