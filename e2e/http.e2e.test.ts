@@ -4,7 +4,8 @@
  * server (issue 17, item 7); an error or header that echoes a token
  * straddling the point where the text is cut (item 8); AWS trickling an
  * answer a byte at a time (item 12); a pipelines: pattern that makes a
- * backtracking matcher run for minutes (item 13).
+ * backtracking matcher run for minutes (item 13); a list that repeats its
+ * page token (item 11).
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
@@ -224,6 +225,42 @@ describe('an AWS answer that trickles', () => {
     expect(oauthTokens((await storedPipeline(emulator, REGION, 'app')).pipeline)).toEqual([
       OLD_TOKEN
     ])
+  })
+})
+
+describe('a list that repeats its page token', () => {
+  it('ListPipelines: the listing stops on the second sight of the token, naming the call; nothing is written', async () => {
+    await seed('app')
+    await configure(emulator, { faults: [{ action: 'ListPipelines', kind: 'repeat-token' }] })
+    // Before: it followed the token until killed (code null).
+    const result = await runScanned(
+      emulator,
+      TOKEN,
+      { pipelines: '*', regions: REGION },
+      { timeoutMs: 60_000 }
+    )
+    expect(result.code).toBe(1)
+    expect((await calls(emulator, { action: 'ListPipelines' })).length).toBe(2)
+    expect(result.stdout).toContain('codepipeline:ListPipelines sent the same page token twice')
+    expect(await writeCalls(emulator)).toEqual([])
+    expect(oauthTokens((await storedPipeline(emulator, REGION, 'app')).pipeline)).toEqual([
+      OLD_TOKEN
+    ])
+  })
+
+  it("tag:GetResources: the stack-owner lookup stops there and each pipeline's own tags are read instead", async () => {
+    await seed('app')
+    await configure(emulator, { faults: [{ action: 'GetResources', kind: 'repeat-token' }] })
+    const result = await runScanned(
+      emulator,
+      TOKEN,
+      { pipelines: 'app', regions: REGION },
+      { timeoutMs: 60_000 }
+    )
+    expect(result.code).toBe(0)
+    expect((await calls(emulator, { action: 'GetResources' })).length).toBe(2)
+    expect((await calls(emulator, { action: 'ListTagsForResource' })).length).toBe(1)
+    expect(oauthTokens((await storedPipeline(emulator, REGION, 'app')).pipeline)).toEqual([TOKEN])
   })
 })
 

@@ -364,7 +364,8 @@ interface ThrottleConfig {
 interface FaultRule {
   action?: string
   service?: string
-  kind: 'status' | 'reset' | 'delay' | 'throttle' | 'trickle'
+  /** `repeat-token`: a list's answer with a page token that never changes (README.md, "Faults"). */
+  kind: 'status' | 'reset' | 'delay' | 'throttle' | 'trickle' | 'repeat-token'
   when?: 'before' | 'after'
   status?: number
   errorType?: string

@@ -181,10 +181,13 @@ class Emulator:
 
     def _apply_fault(self, environ: dict[str, Any], req: AwsRequest, entry: dict[str, Any],
                      rule: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
-        from faults import abort_connection, status_fault_response, trickle_response
+        from faults import (abort_connection, repeat_token_response, status_fault_response,
+                            strip_repeated_token, trickle_response)
 
         entry["fault"] = rule["kind"]
         processed = None
+        if rule["kind"] == "repeat-token":
+            strip_repeated_token(req)
         if rule["when"] == "after":
             processed = self._process(environ, req, entry)
         if rule["kind"] == "reset":
@@ -201,6 +204,8 @@ class Emulator:
             return self._finish(entry, resp, start_response)
         if rule["kind"] == "throttle":
             return self._finish(entry, error_for(req, "ThrottlingException", "Rate exceeded"), start_response)
+        if rule["kind"] == "repeat-token":
+            return self._finish(entry, repeat_token_response(req, processed), start_response)
         if rule["kind"] == "trickle":
             resp = processed if processed is not None else self._process(environ, req, entry)
             entry["status"] = resp.status

@@ -9,7 +9,10 @@ throttling errors).
 Fault rules (see README.md, "Faults") answer a matching request with an HTTP
 status (``status``), a TCP reset with no response (``reset``), a delay
 (``delay``), a throttling error (``throttle``) or the answer sent one byte at
-a time (``trickle``), before or after the request reaches moto. A ``status`` rule may ``echo`` the secret-bearing values of the
+a time (``trickle``), before or after the request reaches moto; or the real
+answer of a list call with its page token replaced by one that never changes
+(``repeat-token``: a server that repeats its page token, which a client that
+follows tokens without a bound follows for ever). A ``status`` rule may ``echo`` the secret-bearing values of the
 request back in its error message (raw, JSON-escaped, percent-encoded, base64,
 or as an HTTP Basic credential), so that tests can check the client never
 prints what an error message carries.
@@ -37,9 +40,13 @@ from urllib.parse import quote
 
 from common import AwsRequest, Resp, error_for, partition_of
 
-FAULT_KINDS = ("status", "reset", "delay", "throttle", "trickle")
+FAULT_KINDS = ("status", "reset", "delay", "throttle", "trickle", "repeat-token")
 DEFAULT_WHEN = {"status": "before", "reset": "before", "throttle": "before", "delay": "after",
-                "trickle": "after"}
+                "trickle": "after", "repeat-token": "after"}
+# The page-token member of each JSON service's list answers.
+PAGE_TOKEN_KEY = {"codepipeline": "nextToken", "codebuild": "nextToken", "secretsmanager": "NextToken",
+                  "ssm": "NextToken", "tagging": "PaginationToken"}
+REPEATED_TOKEN = "emulator-repeated-page-token"
 # A trickle stops after this long even if the client is still reading.
 TRICKLE_MAX_SECONDS = 300.0
 ECHO_FORMS = ("raw", "json", "url", "base64", "basic")
@@ -72,6 +79,8 @@ def normalize_fault(rule: Any) -> dict[str, Any]:
     when = rule.get("when", DEFAULT_WHEN[kind])
     if when not in ("before", "after"):
         raise ValueError("fault 'when' must be 'before' or 'after'")
+    if kind == "repeat-token" and when != "after":
+        raise ValueError("fault kind 'repeat-token' rewrites the real answer: 'when' must be 'after'")
     echo = rule.get("echo")
     if echo is not None:
         if kind != "status":
@@ -262,6 +271,33 @@ def status_fault_response(req: AwsRequest, rule: dict[str, Any]) -> Resp:
         if parts:
             message = f"{message} {' '.join(parts)}"
     return error_for(req, err_type, message, status)
+
+
+def strip_repeated_token(req: AwsRequest) -> None:
+    """A request that sends the repeated token back is served as the first page
+    again (the token is taken out before the request reaches moto)."""
+    key = PAGE_TOKEN_KEY.get(req.service)
+    if key is not None and req.params.get(key) == REPEATED_TOKEN:
+        del req.params[key]
+        req.body = json.dumps(req.params).encode()
+
+
+def repeat_token_response(req: AwsRequest, resp: Resp) -> Resp:
+    """A list's answer with its page token set to the same value every time
+    (added when the answer was the last page): the next request, which sends
+    that token back, is answered the same way again. An error, a body that is
+    not a JSON object, or a service with no JSON lists is kept as it is."""
+    key = PAGE_TOKEN_KEY.get(req.service)
+    try:
+        body = json.loads(resp.body or b"{}")
+    except ValueError:
+        return resp
+    if key is None or not isinstance(body, dict) or resp.status != 200:
+        return resp
+    body[key] = REPEATED_TOKEN
+    data = json.dumps(body).encode()
+    headers = [(k, str(len(data)) if k.lower() == "content-length" else v) for k, v in resp.headers]
+    return Resp(resp.status, headers, data)
 
 
 def trickle_response(environ: dict[str, Any], resp: Resp, interval_ms: int) -> None:

@@ -59,6 +59,20 @@ class FaultsTest(EmulatorTestCase):
         retrying = self.client("codepipeline", config=Config(retries={"total_max_attempts": 3, "mode": "standard"}))
         retrying.get_pipeline(name="p1")
 
+    def test_fault_repeat_token(self) -> None:
+        self.create()
+        self.set_config({"faults": [{"action": "ListPipelines", "kind": "repeat-token"}]})
+        cp = self.client("codepipeline")
+        first = cp.list_pipelines()
+        self.assertEqual([p["name"] for p in first["pipelines"]], ["p1"])
+        self.assertEqual(first["nextToken"], "emulator-repeated-page-token")
+        again = cp.list_pipelines(nextToken=first["nextToken"])
+        self.assertEqual(again["nextToken"], first["nextToken"])
+        self.assertEqual([p["name"] for p in again["pipelines"]], ["p1"])
+        self.assertEqual([c["fault"] for c in self.calls(action="ListPipelines")], ["repeat-token"] * 2)
+        bad = {"faults": [{"kind": "repeat-token", "when": "before"}]}
+        self.assertEqual(http_json(self.url + "/_emulator/config", "POST", bad)[0], 400)
+
     def test_fault_reset_before_and_after(self) -> None:
         self.create()
         cp = self.client("codepipeline")
