@@ -47,7 +47,7 @@ export interface RunsSpec {
   getPipelineState: { listsRuns: Modes<boolean> }
 }
 
-export const RUNS = JSON.parse(
+const RUNS = JSON.parse(
   readFileSync(new URL('../test-support/pipeline-runs.json', import.meta.url), 'utf8')
 ) as RunsSpec
 
