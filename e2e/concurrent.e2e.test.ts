@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto'
 import {
   addExecution,
   awsJson,
+  awsQuery,
   calls,
   configure,
   createPipeline,
@@ -19,6 +20,7 @@ import {
   resetCalls,
   setExecutionSeconds,
   storedPipeline,
+  tagAsStack,
   type ExecutionRecord
 } from '../test-support/emulator.js'
 import { expirationHeader, startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js'
@@ -327,6 +329,8 @@ const FLEET = ['fleet-0', 'fleet-1', 'fleet-2', 'fleet-3', 'fleet-4']
 interface ActorLog {
   stages: { pipeline: string; stage: string }[]
   secretKeys: string[]
+  /** The Description of each stack update the actor made, in order. */
+  stackUpdates: string[]
   started: Set<string>
   stopped: string[]
   moves: string[]
@@ -344,15 +348,22 @@ async function readSecret(): Promise<Record<string, string>> {
 
 /** The other actor: moves picked and timed by `random`, until `done` says the action ended. */
 async function actor(random: () => number, done: () => boolean): Promise<ActorLog> {
-  const log: ActorLog = { stages: [], secretKeys: [], started: new Set(), stopped: [], moves: [] }
+  const log: ActorLog = {
+    stages: [],
+    secretKeys: [],
+    stackUpdates: [],
+    started: new Set(),
+    stopped: [],
+    moves: []
+  }
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
   const moves = 3 + Math.floor(random() * 5)
   for (let k = 0; k < moves && !done(); k++) {
     await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 1500)))
     if (done()) break
     const name = pick(FLEET)
-    const move = pick(['edit', 'start', 'stop', 'secret'] as const)
-    log.moves.push(`${move} ${name}`)
+    const move = pick(['edit', 'start', 'stop', 'secret', 'stack'] as const)
+    log.moves.push(move === 'stack' ? `stack ${STACK}` : `${move} ${name}`)
     if (move === 'edit') {
       const stage = `Actor${k}`
       await edit(name, addStage(stage))
@@ -369,6 +380,15 @@ async function actor(random: () => number, done: () => boolean): Promise<ActorLo
         })
         log.stopped.push(running.pipelineExecutionId)
       }
+    } else if (move === 'stack') {
+      // An update of the stack that built fleet-0 (the template it reads the token through).
+      const description = `updated-by-the-actor-${k}`
+      await cfn({
+        Action: 'UpdateStack',
+        StackName: STACK,
+        TemplateBody: stackTemplate(description)
+      })
+      log.stackUpdates.push(description)
     } else {
       const key = `actor${k}`
       const value = { ...(await readSecret()), [key]: `set-by-the-actor-${k}` }
@@ -393,7 +413,7 @@ describe('a second actor works during the run (seeded; CONCURRENT_SEED reproduce
       const action = run(
         {
           pipelines: 'fleet-*',
-          secrets: `${SECRET}#token`,
+          // The secret is reached only through fleet-0's stack (follow-stacks).
           'previous-token': OLD_TOKEN,
           'in-progress': mode as string,
           'in-progress-timeout': '20s'
@@ -415,6 +435,11 @@ describe('a second actor works during the run (seeded; CONCURRENT_SEED reproduce
       }
       const secret = await readSecret()
       for (const key of log.secretKeys) check(key in secret, `secret key ${key} lost`)
+      const lastUpdate = log.stackUpdates.at(-1)
+      if (lastUpdate !== undefined) {
+        const template = await cfn({ Action: 'GetTemplate', StackName: STACK })
+        check(template.includes(lastUpdate), `the stack update ${lastUpdate} lost`)
+      }
 
       // 2. Runs: none started that we did not stop; none we stopped left stopped.
       const entries = report(result)
@@ -507,5 +532,48 @@ async function seed_(random: () => number): Promise<void> {
     Name: SECRET,
     SecretString: JSON.stringify({ token: OLD_TOKEN, other: 'kept' })
   })
+  // fleet-0 was built by a stack that reads its token from the secret (follow-stacks).
+  await cfn({ Action: 'CreateStack', StackName: STACK, TemplateBody: stackTemplate('created') })
+  await tagAsStack(emulator, REGION, 'fleet-0', STACK)
   await resetCalls(emulator)
+}
+
+const STACK = 'fleet-stack'
+const cfn = (params: Record<string, string>) => awsQuery(emulator, 'cloudformation', params, REGION)
+
+/** The template of the stack that built fleet-0: its token, a reference to the secret's key. */
+function stackTemplate(description: string): string {
+  return JSON.stringify({
+    Description: description,
+    Resources: {
+      Pipeline: {
+        Type: 'AWS::CodePipeline::Pipeline',
+        Properties: {
+          Name: 'fleet-0',
+          Stages: [
+            {
+              Name: 'Source',
+              Actions: [
+                {
+                  Name: 'Source',
+                  ActionTypeId: {
+                    Category: 'Source',
+                    Owner: 'ThirdParty',
+                    Provider: 'GitHub',
+                    Version: '1'
+                  },
+                  Configuration: {
+                    Owner: 'example-org',
+                    Repo: 'fleet-0',
+                    Branch: 'main',
+                    OAuthToken: `{{resolve:secretsmanager:${SECRET}:SecretString:token}}`
+                  }
+                }
+              ]
+            }
+          ]
+        }
+      }
+    }
+  })
 }
