@@ -4,6 +4,7 @@
  * version 3 the unit tests' pipelines always had. Then an in-memory
  * CodePipeline region (a PipelineApi) and a clock the tests move by hand.
  */
+import { readFileSync } from 'node:fs'
 import type {
   Execution,
   PipelineApi,
@@ -22,6 +23,39 @@ import { ACCOUNT, pipeline as declaration } from '../test-support/pipelines.js'
 
 export { githubSource } from '../test-support/pipelines.js'
 
+type Modes<T> = Record<'SUPERSEDED' | 'QUEUED' | 'PARALLEL', T>
+
+/**
+ * How CodePipeline runs behave: test-support/pipeline-runs.json, the one spec
+ * the emulator (test-support/emulator/executions.py) reads too, with the AWS
+ * text each rule follows in its `_doc`.
+ */
+export interface RunsSpec {
+  /** The statuses of a run not yet ended. */
+  inFlight: string[]
+  startPipelineExecution: {
+    /** A new run's status. */
+    status: string
+    /** By execution mode: the statuses of the older runs a new run supersedes. */
+    supersedes: Modes<string[]>
+    supersededAs: string
+  }
+  stop: { stoppable: string[]; whileStopping: string; endsAs: string }
+  /** The runs UpdatePipeline stops, and how they end. */
+  updatePipeline: { stops: string[]; endsAs: string; statusSummary: string }
+  /** By execution mode: whether GetPipelineState lists the runs. */
+  getPipelineState: { listsRuns: Modes<boolean> }
+}
+
+const RUNS = JSON.parse(
+  readFileSync(new URL('../test-support/pipeline-runs.json', import.meta.url), 'utf8')
+) as RunsSpec
+
+/** The spec's entry for an execution mode (an unknown one is AWS's default, SUPERSEDED). */
+function byMode<T>(table: Modes<T>, mode: string): T {
+  return mode in table ? table[mode as keyof Modes<T>] : table.SUPERSEDED
+}
+
 /** test-support's pipeline(), version 3 unless told otherwise. */
 export function pipeline(name: string, sources: JsonObject[], version = 3): JsonObject {
   return declaration(name, sources, version)
@@ -34,10 +68,10 @@ export function awsError(name: string, message = name, status = 400): Error {
 export const arnOf = (region: string, name: string, account = ACCOUNT) =>
   `arn:aws:codepipeline:${region}:${account}:${name}`
 
-/** A run, InProgress unless told otherwise. */
+/** A run, InProgress (the spec's new run) unless told otherwise. */
 export function run(
   id: string,
-  status = 'InProgress',
+  status = RUNS.startPipelineExecution.status,
   startTime?: Date,
   sourceRevisions: Execution['sourceRevisions'] = []
 ): Execution {
@@ -56,15 +90,16 @@ type Failing =
   | 'start'
   | 'runVersion'
 
-const IN_FLIGHT = ['InProgress', 'Stopping']
-
 /**
- * One region of CodePipeline in memory. UpdatePipeline stops the runs in
- * flight as AWS does (they end Cancelled, stamped with AWS's time of the
- * write; with `stopDelay` they show Stopping for that many
+ * One region of CodePipeline in memory. How its runs behave comes from the
+ * spec the emulator follows too (RUNS, test-support/pipeline-runs.json;
+ * __tests__/fixtures-runs.test.ts holds this class to it): UpdatePipeline
+ * stops the runs in flight as AWS does (they end Cancelled, stamped with
+ * AWS's time of the write; with `stopDelay` they show Stopping for that many
  * ListPipelineExecutions calls first) and answers with a Date header (whole
  * seconds of AWS's clock: `clock` moved by `skewMs`), and
- * StartPipelineExecution starts a run. GetPipelineState shows each run in
+ * StartPipelineExecution starts a run (superseding the older ones still
+ * InProgress in a SUPERSEDED pipeline). GetPipelineState shows each run in
  * flight as the latest run of a stage — except in a PARALLEL pipeline, whose
  * side-by-side runs it does not list — unless `states` says what it shows.
  * `calls` records every call in order.
@@ -171,10 +206,12 @@ export class FakeRegion implements PipelineApi {
     for (const r of this.runs.get(name) ?? []) {
       if (!this.runVersions.has(r.id) && current !== undefined) this.runVersions.set(r.id, current)
     }
-    const stopped = (this.runs.get(name) ?? []).filter((r) => IN_FLIGHT.includes(r.status))
+    const stopped = (this.runs.get(name) ?? []).filter((r) =>
+      RUNS.updatePipeline.stops.includes(r.status)
+    )
     const at = this.awsNow()
     if (this.stopDelay > 0) {
-      for (const r of stopped) r.status = 'Stopping'
+      for (const r of stopped) r.status = RUNS.stop.whileStopping
       this.#stopping.set(name, { ids: stopped.map((r) => r.id), remaining: this.stopDelay, at })
     } else {
       for (const r of stopped) cancel(r, at)
@@ -238,8 +275,10 @@ export class FakeRegion implements PipelineApi {
     if (shown) return { version, stages: structuredClone(shown) }
     const runs = this.runs.get(name) ?? []
     // GetPipelineState does not list a PARALLEL pipeline's side-by-side runs.
-    if (p && executionMode(p) === 'PARALLEL') return { version, stages: [] }
-    const busy = runs.filter((r) => IN_FLIGHT.includes(r.status))
+    if (p && !byMode(RUNS.getPipelineState.listsRuns, executionMode(p))) {
+      return { version, stages: [] }
+    }
+    const busy = runs.filter((r) => RUNS.inFlight.includes(r.status))
     const latest = busy.length > 0 ? busy : runs.slice(0, 1)
     return {
       version,
@@ -274,14 +313,23 @@ export class FakeRegion implements PipelineApi {
     if (refused) throw refused
     this.starts.push({ name, request })
     const id = `restart-${++this.#started}`
-    this.runs.get(name)?.unshift(run(id))
+    const runs = this.runs.get(name)
+    const p = this.pipelines.get(name)
+    const superseded = p ? byMode(RUNS.startPipelineExecution.supersedes, executionMode(p)) : []
+    for (const r of runs ?? []) {
+      if (superseded.includes(r.status)) {
+        r.status = RUNS.startPipelineExecution.supersededAs
+        r.lastUpdateTime = new Date(this.awsNow())
+      }
+    }
+    runs?.unshift(run(id))
     return id
   }
 }
 
 /** How AWS ends a run an UpdatePipeline stopped: Cancelled, at the write's time. */
 function cancel(r: Execution, at: number): void {
-  r.status = 'Cancelled'
+  r.status = RUNS.updatePipeline.endsAs
   r.lastUpdateTime = new Date(at)
 }
 

@@ -2,8 +2,12 @@
 
 State is kept per (account, region, pipeline name); /_emulator/reset and
 /moto-api/reset clear it, DeletePipeline drops it. Status is computed lazily
-from the clock. What is modelled, with the CodePipeline API reference text it
-follows:
+from the clock. The rules of how runs behave - which statuses are in flight,
+what StartPipelineExecution, a stop and UpdatePipeline do to them, what
+GetPipelineState lists in each execution mode - and their statuses are read
+from ../pipeline-runs.json, the one spec the unit fake (__fixtures__/pipelines.ts,
+FakeRegion) reads too; test_pipeline_runs.py holds this module to it. What is
+modelled, with the CodePipeline API reference text it follows:
 
 * StartPipelineExecution "Starts the specified pipeline. Specifically, it begins
   processing the latest commit to the source location specified as part of the
@@ -36,7 +40,10 @@ follows:
   pipeline execution was specified in an invalid format or cannot be found, or
   an execution ID does not belong to the specified pipeline."); GetPipelineState
   (a simplified view: the run time is split evenly over the stages, each stage
-  shows the latest execution that entered it).
+  shows the latest execution that entered it; a PARALLEL pipeline's runs are not
+  listed, user guide, execution modes: "For SUPERSEDED and QUEUED modes, use the
+  pipeline view to see in-progress executions [...] For PARALLEL mode, click the
+  execution ID to view the in-progress execution on the Visualization tab.").
 * StopPipelineExecution: "While completing or abandoning in-progress actions,
   the pipeline execution is in a Stopping state. After all in-progress actions
   are completed or abandoned, the pipeline execution is in a Stopped state."
@@ -74,6 +81,8 @@ rollbacks, stage transitions and approvals, ListActionExecutions.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import secrets
 import time
@@ -84,11 +93,26 @@ from common import (AwsRequest, EmulatorError, Resp, aws_error, decode_token, en
                  partition_of)
 from codepipeline import iter_actions
 
+# The rules of how runs behave: the spec the unit fake (__fixtures__/pipelines.ts) reads too,
+# one folder up from this module (found from this file, never the working directory).
+SPEC_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pipeline-runs.json")
+with open(SPEC_PATH, encoding="utf-8") as _spec_file:
+    SPEC: dict[str, Any] = json.load(_spec_file)
+
 DEFAULT_EXECUTION_SECONDS = 30.0
 STOPPING_SECONDS = 2.0
 IDEMPOTENCY_SECONDS = 600.0
-CANCELLED_SUMMARY = "The pipeline's definition was updated before the pipeline execution could be completed."
-IN_PROGRESS = ("InProgress", "Stopping")
+IN_PROGRESS = tuple(SPEC["inFlight"])
+RUNNING = SPEC["startPipelineExecution"]["status"]
+SUPERSEDES = {mode: tuple(statuses) for mode, statuses in SPEC["startPipelineExecution"]["supersedes"].items()}
+SUPERSEDED = SPEC["startPipelineExecution"]["supersededAs"]
+STOPPABLE = tuple(SPEC["stop"]["stoppable"])
+STOPPING = SPEC["stop"]["whileStopping"]
+STOPPED = SPEC["stop"]["endsAs"]
+UPDATE_STOPS = tuple(SPEC["updatePipeline"]["stops"])
+CANCELLED = SPEC["updatePipeline"]["endsAs"]
+CANCELLED_SUMMARY = SPEC["updatePipeline"]["statusSummary"]
+STATE_LISTS_RUNS = SPEC["getPipelineState"]["listsRuns"]
 NOT_STOPPABLE = ("Unable to stop the pipeline execution. The execution might already be in a Stopped "
                  "state, or it might no longer be in progress.")
 INVALID_TOKEN = ("The next token was specified in an invalid format. Make sure that the next "
@@ -197,13 +221,13 @@ class ExecutionService:
                 if now >= e.ended_at:
                     status, last = e.final, e.ended_at
                 elif e.stop_requested_at is not None and now >= e.stop_requested_at:
-                    status, last = "Stopping", e.stop_requested_at
+                    status, last = STOPPING, e.stop_requested_at
                 else:
-                    status, last = "InProgress", (start if now >= start else e.created)
+                    status, last = RUNNING, (start if now >= start else e.created)
             elif now >= natural_end:
                 status, last = "Succeeded", natural_end
             else:
-                status, last = "InProgress", (start if now >= start else e.created)
+                status, last = RUNNING, (start if now >= start else e.created)
             out[e.id] = Timing(start, end, status, last)
         return out
 
@@ -231,11 +255,12 @@ class ExecutionService:
         overrides = {v["name"]: v["value"] for v in variables or []}
         e.variables = [{"name": n, "resolvedValue": overrides.get(n, d)} for n, d in declared.items()
                        if overrides.get(n, d) is not None]
-        if e.mode == "SUPERSEDED":
+        superseded = SUPERSEDES.get(e.mode, ())
+        if superseded:
             timing = self.timeline(key, now)
             for other in self.runs.get(key, ()):
-                if timing[other.id].status == "InProgress":
-                    other.final, other.ended_at = "Superseded", now
+                if timing[other.id].status in superseded:
+                    other.final, other.ended_at = SUPERSEDED, now
         self.runs.setdefault(key, []).append(e)
         return e
 
@@ -292,8 +317,8 @@ class ExecutionService:
         now = time.time()
         timing = self.timeline(key, now)
         for e in self.runs.get(key, ()):
-            if timing[e.id].status in IN_PROGRESS:
-                e.final, e.ended_at, e.stop_requested_at = "Cancelled", now, None
+            if timing[e.id].status in UPDATE_STOPS:
+                e.final, e.ended_at, e.stop_requested_at = CANCELLED, now, None
                 e.status_summary = CANCELLED_SUMMARY
 
     def find(self, key: tuple[str, str, str], execution_id: Any) -> Execution | None:
@@ -314,7 +339,7 @@ class ExecutionService:
             out["statusSummary"] = e.status_summary
         out.update({"startTime": e.created, "lastUpdateTime": t.last_update,
                     "sourceRevisions": e.source_revisions, "trigger": e.trigger})
-        if e.stop_requested_at is not None and t.status in ("Stopping", "Stopped"):
+        if e.stop_requested_at is not None and t.status in (STOPPING, STOPPED):
             out["stopTrigger"] = {"reason": e.stop_reason} if e.stop_reason is not None else {}
         out["executionMode"] = e.mode
         out["executionType"] = "STANDARD"
@@ -356,13 +381,15 @@ class ExecutionService:
         if t.status == "Succeeded":
             return reached, "Succeeded"
         # a superseded run waits between stages after finishing one (PipelineExecution.status)
-        return reached, "Succeeded" if t.status == "Superseded" else t.status
+        return reached, "Succeeded" if t.status == SUPERSEDED else t.status
 
     def stage_states(self, key: tuple[str, str, str], decl: dict[str, Any], now: float) -> list[dict[str, Any]]:
         timing = self.timeline(key, now)
         stages = [s for s in decl.get("stages") or [] if isinstance(s, dict)]
         latest: list[tuple[float, int, dict[str, str]] | None] = [None] * len(stages)
-        for e in self.runs.get(key, ()):
+        # the pipeline view lists no run of a PARALLEL pipeline (the spec's getPipelineState)
+        listed = self.runs.get(key, ()) if STATE_LISTS_RUNS[self.mode_of(decl)] else ()
+        for e in listed:
             t = timing[e.id]
             where = self.progress(e, t, now)
             if where is None:
@@ -611,7 +638,7 @@ class ExecutionService:
                              f"for pipeline '{key[2]}'")
         now = time.time()
         t = self.timeline(key, now)[e.id]
-        if t.status == "Stopping":
+        if t.status == STOPPING:
             if not abandon:
                 return aws_error("DuplicatedStopRequestException",
                                  "The pipeline execution is already in a Stopping state. If you already chose "
@@ -619,10 +646,10 @@ class ExecutionService:
                                  "and abandon now, but be aware that this option can lead to failed tasks or "
                                  "out of sequence tasks.")
             e.ended_at = now
-        elif t.status != "InProgress":
+        elif t.status not in STOPPABLE:
             return aws_error("PipelineExecutionNotStoppableException", NOT_STOPPABLE)
         else:
-            e.final, e.stop_requested_at = "Stopped", now
+            e.final, e.stop_requested_at = STOPPED, now
             running = now >= t.start
             e.ended_at = now + min(t.end - now, STOPPING_SECONDS) if (running and not abandon) else now
             if reason is not None:
