@@ -208,8 +208,8 @@ describe('fetch', () => {
     await expect(fetch(`${origin}/`, { signal: AbortSignal.timeout(50) })).rejects.toThrow()
   })
 
-  // Changed on purpose (issue 17, item 7): a request with a body follows no
-  // redirect, so nothing it carries (POST /credentials/revoke lists a token) is sent twice.
+  // A request with a body follows no redirect, so nothing it carries
+  // (POST /credentials/revoke lists a token) is sent twice.
   it.each([301, 302, 303, 307, 308])(
     'does not follow a %i of a request with a body, even within its origin',
     async (status) => {
@@ -261,7 +261,7 @@ describe('fetch', () => {
     expect(seen.map((s) => s.headers.authorization)).toEqual(['token abc', 'token abc'])
   })
 
-  // Changed on purpose (issue 17, item 7): it used to follow, without Authorization.
+  // A credential goes to no other origin, not even stripped of its header.
   it.each([301, 302, 303, 307, 308])(
     'does not follow a %i to another origin of a request with a credential header',
     async (status) => {
