@@ -469,6 +469,19 @@ describe('rotateTarget: runs in flight', () => {
     )
   })
 
+  it('does not start a run someone else was already stopping, and says whose it was', async () => {
+    ;(runsOf('busy')[0] as Execution).status = 'Stopping'
+    const target = targetOf('busy')
+    await rotateTarget(target, context('proceed'))
+    expect(api.writes).toHaveLength(1)
+    // The write ended it Cancelled, but it was not ours: it was Stopping at the look.
+    expect(runsOf('busy')[0]?.status).toBe('Cancelled')
+    expect(api.starts).toEqual([])
+    expect(target.result.note).toBe(
+      'written while run-1 was already being stopped by someone else (Stopping): not started again, as whoever stopped it chose'
+    )
+  })
+
   it('fails the pipeline, saying the token was written, when the stopped run cannot be started again', async () => {
     api.failures.start = awsError('ConflictException', 'busy')
     const target = targetOf('busy')

@@ -25,7 +25,7 @@ import {
 } from '../test-support/emulator.js'
 import { expirationHeader, startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js'
 import { useEmulator } from '../test-support/jest.js'
-import { githubSource, pipeline, s3Source } from '../test-support/pipelines.js'
+import { githubSource, pipeline, pipelineResource, s3Source } from '../test-support/pipelines.js'
 import { runScanned, type RunResult } from '../test-support/run-action.js'
 import { OLD_TOKEN, oauthTokens } from '../test-support/corpus.js'
 
@@ -245,6 +245,32 @@ describe('a run someone else stopped is never started (issue 17 item 2)', () => 
     expect(await startedByUs('busy')).toEqual([])
     expect(entry(result, 'busy')?.runs).toEqual({ outcome: 'idle', executions: [] })
     expect(await stageNames('busy')).toContain('Gate')
+  }, 60_000)
+
+  it('does not start a run someone else was already stopping when our write ended it', async () => {
+    await seed(v1('busy'))
+    const theirs = await addExecution(emulator, {
+      region: REGION,
+      name: 'busy',
+      durationSeconds: 60
+    })
+    // The operator stops it; it shows Stopping (for up to 30 s here) while its actions end.
+    await configure(emulator, { stoppingSeconds: 30 })
+    await awsJson(emulator, REGION, `${CP}.StopPipelineExecution`, {
+      pipelineName: 'busy',
+      pipelineExecutionId: theirs
+    })
+    const result = await run({ pipelines: 'busy', 'in-progress': 'proceed' }, await github())
+    expect(result.code).toBe(0)
+    // Our write ended it (UpdatePipeline cancels a Stopping run too), but the stop was theirs.
+    expect((await executions('busy')).find((e) => e.pipelineExecutionId === theirs)?.status).toBe(
+      'Cancelled'
+    )
+    expect(await startedByUs('busy')).toEqual([])
+    expect(entry(result, 'busy')?.note).toContain(
+      `written while ${theirs} was already being stopped by someone else (Stopping): not started again`
+    )
+    expect(await tokenOf('busy')).toEqual([TOKEN])
   }, 60_000)
 })
 
@@ -475,7 +501,9 @@ describe('a second actor works during the run (seeded; CONCURRENT_SEED reproduce
             (r) => r.status === 'Cancelled' && r['pipelineVersion'] === replaced
           )
           const restarted = new Set(restarts.filter((r) => r.started).flatMap((r) => r.stopped))
-          for (const r of ours) {
+          // A run the actor stopped, then our write ended (it was Stopping, so
+          // Cancelled), is the actor's: it stays stopped, as the actor chose.
+          for (const r of ours.filter((r) => !log.stopped.includes(r.pipelineExecutionId))) {
             check(
               restarted.has(r.pipelineExecutionId),
               `${name}: ${r.pipelineExecutionId} stopped by our write and left stopped`
@@ -546,34 +574,10 @@ function stackTemplate(description: string): string {
   return JSON.stringify({
     Description: description,
     Resources: {
-      Pipeline: {
-        Type: 'AWS::CodePipeline::Pipeline',
-        Properties: {
-          Name: 'fleet-0',
-          Stages: [
-            {
-              Name: 'Source',
-              Actions: [
-                {
-                  Name: 'Source',
-                  ActionTypeId: {
-                    Category: 'Source',
-                    Owner: 'ThirdParty',
-                    Provider: 'GitHub',
-                    Version: '1'
-                  },
-                  Configuration: {
-                    Owner: 'example-org',
-                    Repo: 'fleet-0',
-                    Branch: 'main',
-                    OAuthToken: `{{resolve:secretsmanager:${SECRET}:SecretString:token}}`
-                  }
-                }
-              ]
-            }
-          ]
-        }
-      }
+      Pipeline: pipelineResource(
+        'fleet-0',
+        `{{resolve:secretsmanager:${SECRET}:SecretString:token}}`
+      )
     }
   })
 }

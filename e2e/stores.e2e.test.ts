@@ -22,7 +22,7 @@ import {
   writeCalls
 } from '../test-support/emulator.js'
 import { useEmulator } from '../test-support/jest.js'
-import { githubSource, pipeline } from '../test-support/pipelines.js'
+import { githubSource, pipeline, pipelineResource } from '../test-support/pipelines.js'
 import { runScanned, type RunResult } from '../test-support/run-action.js'
 
 const TOKEN = `e2e-token-${randomBytes(12).toString('hex')}`
@@ -196,36 +196,7 @@ const template = (oauthToken: unknown, extra: Record<string, unknown> = {}) =>
   JSON.stringify({
     AWSTemplateFormatVersion: '2010-09-09',
     Parameters: { GitHubToken: { Type: 'String', NoEcho: true }, Env: { Type: 'String' } },
-    Resources: {
-      Pipeline: {
-        Type: 'AWS::CodePipeline::Pipeline',
-        Properties: {
-          Name: 'app',
-          Stages: [
-            {
-              Name: 'Source',
-              Actions: [
-                {
-                  Name: 'Source',
-                  ActionTypeId: {
-                    Category: 'Source',
-                    Owner: 'ThirdParty',
-                    Provider: 'GitHub',
-                    Version: '1'
-                  },
-                  Configuration: {
-                    Owner: 'example-org',
-                    Repo: 'app',
-                    Branch: 'main',
-                    OAuthToken: oauthToken
-                  }
-                }
-              ]
-            }
-          ]
-        }
-      }
-    },
+    Resources: { Pipeline: pipelineResource('app', oauthToken) },
     ...extra
   })
 

@@ -28,7 +28,7 @@ import {
   type TokenBehaviour
 } from '../test-support/fake-github.js'
 import { useEmulator } from '../test-support/jest.js'
-import { githubSource, pipeline } from '../test-support/pipelines.js'
+import { githubSource, pipeline, pipelineResource } from '../test-support/pipelines.js'
 import { runScanned, type RunResult } from '../test-support/run-action.js'
 
 // Word characters only, ending in neither 0 nor a digit: the backtracking test needs both.
@@ -57,38 +57,7 @@ const list = (result: RunResult, name: string) =>
   JSON.parse(result.outputs[name] ?? '[]') as unknown[]
 
 function template(oauthToken: string, { logicalId = 'Pipeline', name = 'app' } = {}): string {
-  return JSON.stringify({
-    Resources: {
-      [logicalId]: {
-        Type: 'AWS::CodePipeline::Pipeline',
-        Properties: {
-          Name: name,
-          Stages: [
-            {
-              Name: 'Source',
-              Actions: [
-                {
-                  Name: 'Source',
-                  ActionTypeId: {
-                    Category: 'Source',
-                    Owner: 'ThirdParty',
-                    Provider: 'GitHub',
-                    Version: '1'
-                  },
-                  Configuration: {
-                    Owner: 'example-org',
-                    Repo: 'app',
-                    Branch: 'main',
-                    OAuthToken: oauthToken
-                  }
-                }
-              ]
-            }
-          ]
-        }
-      }
-    }
-  })
+  return JSON.stringify({ Resources: { [logicalId]: pipelineResource(name, oauthToken, 'app') } })
 }
 
 /** A stack, and the pipeline `app` tagged as created by it (its real stack id). */

@@ -384,6 +384,8 @@ export interface EmulatorConfig {
   faults?: FaultRule[] | null
   /** How long a pipeline execution started by the emulator runs, in seconds. */
   executionSeconds?: number
+  /** How long a run StopPipelineExecution stops (not abandoned) shows Stopping at most, in seconds. */
+  stoppingSeconds?: number
 }
 
 /** Replaces the parts of the config `config` names; returns the new config. */

@@ -280,3 +280,39 @@ export function useConnectionPolicy(connectionArn: string): JsonObject {
     Statement: [{ Effect: 'Allow', Action: `${prefix}:UseConnection`, Resource: connectionArn }]
   }
 }
+
+/**
+ * A CloudFormation template resource for pipeline `name` with one GitHub
+ * (version 1) source action from example-org/`repo`, its OAuthToken as given
+ * (a dynamic reference, a { Ref } to a parameter, …).
+ */
+export function pipelineResource(name: string, oauthToken: unknown, repo = name): JsonObject {
+  return {
+    Type: 'AWS::CodePipeline::Pipeline',
+    Properties: {
+      Name: name,
+      Stages: [
+        {
+          Name: 'Source',
+          Actions: [
+            {
+              Name: 'Source',
+              ActionTypeId: {
+                Category: 'Source',
+                Owner: 'ThirdParty',
+                Provider: 'GitHub',
+                Version: '1'
+              },
+              Configuration: {
+                Owner: 'example-org',
+                Repo: repo,
+                Branch: 'main',
+                OAuthToken: oauthToken
+              }
+            }
+          ]
+        }
+      ]
+    }
+  } as JsonObject
+}

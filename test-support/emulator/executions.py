@@ -47,7 +47,8 @@ modelled, with the CodePipeline API reference text it follows:
 * StopPipelineExecution: "While completing or abandoning in-progress actions,
   the pipeline execution is in a Stopping state. After all in-progress actions
   are completed or abandoned, the pipeline execution is in a Stopped state."
-  Here: Stopping for min(remaining run time, STOPPING_SECONDS), then Stopped;
+  Here: Stopping for min(remaining run time, stoppingSeconds (config, default
+  STOPPING_SECONDS)), then Stopped;
   abandon: Stopped at once. Not in progress -> PipelineExecutionNotStoppableException
   ("Unable to stop the pipeline execution. The execution might already be in a
   Stopped state, or it might no longer be in progress."); a second stop without
@@ -181,12 +182,14 @@ class ExecutionService:
         cp.after_update.append(self._after_update)
         cp.after_delete.append(self._after_delete)
         emu.config_keys["executionSeconds"] = (lambda: self.execution_seconds, self._set_execution_seconds)
+        emu.config_keys["stoppingSeconds"] = (lambda: self.stopping_seconds, self._set_stopping_seconds)
 
     def reset(self) -> None:
         self.runs: dict[tuple[str, str, str], list[Execution]] = {}  # in start order
         self.tokens: dict[tuple[str, str, str, str], tuple[str, float]] = {}
         self.hooks: list[dict[str, Any]] = []
         self.execution_seconds = DEFAULT_EXECUTION_SECONDS
+        self.stopping_seconds = STOPPING_SECONDS
         self.seq = 0
 
     def _set_execution_seconds(self, value: Any, apply: bool = True) -> None:
@@ -194,6 +197,15 @@ class ExecutionService:
             raise ValueError("executionSeconds must be a number >= 0")
         if apply:
             self.execution_seconds = float(value)
+
+    def _set_stopping_seconds(self, value: Any, apply: bool = True) -> None:
+        """How long a stopped run (not abandoned) shows Stopping at most: AWS gives
+        no figure ("After all in-progress actions are completed or abandoned, the
+        pipeline execution is in a Stopped state"), so tests may choose one."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ValueError("stoppingSeconds must be a number >= 0")
+        if apply:
+            self.stopping_seconds = float(value)
 
     # ---------------------------------------------------------------- the model
     @staticmethod
@@ -651,7 +663,7 @@ class ExecutionService:
         else:
             e.final, e.stop_requested_at = STOPPED, now
             running = now >= t.start
-            e.ended_at = now + min(t.end - now, STOPPING_SECONDS) if (running and not abandon) else now
+            e.ended_at = now + min(t.end - now, self.stopping_seconds) if (running and not abandon) else now
             if reason is not None:
                 e.stop_reason = reason
         return json_resp({"pipelineExecutionId": e.id})

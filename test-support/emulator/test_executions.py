@@ -211,6 +211,21 @@ class ExecutionsTest(EmulatorTestCase):
         self.assertEqual(self.statuses("par"), ["InProgress", "InProgress"])
 
     # ---------------------------------------------------------------- stop and update
+    def test_stopping_seconds_config(self) -> None:
+        self.v2("par", "PARALLEL")
+        cp = self.client("codepipeline")
+        self.set_config({"stoppingSeconds": 0})
+        a = self.seed("par", 30)
+        cp.stop_pipeline_execution(pipelineName="par", pipelineExecutionId=a)
+        self.assertEqual(self.statuses("par"), ["Stopped"])
+        self.set_config({"stoppingSeconds": 60})
+        b = self.seed("par", 30)  # the run's own end comes first: Stopping for its 30 s at most
+        cp.stop_pipeline_execution(pipelineName="par", pipelineExecutionId=b)
+        self.assertEqual(self.statuses("par")[0], "Stopping")
+        self.assertEqual(http_json(self.url + "/_emulator/config")[1]["stoppingSeconds"], 60)
+        bad = {"stoppingSeconds": -1}
+        self.assertEqual(http_json(self.url + "/_emulator/config", "POST", bad)[0], 400)
+
     def test_stop_then_stopped_and_errors(self) -> None:
         self.v2("par", "PARALLEL")
         cp = self.client("codepipeline")

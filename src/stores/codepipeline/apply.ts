@@ -525,6 +525,15 @@ function finishRuns(
 ): void {
   const busy = firstBusy.length > 0 ? firstBusy : oldestFirst(step.busy)
   const executions = busy.map((e) => e.id)
+  // A run already Stopping at the look was being stopped by someone else: not ours to start.
+  const theirs = oldestFirst(step.busy.filter((e) => e.status === 'Stopping')).map((e) => e.id)
+  if (theirs.length > 0) {
+    addNote(
+      result,
+      `written while ${theirs.join(', ')} was already being stopped by someone else (Stopping): not started again, as whoever stopped it chose`
+    )
+  }
+  const running = oldestFirst(step.busy.filter((e) => e.status !== 'Stopping')).map((e) => e.id)
   if (restarts.length > 0) {
     result.runs = { outcome: 'restarted', executions, restarts }
     const failedRestarts = restarts.filter((r) => r.error)
@@ -538,10 +547,10 @@ function finishRuns(
   } else if (step.busy.length > 0) {
     // proceed, yet AWS did not report the runs stopped within the settle time.
     result.runs = { outcome: 'restarted', executions, restarts: [] }
-    if (looked) {
+    if (looked && running.length > 0) {
       addNote(
         result,
-        `written while ${executions.join(', ')} ran; AWS had not marked it stopped, so it was not started again — look at the pipeline's history`
+        `written while ${running.join(', ')} ran; AWS had not marked it stopped, so it was not started again — look at the pipeline's history`
       )
     }
   } else if (busy.length > 0) {
