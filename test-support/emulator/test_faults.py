@@ -202,7 +202,8 @@ class FaultsTest(EmulatorTestCase):
         self.assertEqual(http_json(f"{self.url}/_emulator/codebuild/credentials?region={REGION}")[1],
                          {"credentials": []})
         self.assertEqual(http_json(self.url + "/_emulator/config")[1],
-                         {"throttle": None, "faults": [], "executionSeconds": 30.0, "latencyMs": 0.0})
+                         {"throttle": None, "faults": [], "executionSeconds": 30.0, "stoppingSeconds": 2.0,
+                          "latencyMs": 0.0})
         self.assertEqual(cp.list_action_types(actionOwnerFilter="Custom")["actionTypes"], [])
         self.assertEqual(cp.list_pipelines()["pipelines"], [])
 
