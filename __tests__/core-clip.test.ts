@@ -1,4 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals'
+import { randomBytes } from 'node:crypto'
 import * as core from '../__fixtures__/core.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
@@ -8,8 +9,9 @@ const { secretSection } = await import('../src/stores/secrets-manager/render.js'
 const { pipelineSection } = await import('../src/stores/codepipeline/render.js')
 const { verifyMigration } = await import('../src/stores/codepipeline/migration/verify.js')
 
-// 40 characters, as a classic token; every 8-character piece of it is unique.
-const TOKEN = 'ghp_Q7vLk2Xw9RtB4mNc8ZpJ5sYd3HfG6aUe1Tqo'
+// 40 characters, as a classic token, made up per run (random throughout, so every
+// 8-character piece of it is its own); no credential-like literal in the repository.
+const TOKEN = `ghp_${randomBytes(30).toString('base64url')}`.slice(0, 40)
 registerToken(TOKEN)
 const BASE64 = Buffer.from(TOKEN).toString('base64')
 
