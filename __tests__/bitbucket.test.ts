@@ -565,7 +565,7 @@ describe('the Bitbucket check, on answers the fake does not give', () => {
         { stage: 'Source', action: 'B', owner: 'acme', repo: 'secret', pollForSourceChanges: false }
       ]
     }
-    expect(await check.recheck(pipeline)).toEqual([
+    expect(await check.recheck(pipeline, new Date())).toEqual([
       expect.stringContaining('answered 403: no access')
     ])
     // An access token has no user to ask about; acme/web was asked once, whatever its case.

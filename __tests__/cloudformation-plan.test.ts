@@ -556,7 +556,8 @@ function pipelinesOwning(list: OwnedPipeline[]): PipelineStore {
     targets: () => [],
     owned: () => list,
     onPlanned: () => undefined,
-    recheckWith: () => undefined
+    recheckWith: () => undefined,
+    clearWith: () => undefined
   }
 }
 

@@ -232,6 +232,76 @@ describe('pipelineStore', () => {
     expect(at('update app-1')).toBeGreaterThan(at('get app-5'))
   })
 
+  it('with a clearance, writes each pipeline once the token check passes for it, and no other', async () => {
+    for (const n of [1, 2, 3]) east.add(pipeline(`app-${n}`, [githubSource('App', `repo-${n}`)], 3))
+    // app-3's read is held until the test lets it go.
+    let readLast: () => void = () => undefined
+    const last = new Promise<void>((resolve) => (readLast = resolve))
+    east.onGet = (name) => (name === 'app-3' ? last : Promise.resolve())
+    // The token check answers for each pipeline when the test says so.
+    const answers = new Map<string, (failures: string[]) => void>()
+    const asked: string[] = []
+    const s = store({ pipelines: 'app-*', 'verify-token': 'true' }, { limit: createLimit(1) })
+    s.clearWith(async (target) => {
+      asked.push(target.name)
+      return new Promise<string[]>((resolve) => answers.set(target.name, resolve))
+    })
+    const planning = s.plan()
+    await until(() => answers.has('app-1'))
+    // Nothing is written before its own check passes…
+    expect(east.writes).toHaveLength(0)
+    answers.get('app-1')?.([])
+    // …and app-1 is written as soon as it does, while app-3 is still being read.
+    await until(() => east.writes.length === 1)
+    expect(answers.has('app-3')).toBe(false)
+    expect(east.writes[0]?.['name']).toBe('app-1')
+    readLast()
+    await until(() => answers.has('app-3'))
+    answers.get('app-2')?.(['builds o/repo-2, which the token cannot see'])
+    answers.get('app-3')?.([])
+    await planning
+    // settle() (the run refused): the writes started end, what was written is said, no other starts.
+    expect(await s.settle?.()).toBe('2 pipelines whose own repositories the token reaches')
+    expect(asked).toEqual(['app-1', 'app-2', 'app-3'])
+    expect(east.writes.map((w) => w['name'])).toEqual(['app-1', 'app-3'])
+    // The write took the look the plan had just made: one GetPipelineState each.
+    for (const n of [1, 3]) expect(east.calls.filter((c) => c === `state app-${n}`)).toHaveLength(1)
+    expect(resultOf(s, 'app-2')?.status).toBe('planned')
+    expect(s.report().headline).toBe('Pipelines: 2 updated, 1 planned')
+    // apply() (the run's check passed all the same): the refused pipeline fails, unwritten.
+    await s.apply()
+    expect(east.writes).toHaveLength(2)
+    expect(resultOf(s, 'app-2')).toMatchObject({
+      status: 'failed',
+      error: 'not written: the token check refused it: builds o/repo-2, which the token cannot see'
+    })
+  })
+
+  it('with a clearance, writes nothing in a dry run, and a check that breaks leaves the pipeline unwritten', async () => {
+    const dry = store({ pipelines: 'prod-app', 'verify-token': 'true', 'dry-run': 'true' })
+    const asked: string[] = []
+    dry.clearWith(async (target) => {
+      asked.push(target.name)
+      return []
+    })
+    await dry.plan()
+    expect(asked).toEqual([])
+    expect(await dry.settle?.()).toBeUndefined()
+    const broken = store({ pipelines: 'prod-app', 'verify-token': 'true' })
+    broken.clearWith(async () => {
+      throw new Error('GitHub went away')
+    })
+    await broken.plan()
+    expect(await broken.settle?.()).toBeUndefined()
+    expect(resultOf(broken, 'prod-app')?.status).toBe('planned')
+    await broken.apply()
+    expect(east.writes).toHaveLength(0)
+    expect(resultOf(broken, 'prod-app')).toMatchObject({
+      status: 'failed',
+      error: 'not written: the token check refused it: the token check broke: GitHub went away'
+    })
+  })
+
   it('with writeOnRead, waits outside the read slots for a busy pipeline, and apply() waits for it', async () => {
     east.runs.set('prod-app', [run('busy-run', 'InProgress', clock.ago(60))])
     clock.onSleep = () => {

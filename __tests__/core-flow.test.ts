@@ -139,6 +139,37 @@ describe('runFlow: the gate checks after every plan', () => {
   })
 })
 
+describe('runFlow: writes a store started during its plan', () => {
+  it('end before anything is reported when another plan broke, and nothing is applied', async () => {
+    let finish: () => void = () => undefined
+    const early = {
+      ...store('early'),
+      settle: jest.fn(async (): Promise<string | undefined> => {
+        events.push('early:settle')
+        await new Promise<void>((resolve) => (finish = resolve))
+        events.push('early:settled')
+        return '1 pipeline'
+      }),
+      report: () => {
+        events.push('early:report')
+        return emptyReport()
+      }
+    }
+    const broken = store('broken')
+    broken.plan.mockRejectedValue(new Error('boom'))
+    const open = gate()
+    const running = runFlow(flow({ stores: [early, broken], gate: open }))
+    await tick()
+    expect(events).toContain('early:settle')
+    expect(events).not.toContain('early:report')
+    finish()
+    await expect(running).rejects.toThrow('Planning failed unexpectedly: boom')
+    expect(events.indexOf('early:settled')).toBeLessThan(events.indexOf('early:report'))
+    expect(open.check).not.toHaveBeenCalled()
+    expect(early.apply).not.toHaveBeenCalled()
+  })
+})
+
 describe('runFlow: a closed gate', () => {
   it('publishes the plan and throws, without applying or retiring', async () => {
     const a = store('a', {
@@ -165,6 +196,72 @@ describe('runFlow: a closed gate', () => {
     expect(core.info).toHaveBeenCalledWith('planned pipeline app')
     expect(core.summary.text()).toContain('**Nothing was written: GitHub refused the token.**')
     expect(core.summary.text()).toContain('Token: refused')
+  })
+
+  it('lets the writes a store started as each target passed end, reports them, and writes nothing else', async () => {
+    let finish: () => void = () => undefined
+    const early: FakeStore & { settle: jest.Mock<() => Promise<string | undefined>> } = {
+      ...store('early', { lines: [{ region: 'us-east-1', line: 'updated pipeline api' }] }),
+      settle: jest.fn(async () => {
+        events.push('early:settle')
+        // A write still under way when the gate refused the run.
+        await new Promise<void>((resolve) => (finish = resolve))
+        events.push('early:settled')
+        return '2 pipelines whose own repositories the token reaches'
+      })
+    }
+    const other = store('other')
+    const closed = gate({
+      open: false,
+      confirmed: false,
+      report: emptyReport({ failures: ['GitHub token: builds o/lib, which the token cannot see'] })
+    })
+    const old = retire()
+    const running = runFlow(flow({ stores: [early, other], gate: closed, retire: old }))
+    await tick()
+    expect(events).toContain('early:settle')
+    expect(core.summary.text()).toBe('')
+    finish()
+    let thrown: unknown
+    await running.catch((e) => (thrown = e))
+    expect((thrown as InstanceType<typeof StepFailure>).lines).toEqual([
+      'The GitHub token was refused, so only what the token check had passed on its own was written (2 pipelines whose own repositories the token reaches), nothing else:',
+      '- GitHub token: builds o/lib, which the token cannot see'
+    ])
+    expect(events).toEqual([
+      'early:plan',
+      'early:planned',
+      'other:plan',
+      'other:planned',
+      'gate:check',
+      'early:settle',
+      'early:settled'
+    ])
+    expect(early.apply).not.toHaveBeenCalled()
+    expect(other.apply).not.toHaveBeenCalled()
+    expect(old.run).not.toHaveBeenCalled()
+    expect(core.info).toHaveBeenCalledWith('updated pipeline api')
+    expect(core.summary.text()).toContain(
+      '**GitHub refused the token: only what the token check had passed on its own was written (2 pipelines whose own repositories the token reaches), nothing else.**'
+    )
+  })
+
+  it('says nothing was written when the early writes wrote nothing, and reports a settle that broke', async () => {
+    const early = {
+      ...store('early'),
+      settle: jest.fn(async (): Promise<string | undefined> => undefined)
+    }
+    const broken = {
+      ...store('broken'),
+      settle: jest.fn(async (): Promise<string | undefined> => {
+        throw new Error('boom')
+      })
+    }
+    const closed = gate({ open: false, confirmed: false, report: emptyReport({ failures: ['x'] }) })
+    await expect(runFlow(flow({ stores: [early, broken], gate: closed }))).rejects.toThrow(
+      'The GitHub token was refused, so nothing was written:\n- x\n- Writing failed unexpectedly: boom'
+    )
+    expect(core.summary.text()).toContain('**Nothing was written: GitHub refused the token.**')
   })
 
   it('says it was a dry run too', async () => {

@@ -888,12 +888,69 @@ describe('tokenSection', () => {
   })
 })
 
+describe('startCheck: recheck, one pipeline on its own (written as soon as it passes)', () => {
+  it('refuses, for any pipeline, a classic token without repo, asking GitHub about no repository', async () => {
+    const { api, asked } = fakeApi({ scopes: ['read:user'] })
+    const started = startCheck(inputs(), api, token, serial)
+    expect(await started.recheck(target('app', [action('o', 'r')]), NOW)).toEqual([
+      expect.stringMatching(/^the classic token lacks the `repo` scope \(it has: read:user\)/)
+    ])
+    expect(asked).toEqual([])
+  })
+
+  it('refuses a token that expires within min-days-left, and passes one that lasts', async () => {
+    const soon = startCheck(
+      inputs(),
+      fakeApi({ expiresAt: '2026-11-24 12:00:00 UTC' }).api,
+      token,
+      serial
+    )
+    expect(await soon.recheck(target('app', [action('o', 'r')]), NOW)).toEqual([
+      expect.stringMatching(/expires in 3 days, on 2026-11-24T12:00:00Z: fewer than min-days-left/)
+    ])
+    const lasting = startCheck(
+      inputs(),
+      fakeApi({ expiresAt: '2027-11-24 12:00:00 UTC' }).api,
+      token,
+      serial
+    )
+    expect(await lasting.recheck(target('app', [action('o', 'r')]), NOW)).toEqual([])
+  })
+
+  it('refuses one pipeline for its own repository only, asking about each repository once', async () => {
+    const { api, asked } = fakeApi({}, { 'o/hidden': new GitHubError('404', 404) })
+    const started = startCheck(inputs(), api, token, serial)
+    started.consider(target('lib', [action('o', 'hidden')]))
+    const [app, lib] = await Promise.all([
+      started.recheck(target('app', [action('o', 'visible')]), NOW),
+      started.recheck(target('lib', [action('o', 'hidden')]), NOW)
+    ])
+    expect(app).toEqual([])
+    expect(lib).toEqual([expect.stringMatching(/builds o\/hidden, which the token cannot see/)])
+    const whole = await started.finish(
+      [target('app', [action('o', 'visible')]), target('lib', [action('o', 'hidden')])],
+      NOW
+    )
+    expect(whole.failures).toEqual(lib)
+    expect(asked.sort()).toEqual(['o/hidden', 'o/visible'])
+  })
+
+  it('masks the login:token form as soon as GitHub names the login, before any pipeline passes', async () => {
+    // A login no other test uses: each form is masked once per test file.
+    const started = startCheck(inputs(), fakeApi({ login: 'early-bot' }).api, token, serial)
+    expect(await started.recheck(target('app', [action('o', 'r')]), NOW)).toEqual([])
+    expect(core.setSecret).toHaveBeenCalledWith(
+      Buffer.from(`early-bot:${TOKEN}`).toString('base64')
+    )
+  })
+})
+
 describe('startCheck: recheck (a pipeline re-pointed while writing)', () => {
   it('asks GitHub about the repositories a re-planned pipeline builds: [] when the token reaches them', async () => {
     const { api, asked } = fakeApi({}, { 'o/hidden': new GitHubError('404', 404) })
     const started = startCheck(inputs(), api, token, serial)
-    expect(await started.recheck(target('app', [action('o', 'visible')]))).toEqual([])
-    const failures = await started.recheck(target('app', [action('o', 'hidden')]))
+    expect(await started.recheck(target('app', [action('o', 'visible')]), NOW)).toEqual([])
+    const failures = await started.recheck(target('app', [action('o', 'hidden')]), NOW)
     expect(failures).toHaveLength(1)
     expect(failures[0]).toMatch(/builds o\/hidden, which the token cannot see/)
     expect(asked).toEqual(expect.arrayContaining(['o/visible', 'o/hidden']))
@@ -901,14 +958,14 @@ describe('startCheck: recheck (a pipeline re-pointed while writing)', () => {
 
   it('passes when the check is skipped, and fails when GitHub refused the token', async () => {
     const skipped = startCheck(inputs({ verifyToken: false }), fakeApi().api, token, serial)
-    expect(await skipped.recheck(target('app', [action('o', 'r')]))).toEqual([])
+    expect(await skipped.recheck(target('app', [action('o', 'r')]), NOW)).toEqual([])
     const refused = startCheck(
       inputs(),
       fakeApi(new GitHubError('Bad credentials', 401)).api,
       token,
       serial
     )
-    expect(await refused.recheck(target('app', [action('o', 'r')]))).toEqual([
+    expect(await refused.recheck(target('app', [action('o', 'r')]), NOW)).toEqual([
       expect.stringMatching(/^GitHub rejected the token: revoked, expired or mistyped/)
     ])
   })

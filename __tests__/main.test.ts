@@ -89,6 +89,8 @@ class FakeGitHub implements GitHubClient {
   ])
   scopes: string[] | null = ['repo', 'admin:repo_hook']
   revoked = new Set<string>()
+  /** Repositories the token cannot see (GET /repos answers 404). */
+  hidden = new Set<string>()
   revocations: string[][] = []
   baseUrls: string[] = []
 
@@ -102,7 +104,10 @@ class FakeGitHub implements GitHubClient {
     }
     return {
       getUser: user,
-      getRepo: async (owner, repo) => ({ fullName: `${owner}/${repo}`, private: true }),
+      getRepo: async (owner, repo) => {
+        if (this.hidden.has(repo)) throw new GitHubError('GitHub answered 404: Not Found', 404)
+        return { fullName: `${owner}/${repo}`, private: true }
+      },
       getHooks: async () => {},
       revoke: async () => {
         throw new Error('GitHub.com takes revocations unauthenticated only')
@@ -236,6 +241,25 @@ describe('run', () => {
       /^The GitHub token was refused, so nothing was written:\n- GitHub token: the classic token lacks the `repo` scope/
     )
     expect(core.summary.text()).toContain('**Nothing was written: GitHub refused the token.**')
+  })
+
+  it('writes each pipeline whose own repositories the token reaches, and nothing else, when it cannot reach one', async () => {
+    world.pipelines.add(pipeline('lib', [githubSource('Lib', 'hidden-lib')]))
+    github.hidden.add('hidden-lib')
+    setInputs({
+      token: TOKEN,
+      pipelines: 'app, lib',
+      regions: 'us-east-1',
+      secrets: 'ci/github#token'
+    })
+    await run({ services: () => world.services(), github: github.factory() })
+    expect(world.pipelines.writes.map((w) => w['name'])).toEqual(['app'])
+    expect(events.filter((e) => e.startsWith('secret '))).toEqual([])
+    expect(failure()).toMatch(
+      /^The GitHub token was refused, so only what the token check had passed on its own was written \(1 pipeline whose own repositories the token reaches\), nothing else:\n- GitHub token: pipeline 'lib' in us-east-1 \(Source\/Lib\) builds .*hidden-lib, which the token cannot see/
+    )
+    expect(outputs()['complete']).toBe('false')
+    expect(JSON.parse(outputs()['updated'] ?? '')).toEqual([ARN])
   })
 
   it('fails the step listing every failed target, after the others were written', async () => {

@@ -2,7 +2,10 @@
  * The token check through the bundled action: a local server that answers
  * like GitHub's REST API decides whether the token is good, the AWS emulator
  * holds the pipelines. A refused token must leave every pipeline untouched
- * (0 AWS write calls); an accepted one is rotated and its expiry reported.
+ * (0 AWS write calls) — but for a repository it cannot reach, only the
+ * pipelines that build it are left, each other pipeline being written as
+ * soon as its own checks pass; an accepted one is rotated and its expiry
+ * reported.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
@@ -107,6 +110,39 @@ async function expectNothingWritten(result: RunResult) {
   expect(result.summary).toContain('**Nothing was written: GitHub refused the token.**')
 }
 
+/**
+ * A token that cannot reach every repository: each pipeline whose own
+ * repositories it reaches was written as soon as its check passed; the
+ * others, and anything else, were not.
+ */
+async function expectOnlyReachableWritten(result: RunResult, written: string[]) {
+  expect(result.code).toBe(1)
+  const stored = await storedTokens()
+  for (const name of PIPELINES) {
+    expect([name, stored[name]]).toEqual([name, [written.includes(name) ? TOKEN : OLD_TOKEN]])
+  }
+  expect((await writeCalls(emulator)).map((c) => c.action)).toEqual(
+    written.map(() => 'UpdatePipeline')
+  )
+  const only = `only what the token check had passed on its own was written (${written.length} pipeline${written.length === 1 ? '' : 's'} whose own repositories the token reaches), nothing else`
+  expect(failure(result)).toMatch(
+    new RegExp(
+      `^::error::The GitHub token was refused, so ${only.replace(/[()]/g, '\\$&')}:\n- GitHub token: `
+    )
+  )
+  const report = JSON.parse(result.outputs['report'] ?? '[]') as {
+    pipeline: string
+    status: string
+  }[]
+  expect(Object.fromEntries(report.map((e) => [e.pipeline, e.status]))).toEqual(
+    Object.fromEntries(
+      PIPELINES.map((name) => [name, written.includes(name) ? 'updated' : 'planned'])
+    )
+  )
+  expect(result.summary).toContain(`**GitHub refused the token: ${only}.**`)
+  expect(result.outputs['complete']).toBe('false')
+}
+
 async function expectRotated(result: RunResult) {
   expect(result.code).toBe(0)
   expect(await storedTokens()).toEqual({ api: [TOKEN], docs: [TOKEN], web: [TOKEN] })
@@ -125,7 +161,7 @@ function expectCheckedOnce() {
   expect(github?.requests.every((r) => r.authorization)).toBe(true)
 }
 
-describe('refused tokens write nothing', () => {
+describe('refused tokens write nothing they were refused for', () => {
   it('a revoked token', async () => {
     const result = await run({ revoked: true })
     await expectNothingWritten(result)
@@ -166,13 +202,16 @@ describe('refused tokens write nothing', () => {
     expect(result.outputs['token-days-left']).toBe('3')
   })
 
-  it('a token that cannot see one repository', async () => {
+  // Each pipeline is written as soon as its own checks pass (issue 17): the
+  // token, and every repository that pipeline builds. One it cannot reach
+  // stays unwritten, and so does everything else.
+  it('a token that cannot see one repository writes only the pipelines whose repositories it sees', async () => {
     const result = await run({
       scopes: null,
       expiresAt: expiration(inDays(90)),
       repos: { 'example-org/app': 'ok', 'example-org/lib': 'missing' }
     })
-    await expectNothingWritten(result)
+    await expectOnlyReachableWritten(result, ['api', 'web'])
     expect(failure(result)).toContain(
       "pipeline 'docs' in us-east-1 (Source/Source) builds example-org/lib, which the token cannot see (GitHub answered 404)"
     )
@@ -186,7 +225,7 @@ describe('refused tokens write nothing', () => {
       expiresAt: expiration(inDays(90)),
       repos: { 'example-org/app': 'sso', 'example-org/lib': 'ok' }
     })
-    await expectNothingWritten(result)
+    await expectOnlyReachableWritten(result, ['docs'])
     const message = failure(result)
     expect(message).toMatch(
       /pipeline 'api' in us-east-1 \(Source\/Source\), pipeline 'web' in us-east-1 \(Source\/Source\) builds example-org\/app, but the token is not authorized for the SAML single sign-on of organization example-org: authorize it at https:\/\/github\.com\/orgs\/example-org\/sso\?authorization_request=[\w-]+, then re-run/

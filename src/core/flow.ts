@@ -1,9 +1,13 @@
 /**
  * The run, in one place: plan every store (read-only) → let the gate check
  * the token → apply (write and verify) → retire the old token → report.
- * Nothing is written until every plan is complete and the gate is open
- * (a store may write during its plan only when nothing is checked between:
- * see the CodePipeline store's writeOnRead).
+ * Nothing is written until every plan is complete and the gate is open,
+ * with one exception: a store may write a target during its plan once the
+ * token check has passed for that target on its own (the token, and every
+ * repository it builds), or when the token is not checked — see the
+ * CodePipeline store's clearWith and writeOnRead. If the gate then refuses
+ * the run, those writes end and are reported (settle), and nothing else is
+ * written.
  */
 import { messageOf } from './errors.js'
 import { emptyReport, publish, StepFailure, type Report } from './report.js'
@@ -16,6 +20,13 @@ export interface Store {
   plan(): Promise<void>
   /** Write the token and verify it landed. Not called in a dry run. */
   apply(): Promise<void>
+  /**
+   * For a store that writes a target as soon as the token check passes for
+   * it: called instead of apply() when the check refused the run. Lets the
+   * writes already started end (so they are reported) and starts none;
+   * says what was written, if anything.
+   */
+  settle?(): Promise<string | undefined>
   report(): Report
 }
 
@@ -112,19 +123,53 @@ export async function runFlow(flow: Flow): Promise<void> {
     })
   }
   if (verdict && !verdict.open) {
-    const reports = [verdict.report, ...reportsOf(flow.stores)]
+    // Targets written as soon as the check passed for them: their writes end
+    // and are reported; nothing else is written.
+    const written: string[] = []
+    await Promise.all(
+      flow.stores.map((store) =>
+        guarded('Writing', problems, async () => {
+          const what = await store.settle?.()
+          if (what) written.push(what)
+        })
+      )
+    )
+    const reports = [
+      verdict.report,
+      ...reportsOf(flow.stores),
+      emptyReport({ failures: problems, outputs: { complete: 'false' } })
+    ]
+    const only = `only what the token check had passed on its own was written (${written.join('; ')}), nothing else`
     await publish({
       title: flow.title,
-      intro: ['**Nothing was written: GitHub refused the token.**', ...intro],
+      intro: [
+        written.length === 0
+          ? '**Nothing was written: GitHub refused the token.**'
+          : `**GitHub refused the token: ${only}.**`,
+        ...intro
+      ],
       reports,
       regions: flow.regions
     }).catch(() => undefined)
     const failed = reports.flatMap((r) => r.failures).map((f) => `- ${f}`)
-    throw new StepFailure(['The GitHub token was refused, so nothing was written:', ...failed])
+    throw new StepFailure([
+      written.length === 0
+        ? 'The GitHub token was refused, so nothing was written:'
+        : `The GitHub token was refused, so ${only}:`,
+      ...failed
+    ])
   }
 
   if (verdict && !flow.dryRun) {
     await Promise.all(flow.stores.map((store) => guarded('Writing', problems, () => store.apply())))
+  } else {
+    // A plan or the gate broke (or a dry run): the writes a store started
+    // during its plan still end before anything is reported.
+    await Promise.all(
+      flow.stores.map((store) =>
+        guarded('Writing', problems, async () => void (await store.settle?.()))
+      )
+    )
   }
 
   const broken = emptyReport({ failures: problems })

@@ -95,7 +95,7 @@ export function startBitbucketCheck(
     },
 
     // A pipeline re-planned while writing: the same questions, for its repositories only.
-    recheck: async (target) => (await progress.finish([target], new Date())).failures,
+    recheck: async (target, now) => (await progress.finish([target], now)).failures,
 
     async finish(targets): Promise<TokenCheck> {
       const check = emptyCheck()

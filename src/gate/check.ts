@@ -238,10 +238,12 @@ export interface CheckInProgress {
   /** Every planned pipeline: the result, once GitHub has answered for all of them. */
   finish(targets: TokenTarget[], now: Date): Promise<TokenCheck>
   /**
-   * A pipeline re-planned after the check (another change re-pointed it):
-   * the failures for the repositories it builds, [] when the token reaches them.
+   * One pipeline, on its own: what would refuse the token for it — the token
+   * itself (rejected, scopes, expiry) or a repository it builds — [] when
+   * nothing does. For a pipeline written as soon as its own checks pass, and
+   * one re-planned after the check (another change re-pointed it).
    */
-  recheck(target: TokenTarget): Promise<string[]>
+  recheck(target: TokenTarget, now: Date): Promise<string[]>
 }
 
 /**
@@ -261,7 +263,11 @@ export function startCheck(
   const user: Promise<{ user: GitHubUser } | { error: unknown }> | undefined = skipped
     ? undefined
     : api.getUser().then(
-        (found) => ({ user: found }),
+        (found) => {
+          // `login:token` is how Basic auth would carry it: masked before any write can start.
+          if (found.login) registerToken(token.reveal(), [found.login])
+          return { user: found }
+        },
         (error: unknown) => ({ error })
       )
   const lookups = new Map<string, Promise<{ error?: unknown }>>()
@@ -289,11 +295,16 @@ export function startCheck(
         if (!invalidName(check)) void lookup(check.owner, check.repo)
     },
 
-    async recheck(target) {
+    async recheck(target, now) {
       if (skipped || !user) return []
       const me = await user
       if ('error' in me) return [refusal(me.error, inputs.githubApiUrl)]
+      // What would refuse the token for this target alone: the token itself
+      // (scopes, expiry), then each repository it builds.
       const check = emptyCheck()
+      checkScopes(check, me.user, [target], inputs)
+      checkExpiry(check, me.user, inputs, now)
+      if (check.failures.length > 0) return check.failures
       await checkRepositories(check, [target], lookup)
       return check.failures
     },
@@ -310,8 +321,6 @@ export function startCheck(
         return check
       }
       const found = me.user
-      // `login:token` is how Basic auth would carry it: mask that form too.
-      if (found.login) registerToken(token.reveal(), [found.login])
       check.login = found.login
       check.scopes = found.scopes
       check.kind = found.scopes === null ? 'fine-grained' : 'classic'

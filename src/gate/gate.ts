@@ -34,6 +34,12 @@ export interface TokenGate extends Gate {
   consider(target: TokenTarget): void
   /** A pipeline re-planned while writing: the failures for its repositories (see CheckInProgress). */
   recheck(target: TokenTarget): Promise<string[]>
+  /**
+   * What would refuse the token for one target on its own ([] when nothing
+   * does), for a pipeline written as soon as its own checks pass; undefined
+   * when the check can only answer for the whole run (Bitbucket) or is off.
+   */
+  readonly clearance: ((target: TokenTarget) => Promise<string[]>) | undefined
   /** The check's result, once made (the retire step reads it). */
   result(): TokenCheck | undefined
   /** Why the token must not be imported into CodeBuild in a region (empty: it may). */
@@ -45,6 +51,7 @@ export function tokenGate(inputs: Inputs, options: TokenGateOptions): TokenGate 
   let started: CheckInProgress | undefined
   const limit = () => createLimit(Math.max(1, Math.min(inputs.maxConcurrency, GITHUB_CONCURRENCY)))
   const bitbucket = inputs.codebuild.serverType === 'BITBUCKET' && inputs.verifyToken
+  const now = options.now ?? (() => new Date())
   const start = () =>
     (started ??= bitbucket
       ? startBitbucketCheck(
@@ -73,9 +80,11 @@ export function tokenGate(inputs: Inputs, options: TokenGateOptions): TokenGate 
     // answers are in when the plan is.
     consider: (target) => start().consider(target),
     refusals: (region) => result?.codebuildRefusals[region] ?? [],
-    recheck: (target) => start().recheck(target),
+    recheck: (target) => start().recheck(target, now()),
+    clearance:
+      bitbucket || !inputs.verifyToken ? undefined : (target) => start().recheck(target, now()),
     async check(): Promise<Verdict> {
-      const check = await start().finish(options.targets(), (options.now ?? (() => new Date()))())
+      const check = await start().finish(options.targets(), now())
       result = check
       const who = check.service === 'Bitbucket' ? 'Bitbucket credential' : 'GitHub token'
       log.info(describeCheck(check))

@@ -158,6 +158,7 @@ export function wireStores<R extends Record<string, AnyDescriptor>>(descriptors:
           },
           plan: () => store.plan(),
           apply: () => store.apply(),
+          settle: async () => store.settle?.(),
           report: () => store.report()
         })
       }

@@ -2,6 +2,8 @@
 import type { Store } from '../../core/flow.js'
 import { createLimit, type Limit } from '../../core/limit.js'
 import { sortByRegion } from '../../core/order.js'
+import { messageOf } from '../../core/errors.js'
+import { counted } from '../../core/text.js'
 import { countStatuses, emptyReport, type Report } from '../../core/report.js'
 import type { SealedToken } from '../../core/sealed-token.js'
 import { describeStore } from '../descriptor.js'
@@ -62,7 +64,16 @@ export interface PipelineStore extends Store {
   onPlanned(listener: (target: PipelineTarget) => void): void
   /** See WriteContext.recheck: the token check, for repositories a moved pipeline builds now. */
   recheckWith(recheck: Recheck): void
+  /**
+   * The token check for one pipeline on its own: with it, each pipeline is
+   * written as soon as it is read and its own checks pass (the token, and
+   * every repository it builds), instead of after the whole check.
+   */
+  clearWith(clearance: Clearance): void
 }
+
+/** What would refuse the token for one pipeline: [] when nothing does. */
+type Clearance = (target: PipelineTarget) => Promise<string[]>
 
 function stackWarning(result: PipelineResult): string {
   return `Pipeline '${result.pipeline}' in ${result.region} belongs to CloudFormation stack '${result.stack}': update the template's token source too (a NoEcho parameter or a {{resolve:secretsmanager:...}} dynamic reference — see the secrets input), or the next stack update brings the old token back.`
@@ -98,6 +109,28 @@ const FRESH_MS = 1_000
 /** The plan's copy is written without reading it again only while this young (and its version unmoved). */
 const COPY_FRESH_MS = 2_000
 
+/**
+ * Writes a pipeline once the token check passes for it; one it refuses is
+ * left unwritten (the check's failures say why, and refuse the run).
+ */
+async function writeOnceCleared(
+  target: PipelineTarget,
+  clearance: Clearance,
+  ctx: WriteContext,
+  held: Map<PipelineTarget, string>
+): Promise<void> {
+  let refused: string[]
+  try {
+    refused = await clearance(target)
+  } catch (error) {
+    refused = [`the token check broke: ${messageOf(error)}`]
+  }
+  if (refused.length === 0) await rotateTarget(target, ctx)
+  // The whole check refuses the run too, and says why; should it pass all
+  // the same (an expiry crossed between the two), the pipeline fails in apply().
+  else held.set(target, refused.join('; '))
+}
+
 export function pipelineStore(
   inputs: PipelineInputs,
   options: PipelineStoreOptions
@@ -109,6 +142,9 @@ export function pipelineStore(
   const followUps = createLimit(inputs.maxConcurrency)
   const looks = createLimit(inputs.maxConcurrency)
   let recheck: Recheck | undefined
+  let clearance: Clearance | undefined
+  /** Pipelines the token check refused on their own: why. */
+  const held = new Map<PipelineTarget, string>()
   const contextFor = (region: string): WriteContext => ({
     api: options.apiFor(region),
     limit: writeSlots,
@@ -139,11 +175,14 @@ export function pipelineStore(
               // A migration writes no token: the token check need not reach its repositories.
               if (!inputs.connection) for (const listener of listeners) listener(target)
               if (inputs.dryRun) busyNote(inputs, target, clock.now())
-              // With nothing checked between reading and writing, each
-              // pipeline is written as soon as it is read, so reads and
-              // writes run side by side (each on its own API quota).
-              if (!options.writeOnRead || inputs.connection) return
-              writes.push(rotateTarget(target, contextFor(region)))
+              // Each pipeline is written as soon as it is read — once the
+              // token check passes for it, when there is one — so reads and
+              // writes run side by side (each on its own API quota), and the
+              // write takes the look the plan just made.
+              if (inputs.dryRun || inputs.connection) return
+              if (clearance)
+                writes.push(writeOnceCleared(target, clearance, contextFor(region), held))
+              else if (options.writeOnRead) writes.push(rotateTarget(target, contextFor(region)))
             }
           })
         )
@@ -175,8 +214,14 @@ export function pipelineStore(
     },
 
     async apply() {
-      if (options.writeOnRead && !inputs.connection) {
+      if ((options.writeOnRead || clearance) && !inputs.connection) {
         await Promise.all(writes)
+        // The run's check passed, yet this pipeline's own did not: never left quietly planned.
+        for (const [target, why] of held) {
+          if (target.result.status !== 'planned') continue
+          target.result.status = 'failed'
+          target.result.error = `not written: the token check refused it: ${why}`
+        }
         return
       }
       await Promise.all(
@@ -195,6 +240,20 @@ export function pipelineStore(
 
     recheckWith: (check) => {
       recheck = check
+    },
+
+    clearWith: (check) => {
+      clearance = check
+    },
+
+    // The token check refused the run: the writes of pipelines whose own
+    // checks passed, already started, end (and are reported); no other starts.
+    async settle() {
+      await Promise.all(writes)
+      const written = results.filter((r) => r.status === 'updated').length
+      return written > 0
+        ? `${counted(written, 'pipeline')} whose own repositories the token reaches`
+        : undefined
     },
 
     // With connection-arn no pipeline is rotated: its stack's token source is not followed
