@@ -997,6 +997,35 @@ describe('a write that replaced another in the same instant', () => {
     )
   })
 
+  it('writes the last of several replaced versions again, which holds every change before it', async () => {
+    let first = true
+    api.beforeUpdate = () => {
+      if (!first) return void (api.versionBump = 1)
+      first = false
+      // Two edits, each made on the one before: versions 4 and 5, then ours (6).
+      const four = theirs()
+      api.keep(four)
+      const five = structuredClone(four)
+      ;(five['stages'] as JsonObject[]).push({ name: 'Theirs2', actions: [] })
+      five['version'] = 5
+      api.keep(five)
+      api.versionBump = 3
+    }
+    const target = targetOf('app')
+    await rotateTarget(target, context())
+    expect(api.calls).toContain('get app v5')
+    expect(api.writes).toHaveLength(2)
+    const restored = api.writes[1] as JsonObject
+    expect((restored['stages'] as JsonObject[]).map((s) => s['name'])).toEqual(
+      expect.arrayContaining(['Theirs', 'Theirs2'])
+    )
+    expect(JSON.stringify(restored)).toContain(TOKEN)
+    expect(target.result).toMatchObject({ status: 'updated', versionAfter: 7 })
+    expect(target.result.note).toMatch(
+      /^other changes \(versions 4–5: stage 'Theirs' added, stage 'Theirs2' added\) landed in the instant between our last read and our write, which replaced it: it was written again with the token \(version 7\), so it is kept/
+    )
+  })
+
   it('leaves it failed when yet another write landed since (restoring would undo that one)', async () => {
     landBeforeOurs()
     api.onState = () => {

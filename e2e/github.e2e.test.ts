@@ -161,6 +161,36 @@ function expectCheckedOnce() {
   expect(github?.requests.every((r) => r.authorization)).toBe(true)
 }
 
+describe('each pipeline is written as soon as its own checks pass', () => {
+  it('writes the pipelines of a repository GitHub has answered for while it holds back the answer for another', async () => {
+    let release: () => void = () => undefined
+    const until = new Promise<void>((resolve) => (release = resolve))
+    github = await startFakeGitHub({
+      tokens: { [TOKEN]: { scopes: 'repo, admin:repo_hook', expiresAt: null, repos: REPOS } },
+      holds: [{ path: '/repos/example-org/lib', until }]
+    })
+    const running = runAction({
+      inputs: { token: TOKEN, pipelines: '*', regions: 'us-east-1' },
+      githubApiUrl: github.url,
+      env: { AWS_ENDPOINT_URL: emulator.url }
+    })
+    // api and web (example-org/app) are written while GitHub still holds its answer for
+    // example-org/lib, which docs builds. A run that waited for the whole check would
+    // write nothing until the answer is let go: the wait ends, failing, after 30 s.
+    let early: Record<string, string[]> = {}
+    for (let i = 0; i < 300; i++) {
+      early = await storedTokens()
+      if (early['api']?.[0] === TOKEN && early['web']?.[0] === TOKEN) break
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    release()
+    const result = await running
+    expect(early).toEqual({ api: [TOKEN], docs: [OLD_TOKEN], web: [TOKEN] })
+    expect(findLeaks(result, [TOKEN])).toEqual([])
+    await expectRotated(result)
+  }, 90_000)
+})
+
 describe('refused tokens write nothing they were refused for', () => {
   it('a revoked token', async () => {
     const result = await run({ revoked: true })

@@ -99,6 +99,12 @@ export interface FakeGitHubScenario {
     status: 301 | 302 | 303 | 307 | 308
     location: string
   }[]
+  /**
+   * REST API requests to `path` (relative to the API root, e.g.
+   * `/repos/example-org/lib`) are answered only once `until` settles: a
+   * GitHub answer the test holds back, then lets go. Read on every request.
+   */
+  holds?: { path: string; until: Promise<void> }[]
   oidc?: {
     /** The `sub` claim. Default: `repo:example-org/example-repo:environment:production`. */
     subject?: string
@@ -783,6 +789,8 @@ export async function startFakeGitHub(
     if (delay > 0 && !isOidc) await new Promise((resolve) => setTimeout(resolve, delay))
     const audience = isOidc ? (url.searchParams.get('audience') ?? undefined) : undefined
     const apiPath = isOidc ? undefined : apiPathOf(url.pathname)
+    const held = scenario.holds?.find((h) => h.path === apiPath)
+    if (held) await held.until
     const redirect = scenario.redirects?.find(
       (r) => r.path === apiPath && (r.method === undefined || r.method === req.method)
     )

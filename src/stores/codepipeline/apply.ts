@@ -252,19 +252,25 @@ async function lookAndRead(target: PipelineTarget, ctx: WriteContext): Promise<E
 }
 
 /**
- * Another write landed in the instant between our last look and our write
- * (the version went up by two): ours replaced it. GetPipeline keeps every
- * version, so that one is read back and written again with the token —
- * unless yet another write has landed since, which would then be undone:
- * then it stays failed, as verifyVersion said.
+ * Other writes landed between our last look and our write (the version went
+ * up by more than one): ours replaced the last of them, which holds every
+ * change made before it (each write replaces the whole pipeline). GetPipeline
+ * keeps every version, so that one is read back and written again with the
+ * token — unless yet another write has landed since, which would then be
+ * undone: then it stays failed, as verifyVersion said.
  */
 async function restoreOverwritten(
   target: PipelineTarget,
   ctx: WriteContext,
-  ours: number
+  ours: number,
+  replaced: number
 ): Promise<void> {
   const { result } = target
   const theirs = ours - 1
+  const landed =
+    theirs - 1 === replaced
+      ? `another change (version ${theirs}`
+      : `other changes (versions ${replaced + 1}–${theirs}`
   try {
     const [state, overwritten] = await Promise.all([
       ctx.api.pipelineState(target.name),
@@ -288,14 +294,14 @@ async function restoreOverwritten(
           ? await ctx.recheck({ region: target.region, name: target.name, actions: added })
           : ['the token check was not asked about them']
     if (problems.length > 0) {
-      result.error = `another change (version ${theirs}) landed in the instant between our last read and our write; it was written again with the token (version ${version}) so it is kept, but it builds ${added.map((a) => `${a.owner}/${a.repo}`).join(', ')}, which the token cannot be shown to reach: ${problems.join('; ')}`
+      result.error = `${landed}) landed in the instant between our last read and our write; it was written again with the token (version ${version}) so it is kept, but it builds ${added.map((a) => `${a.owner}/${a.repo}`).join(', ')}, which the token cannot be shown to reach: ${problems.join('; ')}`
       return
     }
     result.status = 'updated'
     delete result.error
     addNote(
       result,
-      `another change (version ${theirs}${changes.length > 0 ? `: ${changes.join(', ')}` : ''}) landed in the instant between our last read and our write, which replaced it: it was written again with the token (version ${version}), so it is kept`
+      `${landed}${changes.length > 0 ? `: ${changes.join(', ')}` : ''}) landed in the instant between our last read and our write, which replaced it: it was written again with the token (version ${version}), so it is kept`
     )
   } catch (error) {
     result.error = `${result.error ?? ''} (restoring version ${theirs} failed: ${messageOf(error)})`
@@ -346,8 +352,13 @@ export async function attempt(
   try {
     const update = await ctx.api.updatePipeline(body)
     verifyVersion(result, update.version, update.attempts)
-    if (result.status === 'failed' && replaced !== undefined && update.version === replaced + 2) {
-      await restoreOverwritten(target, ctx, update.version)
+    if (
+      result.status === 'failed' &&
+      replaced !== undefined &&
+      update.version !== undefined &&
+      update.version > replaced + 1
+    ) {
+      await restoreOverwritten(target, ctx, update.version, replaced)
     }
     return {
       kind: 'written',
