@@ -84,8 +84,7 @@ async function rotate(inputs: Inputs, tokens: Tokens, options: RunOptions): Prom
   stores.pipelines.onPlanned((target) => gate.consider(target))
   stores.pipelines.recheckWith((target) => gate.recheck(target))
   // Each pipeline is written as soon as the token check passes for it (issue 17).
-  const { clearance } = gate
-  if (clearance) stores.pipelines.clearWith((target) => clearance(target))
+  if (gate.clearance) stores.pipelines.clearWith(gate.clearance)
   // The projects' repositories are checked with the pipelines' (issue 18).
   stores.codebuild.onPlanned((target) => gate.consider(target))
   stores.codebuild.refuseWith((region) => gate.refusals(region))

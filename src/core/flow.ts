@@ -91,6 +91,23 @@ function planAll(stores: Store[], problems: string[]): Promise<void[]> {
   return Promise.all(stores.map(planOf))
 }
 
+/**
+ * Lets the writes each store started during its plan end (Store.settle);
+ * what each says it wrote.
+ */
+async function settleAll(stores: Store[], problems: string[]): Promise<string[]> {
+  const written: string[] = []
+  await Promise.all(
+    stores.map((store) =>
+      guarded('Writing', problems, async () => {
+        const what = await store.settle?.()
+        if (what) written.push(what)
+      })
+    )
+  )
+  return written
+}
+
 /** Every store's report; one that cannot report says so instead of hiding the others. */
 function reportsOf(stores: Store[]): Report[] {
   return stores.map((store) => {
@@ -125,15 +142,7 @@ export async function runFlow(flow: Flow): Promise<void> {
   if (verdict && !verdict.open) {
     // Targets written as soon as the check passed for them: their writes end
     // and are reported; nothing else is written.
-    const written: string[] = []
-    await Promise.all(
-      flow.stores.map((store) =>
-        guarded('Writing', problems, async () => {
-          const what = await store.settle?.()
-          if (what) written.push(what)
-        })
-      )
-    )
+    const written = await settleAll(flow.stores, problems)
     const reports = [
       verdict.report,
       ...reportsOf(flow.stores),
@@ -165,11 +174,7 @@ export async function runFlow(flow: Flow): Promise<void> {
   } else {
     // A plan or the gate broke (or a dry run): the writes a store started
     // during its plan still end before anything is reported.
-    await Promise.all(
-      flow.stores.map((store) =>
-        guarded('Writing', problems, async () => void (await store.settle?.()))
-      )
-    )
+    await settleAll(flow.stores, problems)
   }
 
   const broken = emptyReport({ failures: problems })

@@ -52,6 +52,7 @@ export function tokenGate(inputs: Inputs, options: TokenGateOptions): TokenGate 
   const limit = () => createLimit(Math.max(1, Math.min(inputs.maxConcurrency, GITHUB_CONCURRENCY)))
   const bitbucket = inputs.codebuild.serverType === 'BITBUCKET' && inputs.verifyToken
   const now = options.now ?? (() => new Date())
+  const recheck = (target: TokenTarget) => start().recheck(target, now())
   const start = () =>
     (started ??= bitbucket
       ? startBitbucketCheck(
@@ -80,9 +81,9 @@ export function tokenGate(inputs: Inputs, options: TokenGateOptions): TokenGate 
     // answers are in when the plan is.
     consider: (target) => start().consider(target),
     refusals: (region) => result?.codebuildRefusals[region] ?? [],
-    recheck: (target) => start().recheck(target, now()),
-    clearance:
-      bitbucket || !inputs.verifyToken ? undefined : (target) => start().recheck(target, now()),
+    recheck,
+    // The same question; the Bitbucket check answers only for the whole run.
+    clearance: bitbucket || !inputs.verifyToken ? undefined : recheck,
     async check(): Promise<Verdict> {
       const check = await start().finish(options.targets(), now())
       result = check
